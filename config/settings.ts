@@ -1,0 +1,147 @@
+/**
+ * Every environment variable the processes read, declared once: parsed and validated here at start-up,
+ * and rendered into README's configuration table and .env.example by scripts/gen-config-docs.ts.
+ */
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Parser<T> = (raw: string) => T;
+
+export interface Setting<T> {
+  env: string;
+  /** Other names accepted for the same value (seed 003 names two for each OSS key). */
+  aliases?: readonly string[];
+  /** Undefined = required. */
+  default?: string;
+  secret?: boolean;
+  doc: string;
+  parse: Parser<T>;
+}
+
+const text: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new Error('must not be empty');
+  return raw;
+};
+const port: Parser<number> = (raw) => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) throw new Error(`must be a port number (1-65535), got "${raw}"`);
+  return n;
+};
+const positiveInt: Parser<number> = (raw) => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1) throw new Error(`must be a positive integer, got "${raw}"`);
+  return n;
+};
+const hostPort: Parser<string> = (raw) => {
+  if (!/^[\w.-]+:\d{1,5}$/.test(raw)) throw new Error(`must be host:port, got "${raw}"`);
+  return raw;
+};
+const httpUrl: Parser<string> = (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+};
+const optionalHttpUrl: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : httpUrl(raw));
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw) => {
+    if (!(values as string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}, got "${raw}"`);
+    return raw as T;
+  };
+const timeZone: Parser<string> = (raw) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: raw });
+  } catch {
+    throw new Error(`must be an IANA time zone such as Asia/Shanghai, got "${raw}"`);
+  }
+  return raw;
+};
+
+export const settings = {
+  logLevel: {
+    env: 'LOG_LEVEL',
+    default: 'info',
+    doc: 'pino log level',
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  },
+  mysqlHost: { env: 'MYSQL_HOST', default: '127.0.0.1', doc: 'MySQL / MariaDB host', parse: text },
+  mysqlPort: { env: 'MYSQL_PORT', default: '3306', doc: 'MySQL / MariaDB port', parse: port },
+  mysqlUser: { env: 'MYSQL_USER', default: 'jimeng', doc: 'database user', parse: text },
+  mysqlPassword: { env: 'MYSQL_PASSWORD', default: 'jimeng', secret: true, doc: 'database password', parse: text },
+  mysqlDatabase: { env: 'MYSQL_DATABASE', default: 'jimeng_flow', doc: 'database name', parse: text },
+  mysqlPoolMax: { env: 'MYSQL_POOL_MAX', default: '10', doc: 'connections per process', parse: positiveInt },
+  temporalAddress: {
+    env: 'TEMPORAL_ADDRESS',
+    default: '127.0.0.1:7233',
+    doc: 'Temporal frontend (gRPC) host:port',
+    parse: hostPort,
+  },
+  temporalNamespace: { env: 'TEMPORAL_NAMESPACE', default: 'default', doc: 'Temporal namespace', parse: text },
+  temporalTaskQueue: {
+    env: 'TEMPORAL_TASK_QUEUE',
+    default: 'jimeng-flow',
+    doc: 'task queue the worker polls and the API starts workflows on',
+    parse: text,
+  },
+  temporalUiUrl: {
+    env: 'TEMPORAL_UI_URL',
+    default: 'http://127.0.0.1:8233',
+    doc: 'Temporal Web UI, printed for operators',
+    parse: httpUrl,
+  },
+  apiHost: { env: 'API_HOST', default: '127.0.0.1', doc: 'address the API listens on', parse: text },
+  apiPort: { env: 'API_PORT', default: '3000', doc: 'API port', parse: port },
+  apiPublicUrl: {
+    env: 'API_PUBLIC_URL',
+    default: '',
+    doc: 'URL callers use to reach the API (defaults to http://API_HOST:API_PORT)',
+    parse: optionalHttpUrl,
+  },
+  quotaTimeZone: {
+    env: 'QUOTA_TIME_ZONE',
+    default: 'Asia/Shanghai',
+    doc: 'time zone of the accounts\' daily quota reset (00:30)',
+    parse: timeZone,
+  },
+} as const satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof settings;
+export type Config = { readonly [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
+
+/** Reads every setting, collecting all problems so one start-up names every bad variable at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(settings) as [string, Setting<unknown>][]) {
+    const names = [setting.env, ...(setting.aliases ?? [])];
+    const found = names.find((n) => env[n] !== undefined);
+    const raw = found !== undefined ? env[found] : setting.default;
+    if (raw === undefined) {
+      problems.push(`${setting.env} is required (${setting.doc})`);
+      continue;
+    }
+    try {
+      out[key] = setting.parse(raw);
+    } catch (err) {
+      // The value itself is not echoed for secrets.
+      const reason = setting.secret ? 'is malformed' : (err as Error).message;
+      problems.push(`${found ?? setting.env} ${reason}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as Config;
+}
+
+export function apiPublicUrl(config: Config): string {
+  return config.apiPublicUrl ?? `http://${config.apiHost}:${config.apiPort}`;
+}

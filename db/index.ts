@@ -1,0 +1,3 @@
+export { createSequelize, type DatabaseOptions } from './connection';
+export { createMigrator, MIGRATIONS_TABLE, type Migrator } from './migrator';
+export * from './models';

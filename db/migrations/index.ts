@@ -1,0 +1,8 @@
+import type { Migration } from '../migration';
+import { migration as m0001 } from './0001-jimeng-tables';
+import { migration as m0002 } from './0002-points-ledger';
+import { migration as m0003 } from './0003-template-executions';
+import { migration as m0004 } from './0004-job-outputs';
+
+/** In order. Listed explicitly so the same code runs from ts-jest and from compiled dist/. */
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004];

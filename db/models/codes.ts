@@ -1,0 +1,21 @@
+/** The numeric codes the seeds define for TINYINT columns, named once. */
+
+/** jimeng_accounts.site_type and *_generation_records.site_used: 0-cn，1-us，2-hk，3-jp，4-sg */
+export const SiteType = { CN: 0, US: 1, HK: 2, JP: 3, SG: 4 } as const;
+export type SiteType = (typeof SiteType)[keyof typeof SiteType];
+
+/** jimeng_accounts.jimeng_account_type: 0-国内账号，1-国外账号 */
+export const AccountType = { DOMESTIC: 0, OVERSEAS: 1 } as const;
+export type AccountType = (typeof AccountType)[keyof typeof AccountType];
+
+/** jimeng_accounts.account_status: 0-active(正常)，1-inactive(停用)，2-banned(封禁) */
+export const AccountStatus = { ACTIVE: 0, INACTIVE: 1, BANNED: 2 } as const;
+export type AccountStatus = (typeof AccountStatus)[keyof typeof AccountStatus];
+
+/** jimeng_accounts.image_generation_status / video_generation_status: 0-不可用，1-可用，2-速率限制 */
+export const CapabilityStatus = { UNAVAILABLE: 0, AVAILABLE: 1, RATE_LIMITED: 2 } as const;
+export type CapabilityStatus = (typeof CapabilityStatus)[keyof typeof CapabilityStatus];
+
+/** *_generation_records.generation_status: 0-pending，1-processing，2-completed，3-failed，4-retrying */
+export const GenerationStatus = { PENDING: 0, PROCESSING: 1, COMPLETED: 2, FAILED: 3, RETRYING: 4 } as const;
+export type GenerationStatus = (typeof GenerationStatus)[keyof typeof GenerationStatus];
