@@ -1,0 +1,73 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { createMigrator, MIGRATIONS_TABLE } from '../../db';
+import { migrations } from '../../db/migrations';
+import { connectTestDatabase, testDatabaseOptions } from '../support/database';
+
+const SEED_TABLES = [
+  'jimeng_accounts',
+  'jimeng_image_generation_records',
+  'jimeng_video_generation_records',
+  'mjk_point_batches',
+  'mjk_user_points',
+  'mjk_point_transactions',
+  'template_executions',
+  'job_outputs',
+];
+
+describe('migrations', () => {
+  let sequelize: Sequelize;
+  const database = testDatabaseOptions().database;
+
+  async function tables(): Promise<string[]> {
+    const rows = await sequelize.query<{ TABLE_NAME: string }>(
+      'SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
+      { replacements: [database], type: QueryTypes.SELECT },
+    );
+    return rows.map((r) => r.TABLE_NAME).filter((t) => t !== MIGRATIONS_TABLE);
+  }
+
+  beforeAll(() => {
+    sequelize = connectTestDatabase();
+  });
+  afterAll(async () => {
+    await createMigrator(sequelize).up(); // leave the schema in place for the other suites
+    await sequelize.close();
+  });
+
+  it('are named in order and never twice', () => {
+    const names = migrations.map((m) => m.name);
+    expect([...names].sort()).toEqual(names);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('run all the way down and up again, twice, creating exactly the seed tables', async () => {
+    const migrator = createMigrator(sequelize);
+    for (let round = 0; round < 2; round++) {
+      await migrator.down({ to: 0 });
+      expect(await tables()).toEqual([]);
+      expect(await migrator.pending()).toHaveLength(migrations.length);
+      await migrator.up();
+      expect(await tables()).toEqual([...SEED_TABLES].sort());
+      expect(await migrator.pending()).toHaveLength(0);
+    }
+  });
+
+  it('are a no-op when run again: up twice changes nothing', async () => {
+    const migrator = createMigrator(sequelize);
+    await migrator.up();
+    expect((await migrator.executed()).map((m) => m.name)).toEqual(migrations.map((m) => m.name));
+  });
+
+  it('step down one at a time, each removing only its own tables', async () => {
+    const migrator = createMigrator(sequelize);
+    await migrator.up();
+    await migrator.down(); // 0004
+    expect(await tables()).not.toContain('job_outputs');
+    expect(await tables()).toContain('template_executions');
+    await migrator.down(); // 0003
+    expect(await tables()).not.toContain('template_executions');
+    expect(await tables()).toContain('mjk_point_transactions');
+    await migrator.up();
+    expect(await tables()).toEqual([...SEED_TABLES].sort());
+  });
+});

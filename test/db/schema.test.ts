@@ -1,0 +1,174 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Sequelize } from 'sequelize';
+import { connectTestDatabase, freshlyMigratedTestDatabase, testDatabaseOptions } from '../support/database';
+import { describeTable, type LiveTable } from '../support/information-schema';
+import {
+  seed000TemplateExecutions,
+  seed001PointTransactions,
+  seed002CreateTables,
+  seed003JobOutputs,
+  seed004ModelImageFields,
+  SEEDS_DIR,
+  type ExpectedTable,
+} from '../support/seed-documents';
+
+/**
+ * The seeds are the specification: the live schema, as information_schema reports it after the
+ * migrations ran, must say what they say. Each mismatch is listed by table, column and field.
+ */
+
+function mismatches(live: LiveTable | null, expected: ExpectedTable): string[] {
+  if (!live) return [`${expected.table}: table missing`];
+  const out: string[] = [];
+  for (const col of expected.columns) {
+    const at = `${expected.table}.${col.name} (seed ${expected.source})`;
+    const actual = live.columns.find((c) => c.name === col.name);
+    if (!actual) {
+      out.push(`${at}: column missing`);
+      continue;
+    }
+    if (col.types && !col.types.some((t) => t === actual.type || (t === 'enum(*)' && actual.type.startsWith('enum(')))) {
+      out.push(`${at}: type ${actual.type}, seed says ${col.types.join(' or ')}`);
+    }
+    if (col.nullable !== undefined && col.nullable !== actual.nullable) {
+      out.push(`${at}: ${actual.nullable ? 'nullable' : 'NOT NULL'}, seed says the opposite`);
+    }
+    if (col.default !== undefined && col.default !== actual.default) {
+      out.push(`${at}: default ${String(actual.default)}, seed says ${String(col.default)}`);
+    }
+    if (col.comment !== undefined && col.comment !== actual.comment) {
+      out.push(`${at}: comment "${actual.comment}", seed says "${col.comment}"`);
+    }
+    if (col.autoIncrement && !actual.extra.includes('auto_increment')) out.push(`${at}: not AUTO_INCREMENT`);
+    if (col.onUpdateCurrentTimestamp && !actual.extra.includes('on update current_timestamp')) {
+      out.push(`${at}: no ON UPDATE CURRENT_TIMESTAMP`);
+    }
+  }
+  for (const index of expected.indexes) {
+    const found = live.indexes.some(
+      (i) => i.unique === index.unique && i.columns.join(',') === index.columns.join(',') && (!index.primary || i.name === 'PRIMARY'),
+    );
+    if (!found) {
+      out.push(`${expected.table}: no ${index.unique ? 'unique ' : ''}index on (${index.columns.join(', ')}) (seed ${expected.source})`);
+    }
+  }
+  return out;
+}
+
+describe('schema: the migrated database says what the seeds say', () => {
+  let sequelize: Sequelize;
+  let scratch: Sequelize;
+  const database = testDatabaseOptions().database;
+  const scratchDatabase = `${database}_seedcheck`;
+
+  beforeAll(async () => {
+    sequelize = await freshlyMigratedTestDatabase();
+    // Seed 002's SQL, loaded as written into a scratch database, is the reference the migration must equal.
+    await sequelize.query(`DROP DATABASE IF EXISTS \`${scratchDatabase}\``);
+    await sequelize.query(`CREATE DATABASE \`${scratchDatabase}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    scratch = connectTestDatabase({ database: scratchDatabase, poolMax: 1 });
+    for (const statement of seed002CreateTables()) await scratch.query(statement);
+  });
+
+  afterAll(async () => {
+    await scratch?.close();
+    await sequelize?.query(`DROP DATABASE IF EXISTS \`${scratchDatabase}\``);
+    await sequelize?.close();
+  });
+
+  it('keeps its copies of the design documents identical to ../shared/seeds when that folder is present', () => {
+    const shared = join(__dirname, '..', '..', '..', 'shared', 'seeds');
+    if (!existsSync(shared)) return; // a clone elsewhere relies on the committed copies
+    for (const file of readdirSync(shared)) {
+      expect({ file, text: readFileSync(join(SEEDS_DIR, file), 'utf8') }).toEqual({
+        file,
+        text: readFileSync(join(shared, file), 'utf8'),
+      });
+    }
+  });
+
+  it('finds three CREATE TABLE statements in seed 002', () => {
+    expect(seed002CreateTables().map((s) => /CREATE TABLE (\w+)/.exec(s)![1])).toEqual([
+      'jimeng_accounts',
+      'jimeng_image_generation_records',
+      'jimeng_video_generation_records',
+    ]);
+  });
+
+  it.each(['jimeng_accounts', 'jimeng_image_generation_records', 'jimeng_video_generation_records'])(
+    '%s equals what seed 002 creates: columns, types, defaults, comments, indexes, unique keys',
+    async (table) => {
+      const live = await describeTable(sequelize, database, table);
+      const reference = await describeTable(scratch, scratchDatabase, table);
+      expect(reference).not.toBeNull();
+      expect(live).toEqual(reference);
+    },
+  );
+
+  it('mjk_point_transactions has every column of seed 001 with its type, nullability, default and comment', async () => {
+    const expected = seed001PointTransactions();
+    expect(expected.columns).toHaveLength(10);
+    // BaseModelBigInt, the seed's base class, gives a BIGINT primary key and the two timestamps.
+    expected.columns.unshift({ name: 'id', types: ['bigint'], nullable: false, autoIncrement: true });
+    expected.columns.push(
+      { name: 'created_at', types: ['datetime'], nullable: false },
+      { name: 'updated_at', types: ['datetime'], nullable: false, onUpdateCurrentTimestamp: true },
+    );
+    expected.indexes.push({ columns: ['id'], unique: true, primary: true });
+    expect(mismatches(await describeTable(sequelize, database, expected.table), expected)).toEqual([]);
+  });
+
+  it('has the point batch table batch_id refers to, and one balance row per user', async () => {
+    const batches: ExpectedTable = {
+      table: 'mjk_point_batches',
+      source: '001 (batch_id)',
+      columns: [
+        { name: 'id', types: ['bigint'], nullable: false, autoIncrement: true },
+        { name: 'user_id', types: ['char(36)'], nullable: false },
+        { name: 'amount', types: ['int'], nullable: false },
+        { name: 'remaining', types: ['int'], nullable: false },
+        { name: 'expires_at', types: ['datetime'], nullable: true },
+      ],
+      indexes: [{ columns: ['id'], unique: true, primary: true }],
+    };
+    const balances: ExpectedTable = {
+      table: 'mjk_user_points',
+      source: '001 (balance_before / balance_after)',
+      columns: [
+        { name: 'user_id', types: ['char(36)'], nullable: false },
+        { name: 'balance', types: ['int'], nullable: false, default: '0' },
+      ],
+      indexes: [{ columns: ['user_id'], unique: true, primary: true }],
+    };
+    expect(mismatches(await describeTable(sequelize, database, batches.table), batches)).toEqual([]);
+    expect(mismatches(await describeTable(sequelize, database, balances.table), balances)).toEqual([]);
+  });
+
+  it('template_executions has every column and index of seed 000 as TypeORM would create them', async () => {
+    const expected = seed000TemplateExecutions();
+    expect(expected.columns).toHaveLength(22);
+    expect(expected.indexes).toHaveLength(6);
+    expected.indexes.push({ columns: ['id'], unique: true, primary: true });
+    expect(mismatches(await describeTable(sequelize, database, expected.table), expected)).toEqual([]);
+  });
+
+  it('job_outputs has the fields of seed 003 and the image fields of seed 004 model_image', async () => {
+    const from003 = seed003JobOutputs();
+    expect(from003.columns.map((c) => c.name)).toEqual([
+      'id',
+      'job_id',
+      'user_id',
+      'type',
+      'oss_url',
+      'oss_path',
+      'size',
+      'meta',
+      'created_at',
+    ]);
+    const from004 = seed004ModelImageFields();
+    expect(from004.columns).toHaveLength(11);
+    const live = await describeTable(sequelize, database, 'job_outputs');
+    expect([...mismatches(live, from003), ...mismatches(live, from004)]).toEqual([]);
+  });
+});
