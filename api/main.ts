@@ -1,0 +1,35 @@
+import { Connection } from '@temporalio/client';
+import { databaseOptions } from '../config/database';
+import { createLogger } from '../config/logger';
+import { apiPublicUrl, ConfigError, loadConfig } from '../config/settings';
+import { createSequelize } from '../db';
+import { createApp } from './app';
+
+/**
+ * The API process. It starts even when MySQL or Temporal is down (the Temporal connection is lazy) so
+ * that /readyz can say which one is missing instead of the process dying in a restart loop.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('api', config.logLevel);
+  const sequelize = createSequelize(databaseOptions(config));
+  const temporal = Connection.lazy({ address: config.temporalAddress });
+  const app = createApp({ sequelize, temporal, logger });
+  const server = app.listen(config.apiPort, config.apiHost, () => {
+    logger.info({ url: apiPublicUrl(config) }, 'api listening');
+  });
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'api stopping');
+    server.close(() => {
+      void Promise.allSettled([temporal.close(), sequelize.close()]).then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

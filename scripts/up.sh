@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Command (a) of README: install what is missing, start MariaDB and Temporal, migrate, register search
+# attributes, start the worker and the API, wait until the API is ready, and print where everything is.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+
+bash "$ROOT/scripts/install.sh"
+bash "$ROOT/scripts/mariadb.sh" start
+bash "$ROOT/scripts/temporal.sh" start
+
+say "migrating $MYSQL_DATABASE"
+(cd "$ROOT" && node dist/scripts/migrate.js up) >>"$LOG_DIR/migrate.log" 2>&1 || die "migrations failed (see $LOG_DIR/migrate.log)"
+(cd "$ROOT" && node dist/scripts/register-search-attributes.js) >&2
+
+bash "$ROOT/scripts/services.sh" start worker
+bash "$ROOT/scripts/services.sh" start api
+
+API_URL="${API_PUBLIC_URL:-http://$API_HOST:$API_PORT}"
+wait_for "API" 60 curl -fsS "$API_URL/readyz" || die "the API is not ready: $(curl -sS "$API_URL/readyz" || true) (see $LOG_DIR/api.log)"
+grep -q '"worker polling"' "$LOG_DIR/worker.log" || wait_for "worker" 60 grep -q '"worker polling"' "$LOG_DIR/worker.log" ||
+  die "the worker is not polling (see $LOG_DIR/worker.log)"
+
+cat <<INFO
+
+  jimeng-flow is running.
+    API            $API_URL
+    Temporal UI    $TEMPORAL_UI_URL
+    Temporal gRPC  $TEMPORAL_ADDRESS  (namespace $TEMPORAL_NAMESPACE, task queue $TEMPORAL_TASK_QUEUE)
+    MySQL          $MYSQL_HOST:$MYSQL_PORT/$MYSQL_DATABASE
+    Logs           $LOG_DIR
+
+  Try:
+    curl -s $API_URL/readyz
+
+  Stop everything: bash scripts/down.sh     Status: bash scripts/status.sh
+INFO

@@ -1,0 +1,29 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDependencies } from '../activities';
+
+export interface WorkerSettings {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+/**
+ * One place builds the worker, for the process entry and for tests. Workflows are bundled from source
+ * (`workflows/index`), the same path the replay tests use.
+ */
+export async function createWorker(settings: WorkerSettings, deps: ActivityDependencies): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: settings.address });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: settings.namespace,
+      taskQueue: settings.taskQueue,
+      workflowsPath: require.resolve('../workflows'),
+      activities: createActivities(deps),
+    });
+    return { worker, connection };
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+}

@@ -1,0 +1,33 @@
+import { databaseOptions } from '../config/database';
+import { createLogger } from '../config/logger';
+import { ConfigError, loadConfig } from '../config/settings';
+import { createSequelize } from '../db';
+import { createWorker } from './create-worker';
+
+/**
+ * The worker process. The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: polling stops,
+ * running activities get the grace period, then run() resolves and the database pool is closed.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('worker', config.logLevel);
+  const sequelize = createSequelize(databaseOptions(config));
+  await sequelize.authenticate();
+  const { worker, connection } = await createWorker(
+    { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue },
+    { sequelize, logger, now: () => new Date() },
+  );
+  logger.info({ taskQueue: config.temporalTaskQueue, namespace: config.temporalNamespace }, 'worker polling');
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await sequelize.close();
+    logger.info('worker stopped');
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});
