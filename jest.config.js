@@ -9,7 +9,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleFileExtensions: ['js', 'ts', 'json'],
   setupFiles: ['<rootDir>/test/support/quiet-temporal-runtime.ts'],
   testTimeout: 60_000,
   maxWorkers: 1,

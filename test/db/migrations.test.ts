@@ -5,6 +5,7 @@ import { connectTestDatabase, testDatabaseOptions } from '../support/database';
 
 const SEED_TABLES = [
   'jimeng_accounts',
+  'jimeng_account_leases',
   'jimeng_image_generation_records',
   'jimeng_video_generation_records',
   'mjk_point_batches',
@@ -61,6 +62,8 @@ describe('migrations', () => {
   it('step down one at a time, each removing only its own tables', async () => {
     const migrator = createMigrator(sequelize);
     await migrator.up();
+    await migrator.down(); // 0005
+    expect(await tables()).not.toContain('jimeng_account_leases');
     await migrator.down(); // 0004
     expect(await tables()).not.toContain('job_outputs');
     expect(await tables()).toContain('template_executions');

@@ -1,0 +1,55 @@
+import { AccountStatus, CapabilityStatus } from '../../db';
+
+/** How a leased account's use ended, as the account pool needs to know it. */
+export const LEASE_OUTCOMES = ['success', 'rate_limited', 'quota_exhausted', 'session_invalid', 'banned', 'failed'] as const;
+export type LeaseOutcome = (typeof LEASE_OUTCOMES)[number];
+
+export type Capability = 'image' | 'video';
+
+/** Column changes on jimeng_accounts (attribute names of the JimengAccount model). */
+export interface AccountChanges {
+  accountStatus?: AccountStatus;
+  imageGenerationStatus?: CapabilityStatus;
+  videoGenerationStatus?: CapabilityStatus;
+  imageUnavailableTime?: Date;
+  videoUnavailableTime?: Date;
+  incrementImageCount?: true;
+  incrementVideoCount?: true;
+}
+
+/**
+ * The state transition the pool applies when a lease is released. Pure, so every row change is unit-tested.
+ * - success: the capability's daily count goes up.
+ * - rate_limited: that capability cools down (status 2) from now; lease() brings it back after the cooldown.
+ * - quota_exhausted: that capability is unavailable (status 0) until the daily refresh.
+ * - session_invalid: the session serves nothing, so both capabilities are unavailable until the refresh
+ *   (an operator usually pastes a new session id first).
+ * - banned: account_status banned; no automatic refresh ever undoes it.
+ * - failed (content policy, bad request, upstream 5xx after retries): not the account's fault, no change.
+ */
+export function accountChangesFor(outcome: LeaseOutcome, capability: Capability, now: Date): AccountChanges {
+  const image = capability === 'image';
+  switch (outcome) {
+    case 'success':
+      return image ? { incrementImageCount: true } : { incrementVideoCount: true };
+    case 'rate_limited':
+      return image
+        ? { imageGenerationStatus: CapabilityStatus.RATE_LIMITED, imageUnavailableTime: now }
+        : { videoGenerationStatus: CapabilityStatus.RATE_LIMITED, videoUnavailableTime: now };
+    case 'quota_exhausted':
+      return image
+        ? { imageGenerationStatus: CapabilityStatus.UNAVAILABLE, imageUnavailableTime: now }
+        : { videoGenerationStatus: CapabilityStatus.UNAVAILABLE, videoUnavailableTime: now };
+    case 'session_invalid':
+      return {
+        imageGenerationStatus: CapabilityStatus.UNAVAILABLE,
+        imageUnavailableTime: now,
+        videoGenerationStatus: CapabilityStatus.UNAVAILABLE,
+        videoUnavailableTime: now,
+      };
+    case 'banned':
+      return { accountStatus: AccountStatus.BANNED };
+    case 'failed':
+      return {};
+  }
+}

@@ -1,0 +1,337 @@
+import { systemClock, type Clock } from './clock';
+import { classifyFailure, transportFailureOf, type FailureSignal, type TransportFailure } from './error-classification';
+import { JimengErrorReason } from './error-actions';
+import { JOB_STARTING_OPERATIONS, JimengError, type JimengOperation } from './jimeng-error';
+import { silentLogger, type JimengLogger } from './logger';
+import { buildCompositionBody, buildImageBody, buildVideoBody, sessionIdProblem, type Built } from './request-bodies';
+import type {
+  ImageCompositionRequest,
+  ImageGenerationRequest,
+  ImageGenerationResult,
+  JimengAccountRef,
+  GeneratedImage,
+  GeneratedVideo,
+  VideoGenerationRequest,
+  VideoResult,
+  VideoSubmission,
+  VideoTaskState,
+} from './requests';
+import { nodeHttpTransport, type HttpTransport } from './http-transport';
+import {
+  parseGenerationBody,
+  parseLiveBody,
+  parsePointsBody,
+  parseSubmitBody,
+  parseTaskBody,
+  type Credits,
+  type GeneratedItem,
+  type Parsed,
+  type RawHttpResult,
+} from './response-parsing';
+import { maskSecret, redactSecrets } from './secret-masking';
+import { baseUrlFor, siteProfileOf, type JimengBaseUrls, type SiteProfile } from './sites';
+
+/**
+ * Routes. The synchronous ones are the proxy's (iptag/jimeng-api). The async pair is not in the reference
+ * snapshot: it follows the `/v1/async` extension some forks add (iptag PR #133 was closed), returning the
+ * upstream history record id at submit and its status when polled. Against a proxy without it, submit answers
+ * code -1000 (unknown route), which classifies as FAIL_PERMANENTLY.
+ */
+export const JIMENG_ROUTES = {
+  imageGeneration: '/v1/images/generations',
+  imageComposition: '/v1/images/compositions',
+  videoGeneration: '/v1/videos/generations',
+  videoSubmit: '/v1/async/videos/generations',
+  taskStatus: '/v1/async/tasks/',
+  tokenCheck: '/token/check',
+  tokenPoints: '/token/points',
+} as const;
+
+/** Upstream record statuses (labels are the proxy's own, unverified). Unknown ones mean "keep polling". */
+export const TASK_STATUS = { SUCCESS: 10, PROCESSING: 20, FAILED: 30, POST_PROCESSING: 42, FINALIZING: 45, COMPLETED: 50 } as const;
+
+export interface JimengClientOptions {
+  /** Proxy base URL per site, or one `default` for all; the simulator's URL in tests and the dev stack. */
+  readonly baseUrls: JimengBaseUrls;
+  /** Deadline for one HTTP exchange. Synchronous image calls can take minutes: size it per operation. */
+  readonly timeoutMs: number;
+  readonly operationTimeoutMs?: Partial<Record<JimengOperation, number>>;
+  readonly transport?: HttpTransport;
+  readonly clock?: Clock;
+  readonly logger?: JimengLogger;
+  /** b64_json videos arrive inline; bodies beyond this are refused. Default 64 MiB. */
+  readonly maxResponseBytes?: number;
+}
+
+export interface CallOptions {
+  /** Activity cancellation: aborts the HTTP exchange. */
+  readonly signal?: AbortSignal;
+}
+
+export interface WaitForVideoOptions extends CallOptions {
+  /** Total time to wait for the task to finish. */
+  readonly deadlineMs: number;
+  /** Upstream videos rarely finish within seconds; the proxy waits 5 s, then polls every 20 s. */
+  readonly initialDelayMs?: number;
+  readonly pollIntervalMs?: number;
+}
+
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const MAX_SERVER_TEXT = 300;
+/** Failures after which a job-starting request may nonetheless have started a job. */
+const AMBIGUOUS_TRANSPORT: readonly TransportFailure[] = ['timeout', 'connection_reset', 'socket_hang_up', 'network_error', 'aborted'];
+
+interface CallContext {
+  readonly operation: JimengOperation;
+  readonly site: SiteProfile;
+  readonly baseUrl: string;
+  /** The bearer value: region prefix + session id. Never logged, never put in an error. */
+  readonly token: string;
+  readonly secrets: readonly string[];
+  readonly sessionHint: string;
+  readonly accountId?: string;
+}
+
+export class JimengClient {
+  private readonly transport: HttpTransport;
+  private readonly clock: Clock;
+  private readonly logger: JimengLogger;
+  private readonly maxResponseBytes: number;
+
+  constructor(private readonly options: JimengClientOptions) {
+    this.transport = options.transport ?? nodeHttpTransport;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
+
+  /** Text-to-image. Synchronous on the proxy: the request stays open until the images exist. */
+  async generateImages(account: JimengAccountRef, request: ImageGenerationRequest, opts: CallOptions = {}): Promise<ImageGenerationResult> {
+    const ctx = this.context(account, 'image_generation');
+    const built = this.built(ctx, buildImageBody(ctx.site, request));
+    const body = this.parsed(ctx, parseGenerationBody(await this.send(ctx, 'POST', JIMENG_ROUTES.imageGeneration, built.body, opts)));
+    return {
+      created: body.created,
+      images: body.items.map(imageOf),
+      model: built.model,
+      ratio: built.ratio,
+      resolution: built.resolution,
+    };
+  }
+
+  /** Image-to-image from 1-10 reference image URLs. */
+  async composeImages(account: JimengAccountRef, request: ImageCompositionRequest, opts: CallOptions = {}): Promise<ImageGenerationResult> {
+    const ctx = this.context(account, 'image_composition');
+    const built = this.built(ctx, buildCompositionBody(ctx.site, request));
+    const body = this.parsed(ctx, parseGenerationBody(await this.send(ctx, 'POST', JIMENG_ROUTES.imageComposition, built.body, opts)));
+    return {
+      created: body.created,
+      images: body.items.map(imageOf),
+      ...(body.inputImages === undefined ? {} : { inputImages: body.inputImages }),
+      model: built.model,
+      ratio: built.ratio,
+      resolution: built.resolution,
+    };
+  }
+
+  /** Starts a video job and returns at once with its task id (not idempotent: each call is a paid job). */
+  async submitVideo(account: JimengAccountRef, request: VideoGenerationRequest, opts: CallOptions = {}): Promise<VideoSubmission> {
+    const ctx = this.context(account, 'video_submit');
+    const built = this.built(ctx, buildVideoBody(ctx.site, request));
+    const body = this.parsed(ctx, parseSubmitBody(await this.send(ctx, 'POST', JIMENG_ROUTES.videoSubmit, built.body, opts)));
+    return { taskId: body.historyId, created: body.created, model: built.model, duration: built.duration };
+  }
+
+  /**
+   * One poll. Running states and a record that cannot be found (yet) come back as `running`, as the proxy
+   * treats them; a failed task throws the JimengError its fail_code classifies to, unless it produced videos
+   * anyway, in which case those are the result (the proxy returns partial results the same way).
+   */
+  async getVideoTask(account: JimengAccountRef, taskId: string, opts: CallOptions = {}): Promise<VideoTaskState> {
+    const ctx = this.context(account, 'video_poll');
+    if (typeof taskId !== 'string' || !/^[\w-]{1,100}$/.test(taskId)) {
+      throw this.error(ctx, { kind: 'local', failure: 'invalid_request' }, 'task id must be 1-100 letters, digits, _ or -');
+    }
+    const parsed = parseTaskBody(await this.send(ctx, 'GET', `${JIMENG_ROUTES.taskStatus}${encodeURIComponent(taskId)}`, undefined, opts));
+    if (!parsed.ok && classifyFailure(parsed.signal).reason === JimengErrorReason.RECORD_MISSING) {
+      return { state: 'running', status: null, recordMissing: true };
+    }
+    const body = this.parsed(ctx, parsed);
+    const videos = body.items.map(videoOf);
+    const done = body.status === TASK_STATUS.SUCCESS || body.status === TASK_STATUS.COMPLETED || body.status === TASK_STATUS.FAILED;
+    if (done && videos.length > 0) return { state: 'succeeded', status: body.status as number, videos };
+    if (body.status === TASK_STATUS.FAILED) {
+      throw this.error(ctx, { kind: 'task_failed', failCode: body.failCode }, `the task ended with status 30, fail_code ${body.failCode || '(none)'}`);
+    }
+    return { state: 'running', status: body.status, recordMissing: false };
+  }
+
+  /** Polls until the task succeeds, fails, or the deadline passes (then a TIMEOUT JimengError). */
+  async waitForVideo(account: JimengAccountRef, taskId: string, opts: WaitForVideoOptions): Promise<VideoResult> {
+    const ctx = this.context(account, 'video_poll');
+    const startedAt = this.clock.now();
+    const interval = opts.pollIntervalMs ?? 20_000;
+    let wait = opts.initialDelayMs ?? 5_000;
+    for (;;) {
+      const remaining = opts.deadlineMs - (this.clock.now() - startedAt);
+      if (remaining <= 0) throw this.error(ctx, { kind: 'transport', failure: 'timeout' }, `the video task did not finish within ${opts.deadlineMs} ms`);
+      await this.sleep(ctx, Math.min(wait, remaining), opts.signal);
+      const state = await this.getVideoTask(account, taskId, opts);
+      if (state.state === 'succeeded') return { videos: state.videos };
+      wait = interval;
+    }
+  }
+
+  /** The proxy's synchronous video route: one request that stays open until the video exists. */
+  async generateVideo(account: JimengAccountRef, request: VideoGenerationRequest, opts: CallOptions = {}): Promise<VideoResult> {
+    const ctx = this.context(account, 'video_generation');
+    const built = this.built(ctx, buildVideoBody(ctx.site, request));
+    const body = this.parsed(ctx, parseGenerationBody(await this.send(ctx, 'POST', JIMENG_ROUTES.videoGeneration, built.body, opts)));
+    return {
+      created: body.created,
+      videos: body.items.map(videoOf),
+    };
+  }
+
+  /**
+   * Session liveness. The proxy turns every upstream error into `false`, and reports false for every token on
+   * sites whose login check path is broken (HK/JP/SG, iptag #78): a false is a hint, not proof.
+   */
+  async checkSession(account: JimengAccountRef, opts: CallOptions = {}): Promise<boolean> {
+    const ctx = this.context(account, 'session_check');
+    return this.parsed(ctx, parseLiveBody(await this.send(ctx, 'POST', JIMENG_ROUTES.tokenCheck, { token: ctx.token }, opts)));
+  }
+
+  /** Credit balance of the account (the proxy's /token/points). */
+  async getCredits(account: JimengAccountRef, opts: CallOptions = {}): Promise<Credits> {
+    const ctx = this.context(account, 'credit_balance');
+    return this.parsed(ctx, parsePointsBody(await this.send(ctx, 'POST', JIMENG_ROUTES.tokenPoints, {}, opts)));
+  }
+
+  private context(account: JimengAccountRef, operation: JimengOperation): CallContext {
+    const sessionId: unknown = account.sessionId;
+    const rawSecret = typeof sessionId === 'string' ? sessionId : '';
+    const site = siteProfileOf(account.siteType);
+    const partial = {
+      operation,
+      secrets: [rawSecret],
+      sessionHint: maskSecret(rawSecret),
+      ...(account.id === undefined ? {} : { accountId: account.id }),
+    };
+    if (site === undefined) {
+      throw this.error({ ...partial, site: undefined }, { kind: 'local', failure: 'invalid_account' }, `site_type ${String(account.siteType)} is not a known site`);
+    }
+    const problem = sessionIdProblem(sessionId);
+    if (problem !== undefined) throw this.error({ ...partial, site }, { kind: 'local', failure: 'invalid_account' }, problem);
+    const baseUrl = baseUrlFor(this.options.baseUrls, site.name);
+    if (baseUrl === undefined) {
+      throw this.error({ ...partial, site }, { kind: 'local', failure: 'site_not_configured' }, `no proxy base URL configured for site ${site.name}`);
+    }
+    const token = `${site.tokenPrefix}${rawSecret}`;
+    return { ...partial, site, baseUrl, token, secrets: [token, rawSecret] };
+  }
+
+  private built<T>(ctx: CallContext, built: Built<T>): T {
+    if (!built.ok) throw this.error(ctx, { kind: 'local', failure: 'invalid_request' }, built.problem);
+    return built.value;
+  }
+
+  private parsed<T>(ctx: CallContext, parsed: Parsed<T>): T {
+    if (parsed.ok) return parsed.value;
+    const signal = parsed.signal;
+    const text = signal.kind === 'envelope' ? signal.message : undefined;
+    throw this.error(ctx, signal, text);
+  }
+
+  private async send(ctx: CallContext, method: 'GET' | 'POST', path: string, body: object | undefined, opts: CallOptions): Promise<RawHttpResult> {
+    const timeoutMs = this.options.operationTimeoutMs?.[ctx.operation] ?? this.options.timeoutMs;
+    const startedAt = this.clock.now();
+    const headers: Record<string, string> = { authorization: `Bearer ${ctx.token}`, accept: 'application/json' };
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    try {
+      const res = await this.transport({
+        method,
+        url: `${ctx.baseUrl}${path}`,
+        headers,
+        ...(payload === undefined ? {} : { body: payload }),
+        timeoutMs,
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+        maxResponseBytes: this.maxResponseBytes,
+      });
+      this.logger.debug({ ...this.logFields(ctx), httpStatus: res.status, durationMs: this.clock.now() - startedAt }, 'jimeng call answered');
+      const retryAfterMs = retryAfterMsOf(res.headers['retry-after'], this.clock.now());
+      return { status: res.status, body: res.body, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    } catch (error) {
+      // Unrecognised transport errors (an injected transport's own, an oversized body) are still network trouble.
+      const failure = transportFailureOf(error) ?? 'network_error';
+      const detail = error instanceof Error ? error.message : String(error);
+      throw this.error(ctx, { kind: 'transport', failure }, detail);
+    }
+  }
+
+  private async sleep(ctx: CallContext, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.clock.sleep(ms, signal);
+    } catch (error) {
+      throw this.error(ctx, { kind: 'transport', failure: transportFailureOf(error) ?? 'aborted' }, 'waiting for the video task was cancelled');
+    }
+  }
+
+  /** Every failure leaves through here: classified, redacted, logged once. */
+  private error(
+    ctx: Pick<CallContext, 'operation' | 'secrets' | 'sessionHint' | 'accountId'> & { site: SiteProfile | undefined },
+    signal: FailureSignal,
+    detail: string | undefined,
+  ): JimengError {
+    const c = classifyFailure(signal);
+    const mayHaveStartedJob =
+      JOB_STARTING_OPERATIONS.includes(ctx.operation) &&
+      ((signal.kind === 'transport' && AMBIGUOUS_TRANSPORT.includes(signal.failure)) ||
+        signal.kind === 'malformed_body' ||
+        (signal.kind === 'http_status' && signal.status >= 500));
+    const where = `${ctx.operation}${ctx.site === undefined ? '' : ` on site ${ctx.site.name}`}`;
+    const said = detail === undefined || detail === '' ? '' : `: ${redactSecrets(detail, ctx.secrets).slice(0, MAX_SERVER_TEXT)}`;
+    const error = new JimengError({
+      code: c.code,
+      action: c.action,
+      reason: c.reason,
+      message: `jimeng ${where} failed (${c.code}, ${c.reason})${said}`,
+      ...(c.retryAfterMs === undefined ? {} : { retryAfterMs: c.retryAfterMs }),
+      ...(c.httpStatus === undefined ? {} : { httpStatus: c.httpStatus }),
+      ...(c.proxyCode === undefined ? {} : { proxyCode: c.proxyCode }),
+      ...(c.upstreamCode === undefined ? {} : { upstreamCode: c.upstreamCode }),
+      operation: ctx.operation,
+      ...(ctx.site === undefined ? {} : { site: ctx.site.name }),
+      sessionHint: ctx.sessionHint,
+      mayHaveStartedJob,
+    });
+    this.logger.warn({ ...this.logFields(ctx), err: error.toJSON() }, 'jimeng call failed');
+    return error;
+  }
+
+  private logFields(ctx: Pick<CallContext, 'operation' | 'sessionHint' | 'accountId'> & { site: SiteProfile | undefined }): Record<string, string> {
+    return {
+      operation: ctx.operation,
+      sessionHint: ctx.sessionHint,
+      ...(ctx.site === undefined ? {} : { site: ctx.site.name }),
+      ...(ctx.accountId === undefined ? {} : { accountId: ctx.accountId }),
+    };
+  }
+}
+
+function imageOf(item: GeneratedItem): GeneratedImage {
+  return { ...(item.url === undefined ? {} : { url: item.url }), ...(item.b64Json === undefined ? {} : { b64Json: item.b64Json }) };
+}
+
+function videoOf(item: GeneratedItem): GeneratedVideo {
+  return { ...imageOf(item), ...(item.revisedPrompt === undefined ? {} : { revisedPrompt: item.revisedPrompt }) };
+}
+
+/** Retry-After is either delay-seconds or an HTTP date. */
+export function retryAfterMsOf(header: string | undefined, nowMs: number): number | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}

@@ -1,0 +1,54 @@
+import type { Endpoint } from './endpoints';
+
+/**
+ * What the simulator received, counted on arrival (before faults, limits or validation), so a test can
+ * assert how many calls a client really made, and per session whether retries moved to another account.
+ */
+export interface CountersSnapshot {
+  readonly total: number;
+  readonly byEndpoint: Readonly<Record<string, number>>;
+  /** Keyed by bare session id (region prefix removed); calls without one are under `(none)`. */
+  readonly bySession: Readonly<Record<string, { readonly total: number; readonly byEndpoint: Readonly<Record<string, number>> }>>;
+  /** How often each fault kind fired. */
+  readonly faultsFired: Readonly<Record<string, number>>;
+}
+
+export const NO_SESSION = '(none)';
+
+export class Counters {
+  private total = 0;
+  private byEndpoint = new Map<string, number>();
+  private bySession = new Map<string, { total: number; byEndpoint: Map<string, number> }>();
+  private faults = new Map<string, number>();
+
+  received(endpoint: Endpoint, sessionId: string | undefined): void {
+    this.total += 1;
+    bump(this.byEndpoint, endpoint);
+    const key = sessionId ?? NO_SESSION;
+    const s = this.bySession.get(key) ?? { total: 0, byEndpoint: new Map<string, number>() };
+    s.total += 1;
+    bump(s.byEndpoint, endpoint);
+    this.bySession.set(key, s);
+  }
+
+  faultFired(kind: string): void {
+    bump(this.faults, kind);
+  }
+
+  reset(): void {
+    this.total = 0;
+    this.byEndpoint.clear();
+    this.bySession.clear();
+    this.faults.clear();
+  }
+
+  snapshot(): CountersSnapshot {
+    const bySession: Record<string, { total: number; byEndpoint: Record<string, number> }> = {};
+    for (const [k, v] of this.bySession) bySession[k] = { total: v.total, byEndpoint: Object.fromEntries(v.byEndpoint) };
+    return { total: this.total, byEndpoint: Object.fromEntries(this.byEndpoint), bySession, faultsFired: Object.fromEntries(this.faults) };
+  }
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}

@@ -1,0 +1,199 @@
+import {
+  AdminInputError,
+  objectBody,
+  optionalInt,
+  optionalOneOf,
+  rejectUnknownKeys,
+  sessionIdField,
+} from './admin-input';
+
+/*
+ * Per-session account state: a daily quota (one unit per generation call), a request-rate limit and a health
+ * state. Unknown sessions are created with the defaults on first use unless auto-creation is off, in which case
+ * they answer like an expired login. The quota day turns at 00:00 Asia/Shanghai (UTC+8, no DST).
+ */
+
+export const SESSION_STATES = ['ok', 'invalid', 'banned'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+export interface RateLimit {
+  readonly maxRequests: number;
+  readonly windowMs: number;
+}
+
+export interface SessionDefaults {
+  readonly dailyQuota: number;
+  readonly rateLimit: RateLimit;
+}
+
+export interface SessionInput {
+  readonly sessionId: string;
+  readonly state?: SessionState;
+  readonly dailyQuota?: number;
+  /** Sets what is left today (default: the daily quota on creation, unchanged on update). */
+  readonly remainingQuota?: number;
+  readonly rateLimit?: RateLimit;
+}
+
+export interface SessionSnapshot {
+  readonly sessionId: string;
+  readonly state: SessionState;
+  readonly dailyQuota: number;
+  readonly remainingQuota: number;
+  readonly rateLimit: RateLimit;
+  /** Requests inside the current rate window. */
+  readonly recentRequests: number;
+}
+
+interface SessionRecord {
+  sessionId: string;
+  state: SessionState;
+  dailyQuota: number;
+  remaining: number;
+  quotaDay: number;
+  rateLimit: RateLimit;
+  /** Arrival times of accepted requests still inside the window. */
+  hits: number[];
+}
+
+const DAY_MS = 86_400_000;
+const UTC8_MS = 8 * 3_600_000;
+export const quotaDayOf = (nowMs: number): number => Math.floor((nowMs + UTC8_MS) / DAY_MS);
+
+export function parseSessionInput(value: unknown): SessionInput {
+  const body = objectBody(value);
+  rejectUnknownKeys(body, ['sessionId', 'state', 'dailyQuota', 'remainingQuota', 'rateLimit']);
+  const sessionId = sessionIdField(body, 'sessionId', true) as string;
+  const state = optionalOneOf(body, 'state', SESSION_STATES);
+  const dailyQuota = optionalInt(body, 'dailyQuota', 0);
+  const remainingQuota = optionalInt(body, 'remainingQuota', 0);
+  let rateLimit: RateLimit | undefined;
+  if (body.rateLimit !== undefined) {
+    if (typeof body.rateLimit !== 'object' || body.rateLimit === null || Array.isArray(body.rateLimit)) {
+      throw new AdminInputError('must be an object { maxRequests, windowMs }', 'rateLimit');
+    }
+    const rl = body.rateLimit as Record<string, unknown>;
+    rejectUnknownKeys(rl, ['maxRequests', 'windowMs'], 'rateLimit.');
+    const maxRequests = optionalInt(rl, 'maxRequests', 1, Number.MAX_SAFE_INTEGER, 'rateLimit.');
+    const windowMs = optionalInt(rl, 'windowMs', 1, Number.MAX_SAFE_INTEGER, 'rateLimit.');
+    if (maxRequests === undefined) throw new AdminInputError('is required', 'rateLimit.maxRequests');
+    if (windowMs === undefined) throw new AdminInputError('is required', 'rateLimit.windowMs');
+    rateLimit = { maxRequests, windowMs };
+  }
+  return {
+    sessionId,
+    ...(state === undefined ? {} : { state }),
+    ...(dailyQuota === undefined ? {} : { dailyQuota }),
+    ...(remainingQuota === undefined ? {} : { remainingQuota }),
+    ...(rateLimit === undefined ? {} : { rateLimit }),
+  };
+}
+
+export class SessionRegistry {
+  private readonly sessions = new Map<string, SessionRecord>();
+
+  constructor(
+    private readonly defaults: SessionDefaults,
+    private readonly autoCreate: boolean,
+    private readonly now: () => number,
+  ) {}
+
+  /** Creates or updates; fields not given keep their value (or take the defaults on creation). */
+  upsert(input: SessionInput): SessionSnapshot {
+    const existing = this.sessions.get(input.sessionId);
+    const record = existing ?? this.fresh(input.sessionId);
+    if (input.state !== undefined) record.state = input.state;
+    if (input.dailyQuota !== undefined) {
+      record.dailyQuota = input.dailyQuota;
+      if (existing === undefined) record.remaining = input.dailyQuota;
+    }
+    if (input.remainingQuota !== undefined) record.remaining = input.remainingQuota;
+    if (input.rateLimit !== undefined) record.rateLimit = input.rateLimit;
+    this.sessions.set(record.sessionId, record);
+    return this.snapshot(record);
+  }
+
+  /** The session for a request: existing, auto-created, or undefined (an unknown login). */
+  resolve(sessionId: string): SessionSnapshot | undefined {
+    let record = this.sessions.get(sessionId);
+    if (record === undefined) {
+      if (!this.autoCreate) return undefined;
+      record = this.fresh(sessionId);
+      this.sessions.set(sessionId, record);
+    }
+    return this.snapshot(record);
+  }
+
+  get(sessionId: string): SessionSnapshot | undefined {
+    const record = this.sessions.get(sessionId);
+    return record === undefined ? undefined : this.snapshot(record);
+  }
+
+  list(): SessionSnapshot[] {
+    return [...this.sessions.values()].map((r) => this.snapshot(r));
+  }
+
+  /** Records a request against the rate window; refuses it with the wait until a slot frees up. */
+  admit(sessionId: string): { ok: true } | { ok: false; retryAfterMs: number } {
+    const record = this.must(sessionId);
+    const now = this.now();
+    record.hits = record.hits.filter((t) => t > now - record.rateLimit.windowMs);
+    if (record.hits.length >= record.rateLimit.maxRequests) {
+      return { ok: false, retryAfterMs: Math.max(1, (record.hits[0] as number) + record.rateLimit.windowMs - now) };
+    }
+    record.hits.push(now);
+    return { ok: true };
+  }
+
+  /** Takes one unit of today's quota; false when none is left. */
+  consume(sessionId: string): boolean {
+    const record = this.must(sessionId);
+    this.rollDay(record);
+    if (record.remaining <= 0) return false;
+    record.remaining -= 1;
+    return true;
+  }
+
+  clear(): void {
+    this.sessions.clear();
+  }
+
+  private fresh(sessionId: string): SessionRecord {
+    return {
+      sessionId,
+      state: 'ok',
+      dailyQuota: this.defaults.dailyQuota,
+      remaining: this.defaults.dailyQuota,
+      quotaDay: quotaDayOf(this.now()),
+      rateLimit: this.defaults.rateLimit,
+      hits: [],
+    };
+  }
+
+  private must(sessionId: string): SessionRecord {
+    const record = this.sessions.get(sessionId);
+    if (record === undefined) throw new Error(`session not resolved before use`);
+    return record;
+  }
+
+  private rollDay(record: SessionRecord): void {
+    const today = quotaDayOf(this.now());
+    if (today !== record.quotaDay) {
+      record.quotaDay = today;
+      record.remaining = record.dailyQuota;
+    }
+  }
+
+  private snapshot(record: SessionRecord): SessionSnapshot {
+    this.rollDay(record);
+    const now = this.now();
+    return {
+      sessionId: record.sessionId,
+      state: record.state,
+      dailyQuota: record.dailyQuota,
+      remainingQuota: record.remaining,
+      rateLimit: record.rateLimit,
+      recentRequests: record.hits.filter((t) => t > now - record.rateLimit.windowMs).length,
+    };
+  }
+}
