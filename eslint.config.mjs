@@ -20,8 +20,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['../db/*', '../db', '../api/*', '../config/*', '../dev/*'], message: 'workflows/ imports only @temporalio/workflow and activity types' },
-            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'import activity types only (import type)' },
+            {
+              group: ['../db/*', '../db', '../api/*', '../config/*', '../dev/*'],
+              message: 'workflows/ imports only @temporalio/workflow and activity types',
+            },
+            {
+              group: ['../activities/*', '../activities/**'],
+              allowTypeImports: true,
+              message: 'import activity types only (import type)',
+            },
           ],
           paths: ['fs', 'path', 'http', 'https', 'crypto', 'sequelize', 'mysql2', 'ali-oss', 'koa'],
         },
@@ -31,13 +38,42 @@ export default tseslint.config(
   {
     files: ['db/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../../activities/*', '../../api/*', '../../workflows/*', '../activities/*', '../api/*', '../workflows/*', '../config/*', '../../config/*'], message: 'db/ imports nothing of ours above it' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../../activities/*',
+                '../../api/*',
+                '../../workflows/*',
+                '../activities/*',
+                '../api/*',
+                '../workflows/*',
+                '../config/*',
+                '../../config/*',
+              ],
+              message: 'db/ imports nothing of ours above it',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['api/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../activities/*', '../../activities/*'], message: 'api/ uses the Temporal client and db/ reads, never activities' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../activities/*', '../../activities/*'],
+              message: 'api/ uses the Temporal client and db/ reads, never activities',
+            },
+          ],
+        },
+      ],
     },
   },
   {

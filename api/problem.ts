@@ -38,7 +38,8 @@ export function problemDetails(logger: Logger): Middleware {
           : isHttpError(err)
             ? new Problem(err.status, err.message)
             : new Problem(500, 'Internal Server Error', 'the error was logged; retry later');
-      if (!(err instanceof Problem) && problem.status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
+      if (!(err instanceof Problem) && problem.status >= 500)
+        logger.error({ err, path: ctx.path }, 'request failed');
       ctx.status = problem.status;
       ctx.type = PROBLEM_CONTENT_TYPE;
       ctx.body = {

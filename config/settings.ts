@@ -29,7 +29,8 @@ const text: Parser<string> = (raw) => {
 };
 const port: Parser<number> = (raw) => {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) throw new Error(`must be a port number (1-65535), got "${raw}"`);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535)
+    throw new Error(`must be a port number (1-65535), got "${raw}"`);
   return n;
 };
 const positiveInt: Parser<number> = (raw) => {
@@ -48,14 +49,16 @@ const httpUrl: Parser<string> = (raw) => {
   } catch {
     throw new Error(`must be an http(s) URL, got "${raw}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must be an http(s) URL, got "${raw}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`must be an http(s) URL, got "${raw}"`);
   return raw.replace(/\/+$/, '');
 };
 const optionalHttpUrl: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : httpUrl(raw));
 const oneOf =
   <T extends string>(...values: T[]): Parser<T> =>
   (raw) => {
-    if (!(values as string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}, got "${raw}"`);
+    if (!(values as string[]).includes(raw))
+      throw new Error(`must be one of ${values.join(', ')}, got "${raw}"`);
     return raw as T;
   };
 const timeZone: Parser<string> = (raw) => {
@@ -77,7 +80,13 @@ export const settings = {
   mysqlHost: { env: 'MYSQL_HOST', default: '127.0.0.1', doc: 'MySQL / MariaDB host', parse: text },
   mysqlPort: { env: 'MYSQL_PORT', default: '3306', doc: 'MySQL / MariaDB port', parse: port },
   mysqlUser: { env: 'MYSQL_USER', default: 'jimeng', doc: 'database user', parse: text },
-  mysqlPassword: { env: 'MYSQL_PASSWORD', default: 'jimeng', secret: true, doc: 'database password', parse: text },
+  mysqlPassword: {
+    env: 'MYSQL_PASSWORD',
+    default: 'jimeng',
+    secret: true,
+    doc: 'database password',
+    parse: text,
+  },
   mysqlDatabase: { env: 'MYSQL_DATABASE', default: 'jimeng_flow', doc: 'database name', parse: text },
   mysqlPoolMax: { env: 'MYSQL_POOL_MAX', default: '10', doc: 'connections per process', parse: positiveInt },
   temporalAddress: {
@@ -86,7 +95,12 @@ export const settings = {
     doc: 'Temporal frontend (gRPC) host:port',
     parse: hostPort,
   },
-  temporalNamespace: { env: 'TEMPORAL_NAMESPACE', default: 'default', doc: 'Temporal namespace', parse: text },
+  temporalNamespace: {
+    env: 'TEMPORAL_NAMESPACE',
+    default: 'default',
+    doc: 'Temporal namespace',
+    parse: text,
+  },
   temporalTaskQueue: {
     env: 'TEMPORAL_TASK_QUEUE',
     default: 'jimeng-flow',
@@ -110,7 +124,7 @@ export const settings = {
   quotaTimeZone: {
     env: 'QUOTA_TIME_ZONE',
     default: 'Asia/Shanghai',
-    doc: 'time zone of the accounts\' daily quota reset (00:30)',
+    doc: "time zone of the accounts' daily quota reset (00:30)",
     parse: timeZone,
   },
 } as const satisfies Record<string, Setting<unknown>>;

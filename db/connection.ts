@@ -23,7 +23,12 @@ export function createSequelize(options: DatabaseOptions): Sequelize {
     timezone: '+00:00',
     logging: options.logSql ?? false,
     pool: { max: options.poolMax ?? 10, min: 0, idle: 10_000, acquire: 30_000 },
-    dialectOptions: { charset: 'utf8mb4', dateStrings: false, supportBigNumbers: true, bigNumberStrings: true },
+    dialectOptions: {
+      charset: 'utf8mb4',
+      dateStrings: false,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    },
     define: { freezeTableName: true, underscored: true },
   });
 }

@@ -8,7 +8,10 @@ import { settings, type Setting } from '../config/settings';
 const all = Object.values(settings) as Setting<unknown>[];
 
 export function renderEnvExample(): string {
-  const lines = ['# jimeng-flow configuration. Copy to .env to override; every value shown is the default.', ''];
+  const lines = [
+    '# jimeng-flow configuration. Copy to .env to override; every value shown is the default.',
+    '',
+  ];
   for (const s of all) {
     lines.push(`# ${s.doc}${s.aliases?.length ? ` (also read as ${s.aliases.join(', ')})` : ''}`);
     lines.push(`${s.default === undefined ? '# (required) ' : ''}${s.env}=${s.default ?? ''}`);
@@ -18,7 +21,8 @@ export function renderEnvExample(): string {
 
 export function renderMarkdownTable(): string {
   const rows = all.map((s) => {
-    const value = s.default === undefined ? '*(required)*' : s.default === '' ? '*(empty)*' : `\`${s.default}\``;
+    const value =
+      s.default === undefined ? '*(required)*' : s.default === '' ? '*(empty)*' : `\`${s.default}\``;
     return `| \`${s.env}\` | ${value} | ${s.doc}${s.secret ? ' (secret: never logged)' : ''} |`;
   });
   return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');

@@ -7,7 +7,11 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: config.temporalAddress });
   try {
     const added = await registerSearchAttributes(connection, config.temporalNamespace);
-    console.log(added.length ? `registered search attributes ${added.join(', ')}` : 'search attributes already registered');
+    console.log(
+      added.length
+        ? `registered search attributes ${added.join(', ')}`
+        : 'search attributes already registered',
+    );
   } finally {
     await connection.close();
   }

@@ -69,14 +69,19 @@ describe('docker-compose.yml', () => {
     expect(services.api!.ports).toContain('3000:3000');
     expect(services.api!.healthcheck!.test.join(' ')).toContain('/readyz');
     for (const name of ['api', 'worker', 'migrate']) {
-      expect(services[name]!.environment).toMatchObject({ MYSQL_HOST: 'mysql', TEMPORAL_ADDRESS: 'temporal:7233' });
+      expect(services[name]!.environment).toMatchObject({
+        MYSQL_HOST: 'mysql',
+        TEMPORAL_ADDRESS: 'temporal:7233',
+      });
     }
   });
 
   it('keeps the local stand-ins for Jimeng and OSS behind the standins profile', () => {
     expect(services['jimeng-sim']!.profiles).toEqual(['standins']);
     expect(services['oss-server']!.profiles).toEqual(['standins']);
-    const unprofiled = Object.entries(services).filter(([, s]) => !s.profiles).map(([n]) => n);
+    const unprofiled = Object.entries(services)
+      .filter(([, s]) => !s.profiles)
+      .map(([n]) => n);
     expect(unprofiled.sort()).toEqual(['api', 'migrate', 'mysql', 'temporal', 'temporal-ui', 'worker']);
   });
 });

@@ -11,7 +11,10 @@ export interface WorkerSettings {
  * One place builds the worker, for the process entry and for tests. Workflows are bundled from source
  * (`workflows/index`), the same path the replay tests use.
  */
-export async function createWorker(settings: WorkerSettings, deps: ActivityDependencies): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker(
+  settings: WorkerSettings,
+  deps: ActivityDependencies,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: settings.address });
   try {
     const worker = await Worker.create({

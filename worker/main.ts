@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   const sequelize = createSequelize(databaseOptions(config));
   await sequelize.authenticate();
   const { worker, connection } = await createWorker(
-    { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue },
+    {
+      address: config.temporalAddress,
+      namespace: config.temporalNamespace,
+      taskQueue: config.temporalTaskQueue,
+    },
     { sequelize, logger, now: () => new Date() },
   );
   logger.info({ taskQueue: config.temporalTaskQueue, namespace: config.temporalNamespace }, 'worker polling');

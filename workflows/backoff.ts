@@ -15,7 +15,8 @@ export const BACKOFF_CAP_SECONDS = 900;
 
 /** Wait before retry number `retry` (1 = the first retry, after the first failure). */
 export function backoffDelayMs(retry: number): number {
-  if (!Number.isInteger(retry) || retry < 1) throw new RangeError(`retry must be an integer >= 1, got ${retry}`);
+  if (!Number.isInteger(retry) || retry < 1)
+    throw new RangeError(`retry must be an integer >= 1, got ${retry}`);
   return (BACKOFF_SECONDS[retry - 1] ?? BACKOFF_CAP_SECONDS) * 1000;
 }
 

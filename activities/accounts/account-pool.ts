@@ -118,7 +118,10 @@ export class AccountPool {
         if (result === 'contended') contended = true;
         else if (result) {
           this.stats.leases++;
-          this.logger.debug({ accountId: result.accountId, capability: result.capability, holder: request.holder }, 'account leased');
+          this.logger.debug(
+            { accountId: result.accountId, capability: result.capability, holder: request.holder },
+            'account leased',
+          );
           return result;
         }
       }
@@ -146,20 +149,34 @@ export class AccountPool {
   async release(token: string, outcome: LeaseOutcome): Promise<ReleaseResult> {
     const now = this.now();
     return this.sequelize.transaction(async (transaction) => {
-      const rows = await this.sequelize.query<{ account_id: string; capability: Capability; outcome: string | null; released_at: Date | null }>(
+      const rows = await this.sequelize.query<{
+        account_id: string;
+        capability: Capability;
+        outcome: string | null;
+        released_at: Date | null;
+      }>(
         'SELECT account_id, capability, outcome, released_at FROM jimeng_account_leases WHERE token = ? FOR UPDATE',
         { replacements: [token], type: QueryTypes.SELECT, transaction },
       );
       const lease = rows[0];
       if (!lease) return { applied: false, reason: 'unknown_token' as const };
-      if (lease.released_at !== null && lease.outcome !== 'expired') return { applied: false, reason: 'already_released' as const };
-      await this.applyChanges(lease.account_id, outcome, accountChangesFor(outcome, lease.capability, now), transaction);
+      if (lease.released_at !== null && lease.outcome !== 'expired')
+        return { applied: false, reason: 'already_released' as const };
+      await this.applyChanges(
+        lease.account_id,
+        outcome,
+        accountChangesFor(outcome, lease.capability, now),
+        transaction,
+      );
       await this.sequelize.query(
         'UPDATE jimeng_account_leases SET live_key = NULL, released_at = COALESCE(released_at, ?), outcome = ? WHERE token = ?',
         { replacements: [now, outcome, token], transaction },
       );
       if (outcome !== 'success' && outcome !== 'failed') {
-        this.logger.info({ accountId: lease.account_id, capability: lease.capability, outcome }, 'account state changed');
+        this.logger.info(
+          { accountId: lease.account_id, capability: lease.capability, outcome },
+          'account state changed',
+        );
       }
       return { applied: true };
     });
@@ -193,9 +210,12 @@ export class AccountPool {
       // An account inserted without quota_reset_time gets the seed's rule: creation date + 1 day, 00:30.
       const resetAt = row.quota_reset_time ?? initialQuotaResetTime(row.create_time ?? now, this.timeZone);
       if (resetAt.getTime() > now.getTime()) {
-        await this.sequelize.query('UPDATE jimeng_accounts SET quota_reset_time = ? WHERE id = ? AND quota_reset_time IS NULL', {
-          replacements: [resetAt, row.id],
-        });
+        await this.sequelize.query(
+          'UPDATE jimeng_accounts SET quota_reset_time = ? WHERE id = ? AND quota_reset_time IS NULL',
+          {
+            replacements: [resetAt, row.id],
+          },
+        );
         continue;
       }
       const restorable = (status: number | null, since: Date | null) =>
@@ -211,7 +231,10 @@ export class AccountPool {
                 image_count = 0, video_count = 0, quota_reset_time = ?, version = version + 1
           WHERE id = ? AND quota_reset_time <=> ?`,
         // The compare on quota_reset_time makes a concurrent second refresh of the same row a no-op.
-        { replacements: [nextQuotaResetAfter(now, this.timeZone), row.id, row.quota_reset_time], type: QueryTypes.UPDATE },
+        {
+          replacements: [nextQuotaResetAfter(now, this.timeZone), row.id, row.quota_reset_time],
+          type: QueryTypes.UPDATE,
+        },
       );
       if (affected !== 1) continue;
       result.refreshed++;
@@ -224,9 +247,12 @@ export class AccountPool {
 
   /** Deletes finished lease rows older than `olderThanMs` (the audit trail is kept that long). */
   async pruneLeases(olderThanMs: number): Promise<number> {
-    const [result] = await this.sequelize.query('DELETE FROM jimeng_account_leases WHERE live_key IS NULL AND released_at < ?', {
-      replacements: [new Date(this.now().getTime() - olderThanMs)],
-    });
+    const [result] = await this.sequelize.query(
+      'DELETE FROM jimeng_account_leases WHERE live_key IS NULL AND released_at < ?',
+      {
+        replacements: [new Date(this.now().getTime() - olderThanMs)],
+      },
+    );
     return (result as { affectedRows?: number }).affectedRows ?? 0;
   }
 
@@ -248,8 +274,13 @@ export class AccountPool {
       AND (a.${c.status} = 1 OR (a.${c.status} = 2 AND a.${c.unavailable} IS NOT NULL AND a.${c.unavailable} <= :cooldownCutoff))`;
   }
 
-  private async candidates(request: LeaseRequest, sites: readonly SiteType[], now: Date): Promise<CandidateRow[]> {
-    const exclude = request.excludeAccountIds && request.excludeAccountIds.length > 0 ? request.excludeAccountIds : null;
+  private async candidates(
+    request: LeaseRequest,
+    sites: readonly SiteType[],
+    now: Date,
+  ): Promise<CandidateRow[]> {
+    const exclude =
+      request.excludeAccountIds && request.excludeAccountIds.length > 0 ? request.excludeAccountIds : null;
     return this.sequelize.query<CandidateRow>(
       `SELECT a.id, a.site_type, a.max_retry_count,
               (SELECT MAX(l.leased_at) FROM jimeng_account_leases l
@@ -274,7 +305,11 @@ export class AccountPool {
   }
 
   /** Takes one candidate in its own short transaction; 'contended' when another lease holds the row. */
-  private async tryTake(candidate: CandidateRow, request: LeaseRequest, now: Date): Promise<Lease | null | 'contended'> {
+  private async tryTake(
+    candidate: CandidateRow,
+    request: LeaseRequest,
+    now: Date,
+  ): Promise<Lease | null | 'contended'> {
     const c = columnsOf(request.capability);
     const token = randomUUID();
     const expiresAt = new Date(now.getTime() + (request.ttlMs ?? this.leaseTtlMs));
@@ -290,11 +325,14 @@ export class AccountPool {
           },
         );
         if (locked.length === 0) {
-          const exists = await this.sequelize.query('SELECT 1 FROM jimeng_accounts a WHERE a.id = ? FOR UPDATE SKIP LOCKED', {
-            replacements: [candidate.id],
-            type: QueryTypes.SELECT,
-            transaction,
-          });
+          const exists = await this.sequelize.query(
+            'SELECT 1 FROM jimeng_accounts a WHERE a.id = ? FOR UPDATE SKIP LOCKED',
+            {
+              replacements: [candidate.id],
+              type: QueryTypes.SELECT,
+              transaction,
+            },
+          );
           return exists.length === 0 ? 'contended' : null;
         }
         if (locked[0]!.status === 2) {
@@ -308,7 +346,15 @@ export class AccountPool {
           `INSERT INTO jimeng_account_leases (token, account_id, capability, holder, live_key, leased_at, expires_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
           {
-            replacements: [token, candidate.id, request.capability, request.holder ?? null, `${candidate.id}:${request.capability}`, now, expiresAt],
+            replacements: [
+              token,
+              candidate.id,
+              request.capability,
+              request.holder ?? null,
+              `${candidate.id}:${request.capability}`,
+              now,
+              expiresAt,
+            ],
             transaction,
           },
         );
@@ -357,14 +403,24 @@ export class AccountPool {
       }
     }
     if (sets.length === 0) return;
-    await this.sequelize.query(`UPDATE jimeng_accounts SET ${sets.join(', ')}, version = version + 1 WHERE id = ?`, {
-      replacements: [...values, accountId],
-      transaction,
-    });
+    await this.sequelize.query(
+      `UPDATE jimeng_accounts SET ${sets.join(', ')}, version = version + 1 WHERE id = ?`,
+      {
+        replacements: [...values, accountId],
+        transaction,
+      },
+    );
   }
 
   private async reportMalformed(now: Date): Promise<void> {
-    const rows = await this.sequelize.query<{ id: string; site_type: number | null; session_id_empty: number; account_status: number | null; image_generation_status: number | null; video_generation_status: number | null }>(
+    const rows = await this.sequelize.query<{
+      id: string;
+      site_type: number | null;
+      session_id_empty: number;
+      account_status: number | null;
+      image_generation_status: number | null;
+      video_generation_status: number | null;
+    }>(
       `SELECT id, site_type, (session_id IS NULL OR TRIM(session_id) = '') AS session_id_empty, account_status,
               image_generation_status, video_generation_status
          FROM jimeng_accounts
@@ -381,10 +437,15 @@ export class AccountPool {
       this.lastReported.set(row.id, now.getTime());
       this.stats.malformedSkipped++;
       const problems: string[] = [];
-      if (row.site_type === null || !ALL_SITES.includes(row.site_type as SiteType)) problems.push(`unknown site_type ${String(row.site_type)}`);
+      if (row.site_type === null || !ALL_SITES.includes(row.site_type as SiteType))
+        problems.push(`unknown site_type ${String(row.site_type)}`);
       if (Number(row.session_id_empty) === 1) problems.push('empty session_id');
-      if (row.account_status === null || ![0, 1, 2].includes(row.account_status)) problems.push(`unknown account_status ${String(row.account_status)}`);
-      for (const [name, v] of [['image_generation_status', row.image_generation_status], ['video_generation_status', row.video_generation_status]] as const) {
+      if (row.account_status === null || ![0, 1, 2].includes(row.account_status))
+        problems.push(`unknown account_status ${String(row.account_status)}`);
+      for (const [name, v] of [
+        ['image_generation_status', row.image_generation_status],
+        ['video_generation_status', row.video_generation_status],
+      ] as const) {
         if (v === null || ![0, 1, 2].includes(v)) problems.push(`unknown ${name} ${String(v)}`);
       }
       this.logger.warn({ accountId: row.id, problems }, 'account row skipped by the pool: malformed');

@@ -1,7 +1,14 @@
 import { AccountStatus, CapabilityStatus } from '../../db';
 
 /** How a leased account's use ended, as the account pool needs to know it. */
-export const LEASE_OUTCOMES = ['success', 'rate_limited', 'quota_exhausted', 'session_invalid', 'banned', 'failed'] as const;
+export const LEASE_OUTCOMES = [
+  'success',
+  'rate_limited',
+  'quota_exhausted',
+  'session_invalid',
+  'banned',
+  'failed',
+] as const;
 export type LeaseOutcome = (typeof LEASE_OUTCOMES)[number];
 
 export type Capability = 'image' | 'video';

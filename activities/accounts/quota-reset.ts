@@ -19,7 +19,14 @@ export function timeZoneOffsetMinutes(at: Date, timeZone: string): number {
     second: '2-digit',
   }).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
 }
 
@@ -27,7 +34,13 @@ export function timeZoneOffsetMinutes(at: Date, timeZone: string): number {
 function localTimeOnDayOf(day: Date, timeZone: string, hour: number, minute: number, plusDays: number): Date {
   const offset = timeZoneOffsetMinutes(day, timeZone);
   const local = new Date(day.getTime() + offset * 60_000);
-  const guess = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + plusDays, hour, minute);
+  const guess = Date.UTC(
+    local.getUTCFullYear(),
+    local.getUTCMonth(),
+    local.getUTCDate() + plusDays,
+    hour,
+    minute,
+  );
   // Re-read the offset at the target instant: it differs across a daylight-saving change.
   const targetOffset = timeZoneOffsetMinutes(new Date(guess - offset * 60_000), timeZone);
   return new Date(guess - targetOffset * 60_000);
@@ -41,5 +54,7 @@ export function initialQuotaResetTime(createdAt: Date, timeZone: string): Date {
 /** The first 00:30 local time strictly after `after`: a refresh that ran late does not leave it in the past. */
 export function nextQuotaResetAfter(after: Date, timeZone: string): Date {
   const today = localTimeOnDayOf(after, timeZone, QUOTA_RESET_HOUR, QUOTA_RESET_MINUTE, 0);
-  return today.getTime() > after.getTime() ? today : localTimeOnDayOf(after, timeZone, QUOTA_RESET_HOUR, QUOTA_RESET_MINUTE, 1);
+  return today.getTime() > after.getTime()
+    ? today
+    : localTimeOnDayOf(after, timeZone, QUOTA_RESET_HOUR, QUOTA_RESET_MINUTE, 1);
 }

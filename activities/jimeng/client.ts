@@ -1,9 +1,20 @@
 import { systemClock, type Clock } from './clock';
-import { classifyFailure, transportFailureOf, type FailureSignal, type TransportFailure } from './error-classification';
+import {
+  classifyFailure,
+  transportFailureOf,
+  type FailureSignal,
+  type TransportFailure,
+} from './error-classification';
 import { JimengErrorReason } from './error-actions';
 import { JOB_STARTING_OPERATIONS, JimengError, type JimengOperation } from './jimeng-error';
 import { silentLogger, type JimengLogger } from './logger';
-import { buildCompositionBody, buildImageBody, buildVideoBody, sessionIdProblem, type Built } from './request-bodies';
+import {
+  buildCompositionBody,
+  buildImageBody,
+  buildVideoBody,
+  sessionIdProblem,
+  type Built,
+} from './request-bodies';
 import type {
   ImageCompositionRequest,
   ImageGenerationRequest,
@@ -48,7 +59,14 @@ export const JIMENG_ROUTES = {
 } as const;
 
 /** Upstream record statuses (labels are the proxy's own, unverified). Unknown ones mean "keep polling". */
-export const TASK_STATUS = { SUCCESS: 10, PROCESSING: 20, FAILED: 30, POST_PROCESSING: 42, FINALIZING: 45, COMPLETED: 50 } as const;
+export const TASK_STATUS = {
+  SUCCESS: 10,
+  PROCESSING: 20,
+  FAILED: 30,
+  POST_PROCESSING: 42,
+  FINALIZING: 45,
+  COMPLETED: 50,
+} as const;
 
 export interface JimengClientOptions {
   /** Proxy base URL per site, or one `default` for all; the simulator's URL in tests and the dev stack. */
@@ -79,7 +97,13 @@ export interface WaitForVideoOptions extends CallOptions {
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const MAX_SERVER_TEXT = 300;
 /** Failures after which a job-starting request may nonetheless have started a job. */
-const AMBIGUOUS_TRANSPORT: readonly TransportFailure[] = ['timeout', 'connection_reset', 'socket_hang_up', 'network_error', 'aborted'];
+const AMBIGUOUS_TRANSPORT: readonly TransportFailure[] = [
+  'timeout',
+  'connection_reset',
+  'socket_hang_up',
+  'network_error',
+  'aborted',
+];
 
 interface CallContext {
   readonly operation: JimengOperation;
@@ -106,10 +130,17 @@ export class JimengClient {
   }
 
   /** Text-to-image. Synchronous on the proxy: the request stays open until the images exist. */
-  async generateImages(account: JimengAccountRef, request: ImageGenerationRequest, opts: CallOptions = {}): Promise<ImageGenerationResult> {
+  async generateImages(
+    account: JimengAccountRef,
+    request: ImageGenerationRequest,
+    opts: CallOptions = {},
+  ): Promise<ImageGenerationResult> {
     const ctx = this.context(account, 'image_generation');
     const built = this.built(ctx, buildImageBody(ctx.site, request));
-    const body = this.parsed(ctx, parseGenerationBody(await this.send(ctx, 'POST', JIMENG_ROUTES.imageGeneration, built.body, opts)));
+    const body = this.parsed(
+      ctx,
+      parseGenerationBody(await this.send(ctx, 'POST', JIMENG_ROUTES.imageGeneration, built.body, opts)),
+    );
     return {
       created: body.created,
       images: body.items.map(imageOf),
@@ -120,10 +151,17 @@ export class JimengClient {
   }
 
   /** Image-to-image from 1-10 reference image URLs. */
-  async composeImages(account: JimengAccountRef, request: ImageCompositionRequest, opts: CallOptions = {}): Promise<ImageGenerationResult> {
+  async composeImages(
+    account: JimengAccountRef,
+    request: ImageCompositionRequest,
+    opts: CallOptions = {},
+  ): Promise<ImageGenerationResult> {
     const ctx = this.context(account, 'image_composition');
     const built = this.built(ctx, buildCompositionBody(ctx.site, request));
-    const body = this.parsed(ctx, parseGenerationBody(await this.send(ctx, 'POST', JIMENG_ROUTES.imageComposition, built.body, opts)));
+    const body = this.parsed(
+      ctx,
+      parseGenerationBody(await this.send(ctx, 'POST', JIMENG_ROUTES.imageComposition, built.body, opts)),
+    );
     return {
       created: body.created,
       images: body.items.map(imageOf),
@@ -135,10 +173,17 @@ export class JimengClient {
   }
 
   /** Starts a video job and returns at once with its task id (not idempotent: each call is a paid job). */
-  async submitVideo(account: JimengAccountRef, request: VideoGenerationRequest, opts: CallOptions = {}): Promise<VideoSubmission> {
+  async submitVideo(
+    account: JimengAccountRef,
+    request: VideoGenerationRequest,
+    opts: CallOptions = {},
+  ): Promise<VideoSubmission> {
     const ctx = this.context(account, 'video_submit');
     const built = this.built(ctx, buildVideoBody(ctx.site, request));
-    const body = this.parsed(ctx, parseSubmitBody(await this.send(ctx, 'POST', JIMENG_ROUTES.videoSubmit, built.body, opts)));
+    const body = this.parsed(
+      ctx,
+      parseSubmitBody(await this.send(ctx, 'POST', JIMENG_ROUTES.videoSubmit, built.body, opts)),
+    );
     return { taskId: body.historyId, created: body.created, model: built.model, duration: built.duration };
   }
 
@@ -147,34 +192,66 @@ export class JimengClient {
    * treats them; a failed task throws the JimengError its fail_code classifies to, unless it produced videos
    * anyway, in which case those are the result (the proxy returns partial results the same way).
    */
-  async getVideoTask(account: JimengAccountRef, taskId: string, opts: CallOptions = {}): Promise<VideoTaskState> {
+  async getVideoTask(
+    account: JimengAccountRef,
+    taskId: string,
+    opts: CallOptions = {},
+  ): Promise<VideoTaskState> {
     const ctx = this.context(account, 'video_poll');
     if (typeof taskId !== 'string' || !/^[\w-]{1,100}$/.test(taskId)) {
-      throw this.error(ctx, { kind: 'local', failure: 'invalid_request' }, 'task id must be 1-100 letters, digits, _ or -');
+      throw this.error(
+        ctx,
+        { kind: 'local', failure: 'invalid_request' },
+        'task id must be 1-100 letters, digits, _ or -',
+      );
     }
-    const parsed = parseTaskBody(await this.send(ctx, 'GET', `${JIMENG_ROUTES.taskStatus}${encodeURIComponent(taskId)}`, undefined, opts));
+    const parsed = parseTaskBody(
+      await this.send(
+        ctx,
+        'GET',
+        `${JIMENG_ROUTES.taskStatus}${encodeURIComponent(taskId)}`,
+        undefined,
+        opts,
+      ),
+    );
     if (!parsed.ok && classifyFailure(parsed.signal).reason === JimengErrorReason.RECORD_MISSING) {
       return { state: 'running', status: null, recordMissing: true };
     }
     const body = this.parsed(ctx, parsed);
     const videos = body.items.map(videoOf);
-    const done = body.status === TASK_STATUS.SUCCESS || body.status === TASK_STATUS.COMPLETED || body.status === TASK_STATUS.FAILED;
+    const done =
+      body.status === TASK_STATUS.SUCCESS ||
+      body.status === TASK_STATUS.COMPLETED ||
+      body.status === TASK_STATUS.FAILED;
     if (done && videos.length > 0) return { state: 'succeeded', status: body.status as number, videos };
     if (body.status === TASK_STATUS.FAILED) {
-      throw this.error(ctx, { kind: 'task_failed', failCode: body.failCode }, `the task ended with status 30, fail_code ${body.failCode || '(none)'}`);
+      throw this.error(
+        ctx,
+        { kind: 'task_failed', failCode: body.failCode },
+        `the task ended with status 30, fail_code ${body.failCode || '(none)'}`,
+      );
     }
     return { state: 'running', status: body.status, recordMissing: false };
   }
 
   /** Polls until the task succeeds, fails, or the deadline passes (then a TIMEOUT JimengError). */
-  async waitForVideo(account: JimengAccountRef, taskId: string, opts: WaitForVideoOptions): Promise<VideoResult> {
+  async waitForVideo(
+    account: JimengAccountRef,
+    taskId: string,
+    opts: WaitForVideoOptions,
+  ): Promise<VideoResult> {
     const ctx = this.context(account, 'video_poll');
     const startedAt = this.clock.now();
     const interval = opts.pollIntervalMs ?? 20_000;
     let wait = opts.initialDelayMs ?? 5_000;
     for (;;) {
       const remaining = opts.deadlineMs - (this.clock.now() - startedAt);
-      if (remaining <= 0) throw this.error(ctx, { kind: 'transport', failure: 'timeout' }, `the video task did not finish within ${opts.deadlineMs} ms`);
+      if (remaining <= 0)
+        throw this.error(
+          ctx,
+          { kind: 'transport', failure: 'timeout' },
+          `the video task did not finish within ${opts.deadlineMs} ms`,
+        );
       await this.sleep(ctx, Math.min(wait, remaining), opts.signal);
       const state = await this.getVideoTask(account, taskId, opts);
       if (state.state === 'succeeded') return { videos: state.videos };
@@ -183,10 +260,17 @@ export class JimengClient {
   }
 
   /** The proxy's synchronous video route: one request that stays open until the video exists. */
-  async generateVideo(account: JimengAccountRef, request: VideoGenerationRequest, opts: CallOptions = {}): Promise<VideoResult> {
+  async generateVideo(
+    account: JimengAccountRef,
+    request: VideoGenerationRequest,
+    opts: CallOptions = {},
+  ): Promise<VideoResult> {
     const ctx = this.context(account, 'video_generation');
     const built = this.built(ctx, buildVideoBody(ctx.site, request));
-    const body = this.parsed(ctx, parseGenerationBody(await this.send(ctx, 'POST', JIMENG_ROUTES.videoGeneration, built.body, opts)));
+    const body = this.parsed(
+      ctx,
+      parseGenerationBody(await this.send(ctx, 'POST', JIMENG_ROUTES.videoGeneration, built.body, opts)),
+    );
     return {
       created: body.created,
       videos: body.items.map(videoOf),
@@ -199,13 +283,19 @@ export class JimengClient {
    */
   async checkSession(account: JimengAccountRef, opts: CallOptions = {}): Promise<boolean> {
     const ctx = this.context(account, 'session_check');
-    return this.parsed(ctx, parseLiveBody(await this.send(ctx, 'POST', JIMENG_ROUTES.tokenCheck, { token: ctx.token }, opts)));
+    return this.parsed(
+      ctx,
+      parseLiveBody(await this.send(ctx, 'POST', JIMENG_ROUTES.tokenCheck, { token: ctx.token }, opts)),
+    );
   }
 
   /** Credit balance of the account (the proxy's /token/points). */
   async getCredits(account: JimengAccountRef, opts: CallOptions = {}): Promise<Credits> {
     const ctx = this.context(account, 'credit_balance');
-    return this.parsed(ctx, parsePointsBody(await this.send(ctx, 'POST', JIMENG_ROUTES.tokenPoints, {}, opts)));
+    return this.parsed(
+      ctx,
+      parsePointsBody(await this.send(ctx, 'POST', JIMENG_ROUTES.tokenPoints, {}, opts)),
+    );
   }
 
   private context(account: JimengAccountRef, operation: JimengOperation): CallContext {
@@ -219,13 +309,22 @@ export class JimengClient {
       ...(account.id === undefined ? {} : { accountId: account.id }),
     };
     if (site === undefined) {
-      throw this.error({ ...partial, site: undefined }, { kind: 'local', failure: 'invalid_account' }, `site_type ${String(account.siteType)} is not a known site`);
+      throw this.error(
+        { ...partial, site: undefined },
+        { kind: 'local', failure: 'invalid_account' },
+        `site_type ${String(account.siteType)} is not a known site`,
+      );
     }
     const problem = sessionIdProblem(sessionId);
-    if (problem !== undefined) throw this.error({ ...partial, site }, { kind: 'local', failure: 'invalid_account' }, problem);
+    if (problem !== undefined)
+      throw this.error({ ...partial, site }, { kind: 'local', failure: 'invalid_account' }, problem);
     const baseUrl = baseUrlFor(this.options.baseUrls, site.name);
     if (baseUrl === undefined) {
-      throw this.error({ ...partial, site }, { kind: 'local', failure: 'site_not_configured' }, `no proxy base URL configured for site ${site.name}`);
+      throw this.error(
+        { ...partial, site },
+        { kind: 'local', failure: 'site_not_configured' },
+        `no proxy base URL configured for site ${site.name}`,
+      );
     }
     const token = `${site.tokenPrefix}${rawSecret}`;
     return { ...partial, site, baseUrl, token, secrets: [token, rawSecret] };
@@ -243,10 +342,19 @@ export class JimengClient {
     throw this.error(ctx, signal, text);
   }
 
-  private async send(ctx: CallContext, method: 'GET' | 'POST', path: string, body: object | undefined, opts: CallOptions): Promise<RawHttpResult> {
+  private async send(
+    ctx: CallContext,
+    method: 'GET' | 'POST',
+    path: string,
+    body: object | undefined,
+    opts: CallOptions,
+  ): Promise<RawHttpResult> {
     const timeoutMs = this.options.operationTimeoutMs?.[ctx.operation] ?? this.options.timeoutMs;
     const startedAt = this.clock.now();
-    const headers: Record<string, string> = { authorization: `Bearer ${ctx.token}`, accept: 'application/json' };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${ctx.token}`,
+      accept: 'application/json',
+    };
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) headers['content-type'] = 'application/json';
     try {
@@ -259,7 +367,10 @@ export class JimengClient {
         ...(opts.signal === undefined ? {} : { signal: opts.signal }),
         maxResponseBytes: this.maxResponseBytes,
       });
-      this.logger.debug({ ...this.logFields(ctx), httpStatus: res.status, durationMs: this.clock.now() - startedAt }, 'jimeng call answered');
+      this.logger.debug(
+        { ...this.logFields(ctx), httpStatus: res.status, durationMs: this.clock.now() - startedAt },
+        'jimeng call answered',
+      );
       const retryAfterMs = retryAfterMsOf(res.headers['retry-after'], this.clock.now());
       return { status: res.status, body: res.body, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     } catch (error) {
@@ -274,13 +385,19 @@ export class JimengClient {
     try {
       await this.clock.sleep(ms, signal);
     } catch (error) {
-      throw this.error(ctx, { kind: 'transport', failure: transportFailureOf(error) ?? 'aborted' }, 'waiting for the video task was cancelled');
+      throw this.error(
+        ctx,
+        { kind: 'transport', failure: transportFailureOf(error) ?? 'aborted' },
+        'waiting for the video task was cancelled',
+      );
     }
   }
 
   /** Every failure leaves through here: classified, redacted, logged once. */
   private error(
-    ctx: Pick<CallContext, 'operation' | 'secrets' | 'sessionHint' | 'accountId'> & { site: SiteProfile | undefined },
+    ctx: Pick<CallContext, 'operation' | 'secrets' | 'sessionHint' | 'accountId'> & {
+      site: SiteProfile | undefined;
+    },
     signal: FailureSignal,
     detail: string | undefined,
   ): JimengError {
@@ -291,7 +408,10 @@ export class JimengClient {
         signal.kind === 'malformed_body' ||
         (signal.kind === 'http_status' && signal.status >= 500));
     const where = `${ctx.operation}${ctx.site === undefined ? '' : ` on site ${ctx.site.name}`}`;
-    const said = detail === undefined || detail === '' ? '' : `: ${redactSecrets(detail, ctx.secrets).slice(0, MAX_SERVER_TEXT)}`;
+    const said =
+      detail === undefined || detail === ''
+        ? ''
+        : `: ${redactSecrets(detail, ctx.secrets).slice(0, MAX_SERVER_TEXT)}`;
     const error = new JimengError({
       code: c.code,
       action: c.action,
@@ -310,7 +430,9 @@ export class JimengClient {
     return error;
   }
 
-  private logFields(ctx: Pick<CallContext, 'operation' | 'sessionHint' | 'accountId'> & { site: SiteProfile | undefined }): Record<string, string> {
+  private logFields(
+    ctx: Pick<CallContext, 'operation' | 'sessionHint' | 'accountId'> & { site: SiteProfile | undefined },
+  ): Record<string, string> {
     return {
       operation: ctx.operation,
       sessionHint: ctx.sessionHint,
@@ -321,11 +443,17 @@ export class JimengClient {
 }
 
 function imageOf(item: GeneratedItem): GeneratedImage {
-  return { ...(item.url === undefined ? {} : { url: item.url }), ...(item.b64Json === undefined ? {} : { b64Json: item.b64Json }) };
+  return {
+    ...(item.url === undefined ? {} : { url: item.url }),
+    ...(item.b64Json === undefined ? {} : { b64Json: item.b64Json }),
+  };
 }
 
 function videoOf(item: GeneratedItem): GeneratedVideo {
-  return { ...imageOf(item), ...(item.revisedPrompt === undefined ? {} : { revisedPrompt: item.revisedPrompt }) };
+  return {
+    ...imageOf(item),
+    ...(item.revisedPrompt === undefined ? {} : { revisedPrompt: item.revisedPrompt }),
+  };
 }
 
 /** Retry-After is either delay-seconds or an HTTP date. */

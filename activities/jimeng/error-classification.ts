@@ -1,4 +1,9 @@
-import { JimengErrorAction as A, JimengErrorReason as R, type JimengErrorAction, type JimengErrorReason } from './error-actions';
+import {
+  JimengErrorAction as A,
+  JimengErrorReason as R,
+  type JimengErrorAction,
+  type JimengErrorReason,
+} from './error-actions';
 
 /*
  * Pure mapping from "what went wrong" to "what the caller should do", as data tables so a reviewer can hold
@@ -38,7 +43,12 @@ export type LocalFailure = 'invalid_request' | 'invalid_account' | 'site_not_con
 
 export type FailureSignal =
   /** The proxy's error envelope (any HTTP status except 429). */
-  | { readonly kind: 'envelope'; readonly code: number; readonly message: string; readonly httpStatus?: number }
+  | {
+      readonly kind: 'envelope';
+      readonly code: number;
+      readonly message: string;
+      readonly httpStatus?: number;
+    }
   /** An HTTP status that is an error by itself and came without a readable envelope (or was 429). */
   | { readonly kind: 'http_status'; readonly status: number; readonly retryAfterMs?: number }
   | { readonly kind: 'transport'; readonly failure: TransportFailure }
@@ -105,7 +115,11 @@ export interface MessageRule extends Classification {
 
 export const MESSAGE_RULES: readonly MessageRule[] = [
   { pattern: /login error/i, upstreamCode: '1015', ...rule(A.ACCOUNT_INVALID, R.SESSION_EXPIRED) },
-  { pattern: /credit prededuct not enough/i, upstreamCode: '5000', ...rule(A.ACCOUNT_EXHAUSTED, R.CREDITS_EXHAUSTED) },
+  {
+    pattern: /credit prededuct not enough/i,
+    upstreamCode: '5000',
+    ...rule(A.ACCOUNT_EXHAUSTED, R.CREDITS_EXHAUSTED),
+  },
   { pattern: /credit prededuct failed/i, upstreamCode: '5001', ...rule(A.COOL_DOWN_ACCOUNT, R.RISK_CONTROL) },
   { pattern: /permission denied/i, upstreamCode: '3018', ...rule(A.FAIL_PERMANENTLY, R.CLIENT_OUTDATED) },
   { pattern: /region not allow/i, upstreamCode: '3000', ...rule(A.SWITCH_SITE, R.REGION_MISMATCH) },
@@ -114,7 +128,11 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   // Videos report "no credits and the daily claim failed" as -2008, so the text is the only signal there.
   { pattern: /积分不足/, ...rule(A.ACCOUNT_EXHAUSTED, R.CREDITS_EXHAUSTED) },
   // The reference documents no ban signal; these words are what a ban notice would carry (unverified).
-  { pattern: /封禁|封号|\bbanned\b|\bsuspended\b/i, proxyCodes: [-2001, -2002], ...rule(A.ACCOUNT_BANNED, R.ACCOUNT_BANNED) },
+  {
+    pattern: /封禁|封号|\bbanned\b|\bsuspended\b/i,
+    proxyCodes: [-2001, -2002],
+    ...rule(A.ACCOUNT_BANNED, R.ACCOUNT_BANNED),
+  },
   // The proxy's own upstream call timed out after its retries: the site is slow or unreachable.
   { pattern: /timeout of \d+ms exceeded/i, ...rule(A.RETRY_SAME_ACCOUNT, R.UPSTREAM_TIMEOUT) },
   // "记录不存在" (record missing) while polling; "记录ID不存在" (no id returned at submit) is a plain failure.
@@ -167,9 +185,11 @@ function taskFailCodeIn(message: string): string | undefined {
 
 export function classifyEnvelope(code: number, message: string): Classification & { upstreamCode?: string } {
   const failCode = taskFailCodeIn(message);
-  if (failCode !== undefined) return { ...(TASK_FAIL_CODE_RULES[failCode] ?? TASK_FAILED_FALLBACK), upstreamCode: failCode };
+  if (failCode !== undefined)
+    return { ...(TASK_FAIL_CODE_RULES[failCode] ?? TASK_FAILED_FALLBACK), upstreamCode: failCode };
   const ret = upstreamRetIn(message);
-  if (ret !== undefined && UPSTREAM_RET_RULES[ret] !== undefined) return { ...UPSTREAM_RET_RULES[ret], upstreamCode: ret };
+  if (ret !== undefined && UPSTREAM_RET_RULES[ret] !== undefined)
+    return { ...UPSTREAM_RET_RULES[ret], upstreamCode: ret };
   for (const r of MESSAGE_RULES) {
     if (r.proxyCodes !== undefined && !r.proxyCodes.includes(code)) continue;
     if (r.pattern.test(message)) {
@@ -192,7 +212,12 @@ export function classifyFailure(signal: FailureSignal): ClassifiedFailure {
   switch (signal.kind) {
     case 'envelope': {
       const c = classifyEnvelope(signal.code, signal.message);
-      return { ...c, code: String(signal.code), proxyCode: signal.code, ...(signal.httpStatus === undefined ? {} : { httpStatus: signal.httpStatus }) };
+      return {
+        ...c,
+        code: String(signal.code),
+        proxyCode: signal.code,
+        ...(signal.httpStatus === undefined ? {} : { httpStatus: signal.httpStatus }),
+      };
     }
     case 'http_status': {
       const c = classifyHttpStatus(signal.status);
@@ -208,7 +233,11 @@ export function classifyFailure(signal: FailureSignal): ClassifiedFailure {
       return { code, action, reason };
     }
     case 'malformed_body':
-      return { code: 'MALFORMED_RESPONSE', ...rule(A.RETRY_SAME_ACCOUNT, R.MALFORMED_RESPONSE), httpStatus: signal.httpStatus };
+      return {
+        code: 'MALFORMED_RESPONSE',
+        ...rule(A.RETRY_SAME_ACCOUNT, R.MALFORMED_RESPONSE),
+        httpStatus: signal.httpStatus,
+      };
     case 'task_failed':
       return { code: 'TASK_FAILED', ...classifyTaskFailure(signal.failCode), upstreamCode: signal.failCode };
     case 'local': {
@@ -247,7 +276,8 @@ export function transportFailureOf(error: unknown, depth = 0): TransportFailure 
   if (typeof error !== 'object' || error === null || depth > 3) return undefined;
   const e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   for (const key of [e.code, e.name]) {
-    if (typeof key === 'string' && TRANSPORT_ERROR_CODES[key] !== undefined) return TRANSPORT_ERROR_CODES[key];
+    if (typeof key === 'string' && TRANSPORT_ERROR_CODES[key] !== undefined)
+      return TRANSPORT_ERROR_CODES[key];
   }
   if (typeof e.message === 'string' && /socket hang up/i.test(e.message)) return 'socket_hang_up';
   const fromCause = transportFailureOf(e.cause, depth + 1);

@@ -57,8 +57,13 @@ export const nodeHttpTransport: HttpTransport = (request) =>
       finish(() => reject(error));
       req.destroy();
     };
-    const timer = setTimeout(() => fail(codedError(`no complete response within ${request.timeoutMs} ms`, 'ETIMEDOUT', 'TimeoutError')), request.timeoutMs);
-    const onAbort = (): void => fail(codedError('request cancelled by the caller', 'ABORT_ERR', 'AbortError'));
+    const timer = setTimeout(
+      () =>
+        fail(codedError(`no complete response within ${request.timeoutMs} ms`, 'ETIMEDOUT', 'TimeoutError')),
+      request.timeoutMs,
+    );
+    const onAbort = (): void =>
+      fail(codedError('request cancelled by the caller', 'ABORT_ERR', 'AbortError'));
     if (request.signal?.aborted) {
       onAbort();
       return;
@@ -79,11 +84,15 @@ export const nodeHttpTransport: HttpTransport = (request) =>
       });
       // A connection dropped mid-body shows up as 'aborted' + 'error' (ECONNRESET) on the response.
       res.on('error', (error) => finish(() => reject(error)));
-      res.on('aborted', () => finish(() => reject(codedError('connection closed before the response ended', 'ECONNRESET'))));
+      res.on('aborted', () =>
+        finish(() => reject(codedError('connection closed before the response ended', 'ECONNRESET'))),
+      );
       res.on('end', () => {
         const headers: Record<string, string | undefined> = {};
         for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-        finish(() => resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') }));
+        finish(() =>
+          resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
       });
     });
     req.end(request.body);

@@ -2,9 +2,26 @@ export { JimengClient, JIMENG_ROUTES, TASK_STATUS, retryAfterMsOf } from './clie
 export type { JimengClientOptions, CallOptions, WaitForVideoOptions } from './client';
 export { JimengError, JOB_STARTING_OPERATIONS, JIMENG_ERROR_TYPE_PREFIX } from './jimeng-error';
 export type { JimengErrorFields, JimengErrorJSON, JimengOperation } from './jimeng-error';
-export { JimengErrorAction, JimengErrorReason, JIMENG_ERROR_ACTIONS, isRetryableAction } from './error-actions';
-export { classifyFailure, classifyEnvelope, classifyTaskFailure, classifyHttpStatus, transportFailureOf } from './error-classification';
-export type { Classification, ClassifiedFailure, FailureSignal, TransportFailure, LocalFailure } from './error-classification';
+export {
+  JimengErrorAction,
+  JimengErrorReason,
+  JIMENG_ERROR_ACTIONS,
+  isRetryableAction,
+} from './error-actions';
+export {
+  classifyFailure,
+  classifyEnvelope,
+  classifyTaskFailure,
+  classifyHttpStatus,
+  transportFailureOf,
+} from './error-classification';
+export type {
+  Classification,
+  ClassifiedFailure,
+  FailureSignal,
+  TransportFailure,
+  LocalFailure,
+} from './error-classification';
 export { SITE_PROFILES, siteProfileOf, baseUrlFor } from './sites';
 export type { SiteName, SiteFamily, SiteProfile, JimengBaseUrls } from './sites';
 export * from './models';

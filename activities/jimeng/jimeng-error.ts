@@ -49,7 +49,9 @@ export interface JimengErrorFields {
 }
 
 /** The plain-data form: what Temporal carries as ApplicationFailure details and what logs receive. */
-export interface JimengErrorJSON extends Required<Pick<JimengErrorFields, 'code' | 'action' | 'reason' | 'message'>> {
+export interface JimengErrorJSON extends Required<
+  Pick<JimengErrorFields, 'code' | 'action' | 'reason' | 'message'>
+> {
   name: 'JimengError';
   /** ApplicationFailure type: lets a retry policy list non-retryable types per action. */
   type: string;
@@ -126,8 +128,10 @@ export class JimengError extends Error {
   static fromJSON(value: unknown): JimengError | undefined {
     if (typeof value !== 'object' || value === null) return undefined;
     const v = value as Record<string, unknown>;
-    if (v.name !== 'JimengError' || typeof v.code !== 'string' || typeof v.message !== 'string') return undefined;
-    if (typeof v.action !== 'string' || !(JIMENG_ERROR_ACTIONS as readonly string[]).includes(v.action)) return undefined;
+    if (v.name !== 'JimengError' || typeof v.code !== 'string' || typeof v.message !== 'string')
+      return undefined;
+    if (typeof v.action !== 'string' || !(JIMENG_ERROR_ACTIONS as readonly string[]).includes(v.action))
+      return undefined;
     const reasons: readonly string[] = Object.values(JimengErrorReason);
     if (typeof v.reason !== 'string' || !reasons.includes(v.reason)) return undefined;
     const num = (x: unknown): number | undefined => (typeof x === 'number' ? x : undefined);

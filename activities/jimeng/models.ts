@@ -40,7 +40,13 @@ export const IMAGE_MODEL_SITES: Readonly<Record<ImageModel, readonly SiteFamily[
 };
 
 /** Models for which `intelligent_ratio` means anything; others ignore it. */
-export const INTELLIGENT_RATIO_MODELS: readonly ImageModel[] = ['jimeng-4.0', 'jimeng-4.1', 'jimeng-4.5', 'jimeng-4.6', 'jimeng-5.0'];
+export const INTELLIGENT_RATIO_MODELS: readonly ImageModel[] = [
+  'jimeng-4.0',
+  'jimeng-4.1',
+  'jimeng-4.5',
+  'jimeng-4.6',
+  'jimeng-5.0',
+];
 
 export const VIDEO_MODELS = [
   'jimeng-video-seedance-2.0',
@@ -70,21 +76,88 @@ export interface VideoModelSpec {
   readonly omniReference: boolean;
 }
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const FIVE_TEN = [5, 10] as const;
 
 export const VIDEO_MODEL_SPECS: Readonly<Record<VideoModel, VideoModelSpec>> = {
-  'jimeng-video-seedance-2.0': { sites: CN, durations: range(4, 15), defaultDuration: 5, takesResolution: false, omniReference: true },
-  'jimeng-video-seedance-2.0-fast': { sites: CN, durations: range(4, 15), defaultDuration: 5, takesResolution: false, omniReference: true },
-  'jimeng-video-3.5-pro': { sites: ALL, durations: [5, 10, 12], defaultDuration: 5, takesResolution: false, omniReference: false },
-  'jimeng-video-3.0': { sites: ALL, durations: FIVE_TEN, defaultDuration: 5, takesResolution: true, omniReference: false },
-  'jimeng-video-3.0-fast': { sites: CN_ASIA, durations: FIVE_TEN, defaultDuration: 5, takesResolution: true, omniReference: false },
-  'jimeng-video-3.0-pro': { sites: CN_ASIA, durations: FIVE_TEN, defaultDuration: 5, takesResolution: false, omniReference: false },
-  'jimeng-video-2.0-pro': { sites: CN_ASIA, durations: FIVE_TEN, defaultDuration: 5, takesResolution: false, omniReference: false },
-  'jimeng-video-2.0': { sites: CN_ASIA, durations: FIVE_TEN, defaultDuration: 5, takesResolution: false, omniReference: false },
-  'jimeng-video-veo3': { sites: ASIA, durations: [8], defaultDuration: 8, takesResolution: false, omniReference: false },
-  'jimeng-video-veo3.1': { sites: ASIA, durations: [8], defaultDuration: 8, takesResolution: false, omniReference: false },
-  'jimeng-video-sora2': { sites: ASIA, durations: [4, 8, 12], defaultDuration: 4, takesResolution: false, omniReference: false },
+  'jimeng-video-seedance-2.0': {
+    sites: CN,
+    durations: range(4, 15),
+    defaultDuration: 5,
+    takesResolution: false,
+    omniReference: true,
+  },
+  'jimeng-video-seedance-2.0-fast': {
+    sites: CN,
+    durations: range(4, 15),
+    defaultDuration: 5,
+    takesResolution: false,
+    omniReference: true,
+  },
+  'jimeng-video-3.5-pro': {
+    sites: ALL,
+    durations: [5, 10, 12],
+    defaultDuration: 5,
+    takesResolution: false,
+    omniReference: false,
+  },
+  'jimeng-video-3.0': {
+    sites: ALL,
+    durations: FIVE_TEN,
+    defaultDuration: 5,
+    takesResolution: true,
+    omniReference: false,
+  },
+  'jimeng-video-3.0-fast': {
+    sites: CN_ASIA,
+    durations: FIVE_TEN,
+    defaultDuration: 5,
+    takesResolution: true,
+    omniReference: false,
+  },
+  'jimeng-video-3.0-pro': {
+    sites: CN_ASIA,
+    durations: FIVE_TEN,
+    defaultDuration: 5,
+    takesResolution: false,
+    omniReference: false,
+  },
+  'jimeng-video-2.0-pro': {
+    sites: CN_ASIA,
+    durations: FIVE_TEN,
+    defaultDuration: 5,
+    takesResolution: false,
+    omniReference: false,
+  },
+  'jimeng-video-2.0': {
+    sites: CN_ASIA,
+    durations: FIVE_TEN,
+    defaultDuration: 5,
+    takesResolution: false,
+    omniReference: false,
+  },
+  'jimeng-video-veo3': {
+    sites: ASIA,
+    durations: [8],
+    defaultDuration: 8,
+    takesResolution: false,
+    omniReference: false,
+  },
+  'jimeng-video-veo3.1': {
+    sites: ASIA,
+    durations: [8],
+    defaultDuration: 8,
+    takesResolution: false,
+    omniReference: false,
+  },
+  'jimeng-video-sora2': {
+    sites: ASIA,
+    durations: [4, 8, 12],
+    defaultDuration: 4,
+    takesResolution: false,
+    omniReference: false,
+  },
 };
 
 export function isImageModel(value: string): value is ImageModel {

@@ -29,14 +29,46 @@ export interface PixelSize {
  * Nano models override these on some sites (forced 1024x1024 or 1k).
  */
 export const IMAGE_PIXEL_SIZES: Readonly<Record<ImageRatio, Readonly<Record<ImageResolution, PixelSize>>>> = {
-  '1:1': { '1k': { width: 1024, height: 1024 }, '2k': { width: 2048, height: 2048 }, '4k': { width: 4096, height: 4096 } },
-  '4:3': { '1k': { width: 768, height: 1024 }, '2k': { width: 2304, height: 1728 }, '4k': { width: 4608, height: 3456 } },
-  '3:4': { '1k': { width: 1024, height: 768 }, '2k': { width: 1728, height: 2304 }, '4k': { width: 3456, height: 4608 } },
-  '16:9': { '1k': { width: 1024, height: 576 }, '2k': { width: 2560, height: 1440 }, '4k': { width: 5120, height: 2880 } },
-  '9:16': { '1k': { width: 576, height: 1024 }, '2k': { width: 1440, height: 2560 }, '4k': { width: 2880, height: 5120 } },
-  '3:2': { '1k': { width: 1024, height: 682 }, '2k': { width: 2496, height: 1664 }, '4k': { width: 4992, height: 3328 } },
-  '2:3': { '1k': { width: 682, height: 1024 }, '2k': { width: 1664, height: 2496 }, '4k': { width: 3328, height: 4992 } },
-  '21:9': { '1k': { width: 1195, height: 512 }, '2k': { width: 3024, height: 1296 }, '4k': { width: 6048, height: 2592 } },
+  '1:1': {
+    '1k': { width: 1024, height: 1024 },
+    '2k': { width: 2048, height: 2048 },
+    '4k': { width: 4096, height: 4096 },
+  },
+  '4:3': {
+    '1k': { width: 768, height: 1024 },
+    '2k': { width: 2304, height: 1728 },
+    '4k': { width: 4608, height: 3456 },
+  },
+  '3:4': {
+    '1k': { width: 1024, height: 768 },
+    '2k': { width: 1728, height: 2304 },
+    '4k': { width: 3456, height: 4608 },
+  },
+  '16:9': {
+    '1k': { width: 1024, height: 576 },
+    '2k': { width: 2560, height: 1440 },
+    '4k': { width: 5120, height: 2880 },
+  },
+  '9:16': {
+    '1k': { width: 576, height: 1024 },
+    '2k': { width: 1440, height: 2560 },
+    '4k': { width: 2880, height: 5120 },
+  },
+  '3:2': {
+    '1k': { width: 1024, height: 682 },
+    '2k': { width: 2496, height: 1664 },
+    '4k': { width: 4992, height: 3328 },
+  },
+  '2:3': {
+    '1k': { width: 682, height: 1024 },
+    '2k': { width: 1664, height: 2496 },
+    '4k': { width: 3328, height: 4992 },
+  },
+  '21:9': {
+    '1k': { width: 1195, height: 512 },
+    '2k': { width: 3024, height: 1296 },
+    '4k': { width: 6048, height: 2592 },
+  },
 };
 
 export const DEFAULT_IMAGE_RATIO: ImageRatio = '1:1';

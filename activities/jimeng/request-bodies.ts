@@ -28,7 +28,8 @@ import type { SiteProfile } from './sites';
  * from API payloads and database rows, so they are checked at run time too.
  */
 
-export type Built<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+export type Built<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
 export type WireBody = Record<string, string | number | boolean | readonly string[]>;
 
@@ -62,22 +63,31 @@ export interface BuiltImageBody {
 }
 
 export function buildImageBody(site: SiteProfile, req: ImageGenerationRequest): Built<BuiltImageBody> {
-  if (typeof req.prompt !== 'string' || req.prompt.trim() === '') return fail('prompt must be a non-empty string');
+  if (typeof req.prompt !== 'string' || req.prompt.trim() === '')
+    return fail('prompt must be a non-empty string');
   const model = req.model ?? DEFAULT_IMAGE_MODEL;
   if (!isImageModel(model)) return fail(`unknown image model "${String(model)}"`);
   // On the China site an unknown model silently becomes the default; we refuse instead.
-  if (!IMAGE_MODEL_SITES[model].includes(site.family)) return fail(`image model ${model} is not offered on site ${site.name}`);
+  if (!IMAGE_MODEL_SITES[model].includes(site.family))
+    return fail(`image model ${model} is not offered on site ${site.name}`);
   const ratio = req.ratio ?? DEFAULT_IMAGE_RATIO;
   if (!oneOf(IMAGE_RATIOS, ratio)) return fail(`ratio must be one of ${IMAGE_RATIOS.join(' ')}`);
   const resolution = req.resolution ?? DEFAULT_IMAGE_RESOLUTION;
-  if (!oneOf(IMAGE_RESOLUTIONS, resolution)) return fail(`resolution must be one of ${IMAGE_RESOLUTIONS.join(' ')}`);
-  if (req.negativePrompt !== undefined && typeof req.negativePrompt !== 'string') return fail('negativePrompt must be a string');
-  if (req.intelligentRatio !== undefined && typeof req.intelligentRatio !== 'boolean') return fail('intelligentRatio must be a boolean');
+  if (!oneOf(IMAGE_RESOLUTIONS, resolution))
+    return fail(`resolution must be one of ${IMAGE_RESOLUTIONS.join(' ')}`);
+  if (req.negativePrompt !== undefined && typeof req.negativePrompt !== 'string')
+    return fail('negativePrompt must be a string');
+  if (req.intelligentRatio !== undefined && typeof req.intelligentRatio !== 'boolean')
+    return fail('intelligentRatio must be a boolean');
   // The proxy does not check the range; out-of-range strengths reach the upstream unchecked.
-  if (req.sampleStrength !== undefined && !(typeof req.sampleStrength === 'number' && req.sampleStrength >= 0 && req.sampleStrength <= 1)) {
+  if (
+    req.sampleStrength !== undefined &&
+    !(typeof req.sampleStrength === 'number' && req.sampleStrength >= 0 && req.sampleStrength <= 1)
+  ) {
     return fail('sampleStrength must be a number from 0 to 1');
   }
-  if (req.responseFormat !== undefined && !oneOf(RESPONSE_FORMATS, req.responseFormat)) return fail(`responseFormat must be one of ${RESPONSE_FORMATS.join(' ')}`);
+  if (req.responseFormat !== undefined && !oneOf(RESPONSE_FORMATS, req.responseFormat))
+    return fail(`responseFormat must be one of ${RESPONSE_FORMATS.join(' ')}`);
 
   const body: WireBody = { model, prompt: req.prompt, ratio, resolution };
   if (req.negativePrompt !== undefined) body.negative_prompt = req.negativePrompt;
@@ -105,19 +115,26 @@ export interface BuiltVideoBody {
 }
 
 export function buildVideoBody(site: SiteProfile, req: VideoGenerationRequest): Built<BuiltVideoBody> {
-  if (typeof req.prompt !== 'string' || req.prompt.trim() === '') return fail('prompt must be a non-empty string');
+  if (typeof req.prompt !== 'string' || req.prompt.trim() === '')
+    return fail('prompt must be a non-empty string');
   const model = req.model ?? DEFAULT_VIDEO_MODEL;
   if (!isVideoModel(model)) return fail(`unknown video model "${String(model)}"`);
   const spec = VIDEO_MODEL_SPECS[model];
-  if (!spec.sites.includes(site.family)) return fail(`video model ${model} is not offered on site ${site.name}`);
+  if (!spec.sites.includes(site.family))
+    return fail(`video model ${model} is not offered on site ${site.name}`);
   // The proxy turns an unlisted duration into another one; billing is per second, so we refuse instead.
   const duration = req.duration ?? spec.defaultDuration;
   if (!Number.isInteger(duration) || !spec.durations.includes(duration)) {
-    return fail(`duration ${String(duration)} s is not offered by ${model} (allowed: ${spec.durations.join(', ')})`);
+    return fail(
+      `duration ${String(duration)} s is not offered by ${model} (allowed: ${spec.durations.join(', ')})`,
+    );
   }
-  if (req.ratio !== undefined && !oneOf(VIDEO_RATIOS, req.ratio)) return fail(`ratio must be one of ${VIDEO_RATIOS.join(' ')}`);
-  if (req.resolution !== undefined && !oneOf(VIDEO_RESOLUTIONS, req.resolution)) return fail(`resolution must be one of ${VIDEO_RESOLUTIONS.join(' ')}`);
-  if (req.responseFormat !== undefined && !oneOf(RESPONSE_FORMATS, req.responseFormat)) return fail(`responseFormat must be one of ${RESPONSE_FORMATS.join(' ')}`);
+  if (req.ratio !== undefined && !oneOf(VIDEO_RATIOS, req.ratio))
+    return fail(`ratio must be one of ${VIDEO_RATIOS.join(' ')}`);
+  if (req.resolution !== undefined && !oneOf(VIDEO_RESOLUTIONS, req.resolution))
+    return fail(`resolution must be one of ${VIDEO_RESOLUTIONS.join(' ')}`);
+  if (req.responseFormat !== undefined && !oneOf(RESPONSE_FORMATS, req.responseFormat))
+    return fail(`responseFormat must be one of ${RESPONSE_FORMATS.join(' ')}`);
 
   const body: WireBody = { model, prompt: req.prompt, duration };
   if (req.ratio !== undefined) body.ratio = req.ratio;
@@ -134,12 +151,15 @@ export function buildVideoBody(site: SiteProfile, req: VideoGenerationRequest): 
     if (frames.length > 0) return fail('framePaths and omniReference cannot be combined');
     const images: unknown = req.omniReference.images ?? [];
     const videos: unknown = req.omniReference.videos ?? [];
-    if (!Array.isArray(images) || !Array.isArray(videos)) return fail('omniReference images and videos must be lists');
+    if (!Array.isArray(images) || !Array.isArray(videos))
+      return fail('omniReference images and videos must be lists');
     if (images.length > MAX_OMNI_IMAGES) return fail(`omniReference takes at most ${MAX_OMNI_IMAGES} images`);
     if (videos.length > MAX_OMNI_VIDEOS) return fail(`omniReference takes at most ${MAX_OMNI_VIDEOS} videos`);
     const total = images.length + videos.length;
-    if (total < 1 || total > MAX_OMNI_TOTAL) return fail(`omniReference needs 1 to ${MAX_OMNI_TOTAL} materials`);
-    if (![...images, ...videos].every(isHttpUrl)) return fail('every omniReference material must be an http(s) URL');
+    if (total < 1 || total > MAX_OMNI_TOTAL)
+      return fail(`omniReference needs 1 to ${MAX_OMNI_TOTAL} materials`);
+    if (![...images, ...videos].every(isHttpUrl))
+      return fail('every omniReference material must be an http(s) URL');
     body.functionMode = 'omni_reference';
     images.forEach((url: string, i) => (body[`image_file_${i + 1}`] = url));
     videos.forEach((url: string, i) => (body[`video_file_${i + 1}`] = url));
@@ -156,6 +176,7 @@ export function buildVideoBody(site: SiteProfile, req: VideoGenerationRequest): 
 export function sessionIdProblem(sessionId: unknown): string | undefined {
   if (typeof sessionId !== 'string' || sessionId.trim() === '') return 'the session id is empty';
   if (/[,@\s]/.test(sessionId)) return 'the session id contains a comma, an @ or whitespace';
-  if (/^(us|hk|jp|sg)-/i.test(sessionId)) return 'the session id already carries a region prefix; the site comes from site_type';
+  if (/^(us|hk|jp|sg)-/i.test(sessionId))
+    return 'the session id already carries a region prefix; the site comes from site_type';
   return undefined;
 }

@@ -1,6 +1,12 @@
 import type { SiteType } from '../../db/models/codes';
 import type { ImageModel, VideoModel } from './models';
-import type { ImageRatio, ImageResolution, ResponseFormat, VideoRatio, VideoResolution } from './output-formats';
+import type {
+  ImageRatio,
+  ImageResolution,
+  ResponseFormat,
+  VideoRatio,
+  VideoResolution,
+} from './output-formats';
 
 /** The two columns of jimeng_accounts the client needs; `id` only labels log lines. */
 export interface JimengAccountRef {

@@ -6,7 +6,8 @@ import type { FailureSignal } from './error-classification';
  * the expected success shape is a malformed body, never a success with missing parts.
  */
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly signal: FailureSignal };
+export type Parsed<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly signal: FailureSignal };
 
 export interface RawHttpResult {
   readonly status: number;
@@ -66,14 +67,24 @@ export function envelopeErrorOf(body: unknown): { code: number; message: string 
  */
 function readBody<T>(raw: RawHttpResult, shape: (body: Json) => T | undefined): Parsed<T> {
   if (raw.status === 429) {
-    return { ok: false, signal: { kind: 'http_status', status: 429, ...(raw.retryAfterMs === undefined ? {} : { retryAfterMs: raw.retryAfterMs }) } };
+    return {
+      ok: false,
+      signal: {
+        kind: 'http_status',
+        status: 429,
+        ...(raw.retryAfterMs === undefined ? {} : { retryAfterMs: raw.retryAfterMs }),
+      },
+    };
   }
   const body = parseJson(raw.body);
   const envelope = envelopeErrorOf(body);
-  if (envelope !== undefined) return { ok: false, signal: { kind: 'envelope', ...envelope, httpStatus: raw.status } };
+  if (envelope !== undefined)
+    return { ok: false, signal: { kind: 'envelope', ...envelope, httpStatus: raw.status } };
   if (raw.status >= 300) return { ok: false, signal: { kind: 'http_status', status: raw.status } };
   const value = isObject(body) ? shape(body) : undefined;
-  return value === undefined ? { ok: false, signal: { kind: 'malformed_body', httpStatus: raw.status } } : { ok: true, value };
+  return value === undefined
+    ? { ok: false, signal: { kind: 'malformed_body', httpStatus: raw.status } }
+    : { ok: true, value };
 }
 
 function itemOf(value: unknown): GeneratedItem | undefined {
@@ -110,7 +121,12 @@ export function parseGenerationBody(raw: RawHttpResult): Parsed<GenerationBody> 
 /** `{ created, history_id }` from the async submit route. */
 export function parseSubmitBody(raw: RawHttpResult): Parsed<SubmitBody> {
   return readBody(raw, (body) => {
-    const historyId = typeof body.history_id === 'string' ? body.history_id : typeof body.history_id === 'number' ? String(body.history_id) : '';
+    const historyId =
+      typeof body.history_id === 'string'
+        ? body.history_id
+        : typeof body.history_id === 'number'
+          ? String(body.history_id)
+          : '';
     if (historyId === '' || typeof body.created !== 'number') return undefined;
     return { created: body.created, historyId };
   });
@@ -120,11 +136,17 @@ export function parseSubmitBody(raw: RawHttpResult): Parsed<SubmitBody> {
 export function parseTaskBody(raw: RawHttpResult): Parsed<TaskBody> {
   return readBody(raw, (body) => {
     if (typeof body.history_id !== 'string' && typeof body.history_id !== 'number') return undefined;
-    const status = typeof body.status === 'number' ? body.status : body.status === null || body.status === undefined ? null : undefined;
+    const status =
+      typeof body.status === 'number'
+        ? body.status
+        : body.status === null || body.status === undefined
+          ? null
+          : undefined;
     if (status === undefined) return undefined;
     const items = body.results === null || body.results === undefined ? [] : itemsOf(body.results);
     if (items === undefined) return undefined;
-    const failCode = typeof body.fail_code === 'string' || typeof body.fail_code === 'number' ? String(body.fail_code) : '';
+    const failCode =
+      typeof body.fail_code === 'string' || typeof body.fail_code === 'number' ? String(body.fail_code) : '';
     return { historyId: String(body.history_id), status, failCode, items };
   });
 }
@@ -156,5 +178,8 @@ export function parsePointsBody(raw: RawHttpResult): Parsed<Credits> {
   if (gift === undefined || purchase === undefined || vip === undefined || total === undefined) {
     return { ok: false, signal: { kind: 'malformed_body', httpStatus: raw.status } };
   }
-  return { ok: true, value: { giftCredit: gift, purchaseCredit: purchase, vipCredit: vip, totalCredit: total } };
+  return {
+    ok: true,
+    value: { giftCredit: gift, purchaseCredit: purchase, vipCredit: vip, totalCredit: total },
+  };
 }

@@ -73,8 +73,13 @@ export class SnowflakeGenerator {
     }
     this.lastMs = ms;
     const elapsed = BigInt(ms - SNOWFLAKE_EPOCH_MS);
-    if (elapsed < 0n || elapsed > MAX_TIMESTAMP) throw new RangeError(`clock ${ms} is outside the snowflake epoch range`);
-    return ((elapsed << (NODE_BITS + SEQUENCE_BITS)) | (this.nodeId << SEQUENCE_BITS) | this.sequence).toString();
+    if (elapsed < 0n || elapsed > MAX_TIMESTAMP)
+      throw new RangeError(`clock ${ms} is outside the snowflake epoch range`);
+    return (
+      (elapsed << (NODE_BITS + SEQUENCE_BITS)) |
+      (this.nodeId << SEQUENCE_BITS) |
+      this.sequence
+    ).toString();
   }
 }
 

@@ -8,7 +8,10 @@ import {
 } from 'sequelize';
 import type { AccountStatus, AccountType, CapabilityStatus, SiteType } from './codes';
 
-export class JimengAccount extends Model<InferAttributes<JimengAccount>, InferCreationAttributes<JimengAccount>> {
+export class JimengAccount extends Model<
+  InferAttributes<JimengAccount>,
+  InferCreationAttributes<JimengAccount>
+> {
   declare id: string;
   declare jimengAccount: string;
   declare jimengAccountType: CreationOptional<AccountType>;

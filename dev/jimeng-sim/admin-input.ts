@@ -19,21 +19,32 @@ export class AdminInputError extends Error {
 export type Json = Record<string, unknown>;
 
 export function objectBody(value: unknown): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AdminInputError('body must be a JSON object', null);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new AdminInputError('body must be a JSON object', null);
   return value as Json;
 }
 
 export function rejectUnknownKeys(body: Json, allowed: readonly string[], prefix = ''): void {
   for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) throw new AdminInputError(`unknown field (allowed: ${allowed.join(', ')})`, `${prefix}${key}`);
+    if (!allowed.includes(key))
+      throw new AdminInputError(`unknown field (allowed: ${allowed.join(', ')})`, `${prefix}${key}`);
   }
 }
 
-export function optionalInt(body: Json, field: string, min: number, max = Number.MAX_SAFE_INTEGER, prefix = ''): number | undefined {
+export function optionalInt(
+  body: Json,
+  field: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+  prefix = '',
+): number | undefined {
   const v = body[field];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new AdminInputError(`must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}`, `${prefix}${field}`);
+    throw new AdminInputError(
+      `must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}`,
+      `${prefix}${field}`,
+    );
   }
   return v;
 }
@@ -45,10 +56,15 @@ export function optionalString(body: Json, field: string): string | undefined {
   return v;
 }
 
-export function optionalOneOf<T extends string>(body: Json, field: string, values: readonly T[]): T | undefined {
+export function optionalOneOf<T extends string>(
+  body: Json,
+  field: string,
+  values: readonly T[],
+): T | undefined {
   const v = body[field];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw new AdminInputError(`must be one of ${values.join(', ')}`, field);
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v))
+    throw new AdminInputError(`must be one of ${values.join(', ')}`, field);
   return v as T;
 }
 

@@ -8,7 +8,9 @@ export interface CountersSnapshot {
   readonly total: number;
   readonly byEndpoint: Readonly<Record<string, number>>;
   /** Keyed by bare session id (region prefix removed); calls without one are under `(none)`. */
-  readonly bySession: Readonly<Record<string, { readonly total: number; readonly byEndpoint: Readonly<Record<string, number>> }>>;
+  readonly bySession: Readonly<
+    Record<string, { readonly total: number; readonly byEndpoint: Readonly<Record<string, number>> }>
+  >;
   /** How often each fault kind fired. */
   readonly faultsFired: Readonly<Record<string, number>>;
 }
@@ -44,8 +46,14 @@ export class Counters {
 
   snapshot(): CountersSnapshot {
     const bySession: Record<string, { total: number; byEndpoint: Record<string, number> }> = {};
-    for (const [k, v] of this.bySession) bySession[k] = { total: v.total, byEndpoint: Object.fromEntries(v.byEndpoint) };
-    return { total: this.total, byEndpoint: Object.fromEntries(this.byEndpoint), bySession, faultsFired: Object.fromEntries(this.faults) };
+    for (const [k, v] of this.bySession)
+      bySession[k] = { total: v.total, byEndpoint: Object.fromEntries(v.byEndpoint) };
+    return {
+      total: this.total,
+      byEndpoint: Object.fromEntries(this.byEndpoint),
+      bySession,
+      faultsFired: Object.fromEntries(this.faults),
+    };
   }
 }
 

@@ -69,7 +69,19 @@ interface Fault {
 
 export function parseFaultSpec(value: unknown): FaultSpec {
   const body = objectBody(value);
-  rejectUnknownKeys(body, ['kind', 'sessionId', 'endpoint', 'rate', 'count', 'delayMs', 'status', 'code', 'message', 'failCode', 'retryAfterMs']);
+  rejectUnknownKeys(body, [
+    'kind',
+    'sessionId',
+    'endpoint',
+    'rate',
+    'count',
+    'delayMs',
+    'status',
+    'code',
+    'message',
+    'failCode',
+    'retryAfterMs',
+  ]);
   const kind = optionalOneOf(body, 'kind', FAULT_KINDS);
   if (kind === undefined) throw new AdminInputError(`is required (one of ${FAULT_KINDS.join(', ')})`, 'kind');
   const sessionId = sessionIdField(body, 'sessionId', false);
@@ -80,22 +92,30 @@ export function parseFaultSpec(value: unknown): FaultSpec {
     throw new AdminInputError('must be a probability above 0 and at most 1', 'rate');
   }
   const count = optionalInt(body, 'count', 1);
-  if ((rate === undefined) === (count === undefined)) throw new AdminInputError('give exactly one of rate (probability) or count (next N calls)', 'rate');
+  if ((rate === undefined) === (count === undefined))
+    throw new AdminInputError('give exactly one of rate (probability) or count (next N calls)', 'rate');
 
   const delayMs = optionalInt(body, 'delayMs', 1, 600_000);
-  if (kind === 'slow' && delayMs === undefined) throw new AdminInputError('is required for a slow fault', 'delayMs');
+  if (kind === 'slow' && delayMs === undefined)
+    throw new AdminInputError('is required for a slow fault', 'delayMs');
   const status = optionalInt(body, 'status', 500, 599);
   const code = body.code;
   if (code !== undefined && (typeof code !== 'number' || !Number.isInteger(code) || code === 0)) {
     throw new AdminInputError('must be a non-zero integer', 'code');
   }
-  if (kind === 'error_code' && code === undefined) throw new AdminInputError('is required for an error_code fault', 'code');
+  if (kind === 'error_code' && code === undefined)
+    throw new AdminInputError('is required for an error_code fault', 'code');
   const message = optionalString(body, 'message');
   const failCodeRaw = body.failCode;
   if (failCodeRaw !== undefined && (typeof failCodeRaw !== 'string' || !/^-?\d+$/.test(failCodeRaw))) {
     throw new AdminInputError('must be a string of digits', 'failCode');
   }
-  if (kind === 'task_failure' && endpoint !== undefined && endpoint !== ENDPOINTS.videoSubmit && endpoint !== ENDPOINTS.videoGenerations) {
+  if (
+    kind === 'task_failure' &&
+    endpoint !== undefined &&
+    endpoint !== ENDPOINTS.videoSubmit &&
+    endpoint !== ENDPOINTS.videoGenerations
+  ) {
     throw new AdminInputError('a task_failure applies only to video generation endpoints', 'endpoint');
   }
   const retryAfterMs = optionalInt(body, 'retryAfterMs', 0, 86_400_000);
@@ -164,12 +184,20 @@ export class FaultRegistry {
   private applies(spec: FaultSpec, sessionId: string | undefined, endpoint: Endpoint): boolean {
     if (spec.sessionId !== undefined && spec.sessionId !== sessionId) return false;
     if (spec.kind === 'task_failure') {
-      return endpoint === (spec.endpoint ?? endpoint) && (endpoint === ENDPOINTS.videoSubmit || endpoint === ENDPOINTS.videoGenerations);
+      return (
+        endpoint === (spec.endpoint ?? endpoint) &&
+        (endpoint === ENDPOINTS.videoSubmit || endpoint === ENDPOINTS.videoGenerations)
+      );
     }
     return spec.endpoint !== undefined ? spec.endpoint === endpoint : FAULTABLE_BY_DEFAULT.includes(endpoint);
   }
 
   private snapshot(fault: Fault): FaultSnapshot {
-    return { id: fault.id, ...fault.spec, fired: fault.fired, ...(fault.remaining === undefined ? {} : { remaining: fault.remaining }) };
+    return {
+      id: fault.id,
+      ...fault.spec,
+      fired: fault.fired,
+      ...(fault.remaining === undefined ? {} : { remaining: fault.remaining }),
+    };
   }
 }

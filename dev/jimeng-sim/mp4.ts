@@ -14,7 +14,10 @@ function box(type: string, payload: Buffer): Buffer {
 const TIMESCALE = 1000;
 
 export function buildMp4(durationSeconds: number): Buffer {
-  const ftyp = box('ftyp', Buffer.concat([Buffer.from('isom', 'ascii'), uint32(0x200), Buffer.from('isomiso2mp41', 'ascii')]));
+  const ftyp = box(
+    'ftyp',
+    Buffer.concat([Buffer.from('isom', 'ascii'), uint32(0x200), Buffer.from('isomiso2mp41', 'ascii')]),
+  );
   const mvhd = Buffer.alloc(100);
   let o = 0;
   o = mvhd.writeUInt32BE(0, o); // version 0, flags 0

@@ -50,8 +50,14 @@ export function encodePng(width: number, height: number, from: Rgb, to: Rgb): Bu
     raw[y * stride] = 0; // filter: none
     for (let x = 0; x < width; x++) {
       const t = (x + y) / Math.max(1, width + height - 2);
-      for (let c = 0; c < 3; c++) raw[y * stride + 1 + x * 3 + c] = Math.round((from[c] as number) * (1 - t) + (to[c] as number) * t);
+      for (let c = 0; c < 3; c++)
+        raw[y * stride + 1 + x * 3 + c] = Math.round((from[c] as number) * (1 - t) + (to[c] as number) * t);
     }
   }
-  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

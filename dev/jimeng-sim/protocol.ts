@@ -16,7 +16,8 @@ export class ProtocolError extends Error {
   }
 }
 
-const paramsInvalid = (field: string): ProtocolError => new ProtocolError(-2000, `Params body.${field} invalid`);
+const paramsInvalid = (field: string): ProtocolError =>
+  new ProtocolError(-2000, `Params body.${field} invalid`);
 
 const IMAGE_MODELS: Readonly<Record<string, readonly Family[]>> = {
   'jimeng-5.0': ['cn', 'asia'],
@@ -111,15 +112,22 @@ function imageCount(model: string, text: string, normal: number): number {
   return /连续|绘本|故事/.test(text) ? 4 : normal;
 }
 
-export function parseImageJob(body: Body, family: Family, normalCount: number, composition: boolean): ImageJob {
+export function parseImageJob(
+  body: Body,
+  family: Family,
+  normalCount: number,
+  composition: boolean,
+): ImageJob {
   for (const key of ['size', 'width', 'height']) {
-    if (key in body) throw new ProtocolError(-1000, '不支持size/width/height参数，请使用ratio和resolution参数');
+    if (key in body)
+      throw new ProtocolError(-1000, '不支持size/width/height参数，请使用ratio和resolution参数');
   }
   const text = prompt(body);
   let model = str(body, 'model', DEFAULT_IMAGE_MODEL);
   const families = IMAGE_MODELS[model];
   if (family === 'cn') {
-    if (families !== undefined && !families.includes('cn')) throw new ProtocolError(-1000, `模型 ${model} 不支持国内站`);
+    if (families !== undefined && !families.includes('cn'))
+      throw new ProtocolError(-1000, `模型 ${model} 不支持国内站`);
     if (families === undefined) model = DEFAULT_IMAGE_MODEL; // the China site swallows unknown names
   } else if (families === undefined || !families.includes(family)) {
     const supported = Object.keys(IMAGE_MODELS).filter((m) => IMAGE_MODELS[m]?.includes(family));
@@ -129,16 +137,33 @@ export function parseImageJob(body: Body, family: Family, normalCount: number, c
   if (!IMAGE_RATIOS.includes(ratio)) throw new ProtocolError(-1000, `不支持的比例 ${ratio}`);
   const resolution = str(body, 'resolution', '2k');
   if (!IMAGE_RESOLUTIONS.includes(resolution)) throw new ProtocolError(-1000, `不支持的分辨率 ${resolution}`);
-  if (body.negative_prompt !== undefined && typeof body.negative_prompt !== 'string') throw paramsInvalid('negative_prompt');
-  if (body.intelligent_ratio !== undefined && typeof body.intelligent_ratio !== 'boolean') throw paramsInvalid('intelligent_ratio');
-  if (body.sample_strength !== undefined && typeof body.sample_strength !== 'number') throw paramsInvalid('sample_strength');
+  if (body.negative_prompt !== undefined && typeof body.negative_prompt !== 'string')
+    throw paramsInvalid('negative_prompt');
+  if (body.intelligent_ratio !== undefined && typeof body.intelligent_ratio !== 'boolean')
+    throw paramsInvalid('intelligent_ratio');
+  if (body.sample_strength !== undefined && typeof body.sample_strength !== 'number')
+    throw paramsInvalid('sample_strength');
   const b64 = str(body, 'response_format', 'url') === 'b64_json';
   const [w, h] = SIZE_1K[ratio] as readonly [number, number];
-  const job: ImageJob = { model, ratio, resolution, count: imageCount(model, text, normalCount), b64, width: Math.round(w / 64), height: Math.round(h / 64) };
+  const job: ImageJob = {
+    model,
+    ratio,
+    resolution,
+    count: imageCount(model, text, normalCount),
+    b64,
+    width: Math.round(w / 64),
+    height: Math.round(h / 64),
+  };
   if (!composition) return job;
   const images = body.images;
-  const ok = Array.isArray(images) && images.length >= 1 && images.length <= 10 &&
-    images.every((i: unknown) => typeof i === 'string' || (typeof i === 'object' && i !== null && typeof (i as Body).url === 'string'));
+  const ok =
+    Array.isArray(images) &&
+    images.length >= 1 &&
+    images.length <= 10 &&
+    images.every(
+      (i: unknown) =>
+        typeof i === 'string' || (typeof i === 'object' && i !== null && typeof (i as Body).url === 'string'),
+    );
   if (!ok) throw paramsInvalid('images');
   return { ...job, inputImages: images.length };
 }
@@ -154,7 +179,10 @@ export function parseVideoJob(body: Body, family: Family): VideoJob {
   const requested = body.duration === undefined ? 5 : body.duration;
   if (typeof requested !== 'number' || !Number.isFinite(requested)) throw paramsInvalid('duration');
   const paths = Array.isArray(body.filePaths) && body.filePaths.length > 0 ? body.filePaths : body.file_paths;
-  if (paths !== undefined && (!Array.isArray(paths) || paths.length > 2 || !paths.every((p: unknown) => typeof p === 'string'))) {
+  if (
+    paths !== undefined &&
+    (!Array.isArray(paths) || paths.length > 2 || !paths.every((p: unknown) => typeof p === 'string'))
+  ) {
     throw paramsInvalid('file_paths');
   }
   const mode = str(body, 'functionMode', 'first_last_frames');
@@ -173,7 +201,8 @@ export function parseVideoJob(body: Body, family: Family): VideoJob {
 /** Token grammar `[proxyURL@][region-]sessionid`; the family comes from the region prefix. */
 export function parseToken(token: string): { sessionId: string; family: Family } {
   let rest = token.trim();
-  if (/^(https?|socks[45]?):\/\//i.test(rest) && rest.includes('@')) rest = rest.slice(rest.lastIndexOf('@') + 1);
+  if (/^(https?|socks[45]?):\/\//i.test(rest) && rest.includes('@'))
+    rest = rest.slice(rest.lastIndexOf('@') + 1);
   const m = /^(us|hk|jp|sg)-/i.exec(rest);
   if (!m) return { sessionId: rest, family: 'cn' };
   const region = (m[1] as string).toLowerCase();

@@ -139,7 +139,10 @@ export class SessionRegistry {
     const now = this.now();
     record.hits = record.hits.filter((t) => t > now - record.rateLimit.windowMs);
     if (record.hits.length >= record.rateLimit.maxRequests) {
-      return { ok: false, retryAfterMs: Math.max(1, (record.hits[0] as number) + record.rateLimit.windowMs - now) };
+      return {
+        ok: false,
+        retryAfterMs: Math.max(1, (record.hits[0] as number) + record.rateLimit.windowMs - now),
+      };
     }
     record.hits.push(now);
     return { ok: true };

@@ -8,7 +8,14 @@ import { FileStore } from './file-store';
 import { buildMp4 } from './mp4';
 import { encodePng, type Rgb } from './png';
 import { Prng } from './prng';
-import { ProtocolError, parseImageJob, parseToken, parseVideoJob, type Family, type ImageJob } from './protocol';
+import {
+  ProtocolError,
+  parseImageJob,
+  parseToken,
+  parseVideoJob,
+  type Family,
+  type ImageJob,
+} from './protocol';
 import {
   SessionRegistry,
   parseSessionInput,
@@ -115,11 +122,24 @@ function endpointOf(method: string, path: string): Endpoint {
   return ENDPOINTS.unknown;
 }
 
-const SESSION_ENDPOINTS: readonly Endpoint[] = [...GENERATION_ENDPOINTS, ENDPOINTS.taskStatus, ENDPOINTS.tokenPoints];
+const SESSION_ENDPOINTS: readonly Endpoint[] = [
+  ...GENERATION_ENDPOINTS,
+  ENDPOINTS.taskStatus,
+  ENDPOINTS.tokenPoints,
+];
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -146,19 +166,28 @@ function parseJsonObject(text: string | undefined): Record<string, unknown> | un
   if (text.trim() === '') return {};
   try {
     const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 function checkOptions(o: JimengSimulatorOptions): void {
-  const nonNegative: (keyof JimengSimulatorOptions)[] = ['port', 'imageLatencyMs', 'videoDurationMs', 'dailyQuota'];
+  const nonNegative: (keyof JimengSimulatorOptions)[] = [
+    'port',
+    'imageLatencyMs',
+    'videoDurationMs',
+    'dailyQuota',
+  ];
   for (const k of nonNegative) {
     const v = o[k];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) throw new Error(`jimeng simulator: ${k} must be a non-negative integer`);
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0))
+      throw new Error(`jimeng simulator: ${k} must be a non-negative integer`);
   }
-  if (o.imagesPerCall !== undefined && (!Number.isInteger(o.imagesPerCall) || o.imagesPerCall < 1)) throw new Error('jimeng simulator: imagesPerCall must be at least 1');
+  if (o.imagesPerCall !== undefined && (!Number.isInteger(o.imagesPerCall) || o.imagesPerCall < 1))
+    throw new Error('jimeng simulator: imagesPerCall must be at least 1');
 }
 
 export async function startJimengSimulator(options: JimengSimulatorOptions = {}): Promise<JimengSimulator> {
@@ -171,7 +200,10 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
 
   let prng = new Prng(seed);
   const sessions = new SessionRegistry(
-    { dailyQuota: options.dailyQuota ?? SIMULATOR_DEFAULTS.dailyQuota, rateLimit: options.rateLimit ?? SIMULATOR_DEFAULTS.rateLimit },
+    {
+      dailyQuota: options.dailyQuota ?? SIMULATOR_DEFAULTS.dailyQuota,
+      rateLimit: options.rateLimit ?? SIMULATOR_DEFAULTS.rateLimit,
+    },
     options.autoCreateSessions ?? true,
     now,
   );
@@ -213,11 +245,16 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     },
   };
 
-  const fileUrl = (name: string): string => `${baseUrl}/files/${name}?x-expires=${Math.floor(now() / 1000) + URL_LIFETIME_S}`;
+  const fileUrl = (name: string): string =>
+    `${baseUrl}/files/${name}?x-expires=${Math.floor(now() / 1000) + URL_LIFETIME_S}`;
   const color = (): Rgb => [prng.int(256), prng.int(256), prng.int(256)];
   const created = (): number => Math.floor(now() / 1000);
 
-  function authOf(endpoint: Endpoint, req: http.IncomingMessage, body: Record<string, unknown> | undefined): Auth | undefined {
+  function authOf(
+    endpoint: Endpoint,
+    req: http.IncomingMessage,
+    body: Record<string, unknown> | undefined,
+  ): Auth | undefined {
     let token: string | undefined;
     if (endpoint === ENDPOINTS.tokenCheck) {
       token = typeof body?.token === 'string' ? body.token : undefined;
@@ -225,7 +262,10 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       const header = req.headers.authorization;
       if (typeof header !== 'string' || !header.startsWith('Bearer ')) return undefined;
       // The proxy splits on commas and uses one token at random for each call.
-      const tokens = header.slice('Bearer '.length).split(',').filter((t) => t.trim() !== '');
+      const tokens = header
+        .slice('Bearer '.length)
+        .split(',')
+        .filter((t) => t.trim() !== '');
       token = tokens.length > 1 ? tokens[prng.int(tokens.length)] : tokens[0];
     }
     if (token === undefined || token.trim() === '') return undefined;
@@ -236,10 +276,17 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   function sendFault(res: http.ServerResponse, fault: FaultSpec, endpoint: Endpoint): void {
     switch (fault.kind) {
       case 'http_429':
-        sendJson(res, 429, { code: -1, message: MESSAGES.tooMany, data: null }, { 'retry-after': String(Math.ceil((fault.retryAfterMs ?? 1000) / 1000)) });
+        sendJson(
+          res,
+          429,
+          { code: -1, message: MESSAGES.tooMany, data: null },
+          { 'retry-after': String(Math.ceil((fault.retryAfterMs ?? 1000) / 1000)) },
+        );
         return;
       case 'quota_exhausted':
-        return isVideo(endpoint) ? sendEnvelope(res, -2008, MESSAGES.videoCredits) : sendEnvelope(res, -2009, MESSAGES.imageCredits);
+        return isVideo(endpoint)
+          ? sendEnvelope(res, -2008, MESSAGES.videoCredits)
+          : sendEnvelope(res, -2009, MESSAGES.imageCredits);
       case 'session_invalid':
         return sendEnvelope(res, -2002, MESSAGES.loginExpired);
       case 'banned':
@@ -297,7 +344,12 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     }
     const admitted = sessions.admit(auth.sessionId);
     if (!admitted.ok) {
-      sendJson(res, 429, { code: -1, message: MESSAGES.tooMany, data: null }, { 'retry-after': String(Math.ceil(admitted.retryAfterMs / 1000)) });
+      sendJson(
+        res,
+        429,
+        { code: -1, message: MESSAGES.tooMany, data: null },
+        { 'retry-after': String(Math.ceil(admitted.retryAfterMs / 1000)) },
+      );
       return false;
     }
     return true;
@@ -311,7 +363,11 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     return false;
   }
 
-  async function handleProtocol(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  async function handleProtocol(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ): Promise<void> {
     const endpoint = endpointOf(req.method ?? 'GET', url.pathname);
     const rawBody = await readBody(req);
     const body = parseJsonObject(rawBody);
@@ -329,13 +385,26 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
 
     switch (endpoint) {
       case ENDPOINTS.info:
-        return sendJson(res, 200, { service: 'jimeng-sim', status: 'running', version: 'sim', endpoints: Object.values(ENDPOINTS) });
+        return sendJson(res, 200, {
+          service: 'jimeng-sim',
+          status: 'running',
+          version: 'sim',
+          endpoints: Object.values(ENDPOINTS),
+        });
       case ENDPOINTS.ping:
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('pong');
         return;
       case ENDPOINTS.models:
-        return sendJson(res, 200, { data: ['jimeng', 'jimeng-video-3.0', 'jimeng-video-3.0-pro', 'jimeng-video-2.0', 'jimeng-video-2.0-pro'].map((id) => ({ id, object: 'model', owned_by: 'jimeng-sim' })) });
+        return sendJson(res, 200, {
+          data: [
+            'jimeng',
+            'jimeng-video-3.0',
+            'jimeng-video-3.0-pro',
+            'jimeng-video-2.0',
+            'jimeng-video-2.0-pro',
+          ].map((id) => ({ id, object: 'model', owned_by: 'jimeng-sim' })),
+        });
       case ENDPOINTS.files: {
         const file = files.get(decodeURIComponent(url.pathname.slice('/files/'.length)));
         if (file === undefined) {
@@ -365,7 +434,12 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       switch (endpoint) {
         case ENDPOINTS.tokenPoints: {
           const left = sessions.get(auth.sessionId)?.remainingQuota ?? 0;
-          return sendJson(res, 200, [{ token: auth.token, points: { giftCredit: left, purchaseCredit: 0, vipCredit: 0, totalCredit: left } }]);
+          return sendJson(res, 200, [
+            {
+              token: auth.token,
+              points: { giftCredit: left, purchaseCredit: 0, vipCredit: 0, totalCredit: left },
+            },
+          ]);
         }
         case ENDPOINTS.imageGenerations:
         case ENDPOINTS.imageCompositions: {
@@ -374,15 +448,29 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
           if (!takeCredit(res, auth, endpoint)) return;
           await delay(imageLatencyMs);
           const data = imageItems(job);
-          return sendJson(res, 200, composition ? { created: created(), data, input_images: job.inputImages, composition_type: 'multi_image_synthesis' } : { created: created(), data });
+          return sendJson(
+            res,
+            200,
+            composition
+              ? {
+                  created: created(),
+                  data,
+                  input_images: job.inputImages,
+                  composition_type: 'multi_image_synthesis',
+                }
+              : { created: created(), data },
+          );
         }
         case ENDPOINTS.videoGenerations: {
           const job = parseVideoJob(body, auth.family);
           if (!takeCredit(res, auth, endpoint)) return;
           await delay(videoDurationMs);
-          if (failCode !== undefined) return sendEnvelope(res, -2008, `[视频生成失败]: 状态码: 30，错误码: ${failCode}`);
+          if (failCode !== undefined)
+            return sendEnvelope(res, -2008, `[视频生成失败]: 状态码: 30，错误码: ${failCode}`);
           const mp4 = buildMp4(job.durationSeconds);
-          const item = job.b64 ? { b64_json: mp4.toString('base64'), revised_prompt: job.prompt } : { url: storeVideo(mp4), revised_prompt: job.prompt };
+          const item = job.b64
+            ? { b64_json: mp4.toString('base64'), revised_prompt: job.prompt }
+            : { url: storeVideo(mp4), revised_prompt: job.prompt };
           return sendJson(res, 200, { created: created(), data: [item] });
         }
         case ENDPOINTS.videoSubmit: {
@@ -390,16 +478,39 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
           if (!takeCredit(res, auth, endpoint)) return;
           const id = `${1 + prng.int(9)}${Array.from({ length: 18 }, () => prng.int(10)).join('')}`;
           const fileName = storeVideo(buildMp4(job.durationSeconds), true);
-          tasks.add({ id, sessionId: auth.sessionId, submittedAt: now(), runMs: videoDurationMs, prompt: job.prompt, fileName, ...(failCode === undefined ? {} : { failCode }) });
-          return sendJson(res, 200, { created: created(), history_id: id, status: 'submitted', message: '任务已提交，请使用 history_id 查询任务状态' });
+          tasks.add({
+            id,
+            sessionId: auth.sessionId,
+            submittedAt: now(),
+            runMs: videoDurationMs,
+            prompt: job.prompt,
+            fileName,
+            ...(failCode === undefined ? {} : { failCode }),
+          });
+          return sendJson(res, 200, {
+            created: created(),
+            history_id: id,
+            status: 'submitted',
+            message: '任务已提交，请使用 history_id 查询任务状态',
+          });
         }
         case ENDPOINTS.taskStatus: {
           const id = decodeURIComponent(url.pathname.slice('/v1/async/tasks/'.length));
           const task = tasks.find(id, auth.sessionId);
           if (task === undefined) return sendEnvelope(res, -2008, MESSAGES.recordMissing);
           const view = taskView(task, now());
-          const results = view.finished && view.failCode === '' ? [{ url: fileUrl(task.fileName), revised_prompt: task.prompt }] : null;
-          return sendJson(res, 200, { history_id: task.id, task_type: 'video', status: view.status, fail_code: view.failCode, item_count: results?.length ?? 0, results });
+          const results =
+            view.finished && view.failCode === ''
+              ? [{ url: fileUrl(task.fileName), revised_prompt: task.prompt }]
+              : null;
+          return sendJson(res, 200, {
+            history_id: task.id,
+            task_type: 'video',
+            status: view.status,
+            fail_code: view.failCode,
+            item_count: results?.length ?? 0,
+            results,
+          });
         }
         default:
           return sendEnvelope(res, -1000, MESSAGES.unknownRoute);
@@ -431,16 +542,21 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       }
     };
     try {
-      if (path === '/__admin/sessions' && method === 'POST') return sendJson(res, 201, admin.registerSession(body() as SessionInput));
+      if (path === '/__admin/sessions' && method === 'POST')
+        return sendJson(res, 201, admin.registerSession(body() as SessionInput));
       if (path === '/__admin/sessions' && method === 'GET') return sendJson(res, 200, admin.sessions());
       if (path.startsWith('/__admin/sessions/') && method === 'GET') {
         const id = decodeURIComponent(path.slice('/__admin/sessions/'.length));
         const s = admin.session(id);
-        return s === undefined ? sendJson(res, 404, { error: 'unknown session', field: 'sessionId' }) : sendJson(res, 200, s);
+        return s === undefined
+          ? sendJson(res, 404, { error: 'unknown session', field: 'sessionId' })
+          : sendJson(res, 200, s);
       }
-      if (path === '/__admin/faults' && method === 'POST') return sendJson(res, 201, admin.injectFault(body() as FaultSpec));
+      if (path === '/__admin/faults' && method === 'POST')
+        return sendJson(res, 201, admin.injectFault(body() as FaultSpec));
       if (path === '/__admin/faults' && method === 'GET') return sendJson(res, 200, admin.faults());
-      if (path === '/__admin/faults' && method === 'DELETE') return sendJson(res, 200, { cleared: admin.clearFaults() });
+      if (path === '/__admin/faults' && method === 'DELETE')
+        return sendJson(res, 200, { cleared: admin.clearFaults() });
       if (path === '/__admin/counters' && method === 'GET') return sendJson(res, 200, admin.counters());
       if (path === '/__admin/counters/reset' && method === 'POST') {
         admin.resetCounters();
@@ -460,10 +576,15 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
-    const handler = url.pathname === '/__admin' || url.pathname.startsWith('/__admin/') ? handleAdmin : handleProtocol;
+    const handler =
+      url.pathname === '/__admin' || url.pathname.startsWith('/__admin/') ? handleAdmin : handleProtocol;
     handler(req, res, url).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;
-      sendJson(res, 500, { code: -1000, message: `simulator bug: ${error instanceof Error ? error.message : String(error)}`, data: null });
+      sendJson(res, 500, {
+        code: -1000,
+        message: `simulator bug: ${error instanceof Error ? error.message : String(error)}`,
+        data: null,
+      });
     });
   });
 

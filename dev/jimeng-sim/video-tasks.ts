@@ -5,7 +5,13 @@
  */
 
 /** Upstream record statuses: processing, post-processing, finalizing, success, failed. */
-export const TASK_STATUS = { PROCESSING: 20, POST_PROCESSING: 42, FINALIZING: 45, SUCCESS: 10, FAILED: 30 } as const;
+export const TASK_STATUS = {
+  PROCESSING: 20,
+  POST_PROCESSING: 42,
+  FINALIZING: 45,
+  SUCCESS: 10,
+  FAILED: 30,
+} as const;
 
 export interface VideoTask {
   readonly id: string;
@@ -32,7 +38,12 @@ export function taskView(task: VideoTask, now: number): TaskView {
       ? { status: TASK_STATUS.SUCCESS, failCode: '', finished: true }
       : { status: TASK_STATUS.FAILED, failCode: task.failCode, finished: true };
   }
-  const status = progress < 0.5 ? TASK_STATUS.PROCESSING : progress < 0.8 ? TASK_STATUS.POST_PROCESSING : TASK_STATUS.FINALIZING;
+  const status =
+    progress < 0.5
+      ? TASK_STATUS.PROCESSING
+      : progress < 0.8
+        ? TASK_STATUS.POST_PROCESSING
+        : TASK_STATUS.FINALIZING;
   return { status, failCode: '', finished: false };
 }
 

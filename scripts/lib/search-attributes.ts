@@ -15,7 +15,10 @@ export async function registerSearchAttributes(connection: Connection, namespace
     const wanted = encodeSearchAttributeIndexedValueType(key.type)!;
     const have = custom[key.name];
     if (have === undefined) missing[key.name] = wanted;
-    else if (have !== wanted) throw new Error(`search attribute ${key.name} exists with another type (${have}), expected ${key.type}`);
+    else if (have !== wanted)
+      throw new Error(
+        `search attribute ${key.name} exists with another type (${have}), expected ${key.type}`,
+      );
   }
   if (Object.keys(missing).length > 0) {
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });

@@ -23,7 +23,12 @@ describe('configuration', () => {
   });
 
   it('names every malformed variable at once, with the reason', () => {
-    const problems = problemsOf({ MYSQL_PORT: 'abc', TEMPORAL_ADDRESS: 'no-port', LOG_LEVEL: 'loud', QUOTA_TIME_ZONE: 'Mars/Base' });
+    const problems = problemsOf({
+      MYSQL_PORT: 'abc',
+      TEMPORAL_ADDRESS: 'no-port',
+      LOG_LEVEL: 'loud',
+      QUOTA_TIME_ZONE: 'Mars/Base',
+    });
     expect(problems).toEqual([
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
       'MYSQL_PORT must be a port number (1-65535), got "abc"',
@@ -45,13 +50,19 @@ describe('configuration', () => {
   });
 
   it('uses API_PUBLIC_URL, without a trailing slash, for the URLs it hands out', () => {
-    expect(apiPublicUrl(loadConfig({ API_PUBLIC_URL: 'https://api.example.com/' }))).toBe('https://api.example.com');
-    expect(problemsOf({ API_PUBLIC_URL: 'ftp://x' })).toEqual(['API_PUBLIC_URL must be an http(s) URL, got "ftp://x"']);
+    expect(apiPublicUrl(loadConfig({ API_PUBLIC_URL: 'https://api.example.com/' }))).toBe(
+      'https://api.example.com',
+    );
+    expect(problemsOf({ API_PUBLIC_URL: 'ftp://x' })).toEqual([
+      'API_PUBLIC_URL must be an http(s) URL, got "ftp://x"',
+    ]);
   });
 
   it('has the same defaults in scripts/lib/common.sh as in config/settings.ts', () => {
     const shell = readFileSync(join(__dirname, '..', '..', 'scripts', 'lib', 'common.sh'), 'utf8');
-    const shellDefaults = new Map([...shell.matchAll(/^: "\$\{(\w+):=([^}]*)\}"$/gm)].map((m) => [m[1]!, m[2]!]));
+    const shellDefaults = new Map(
+      [...shell.matchAll(/^: "\$\{(\w+):=([^}]*)\}"$/gm)].map((m) => [m[1]!, m[2]!]),
+    );
     expect(shellDefaults.size).toBeGreaterThan(5);
     for (const [name, value] of shellDefaults) {
       const setting = Object.values(settings).find((s) => s.env === name);

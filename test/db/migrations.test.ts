@@ -24,7 +24,10 @@ describe('migrations', () => {
       'SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
       { replacements: [database], type: QueryTypes.SELECT },
     );
-    return rows.map((r) => r.TABLE_NAME).filter((t) => t !== MIGRATIONS_TABLE);
+    return rows
+      .map((r) => r.TABLE_NAME)
+      .filter((t) => t !== MIGRATIONS_TABLE)
+      .sort();
   }
 
   beforeAll(() => {

@@ -28,7 +28,10 @@ function mismatches(live: LiveTable | null, expected: ExpectedTable): string[] {
       out.push(`${at}: column missing`);
       continue;
     }
-    if (col.types && !col.types.some((t) => t === actual.type || (t === 'enum(*)' && actual.type.startsWith('enum(')))) {
+    if (
+      col.types &&
+      !col.types.some((t) => t === actual.type || (t === 'enum(*)' && actual.type.startsWith('enum(')))
+    ) {
       out.push(`${at}: type ${actual.type}, seed says ${col.types.join(' or ')}`);
     }
     if (col.nullable !== undefined && col.nullable !== actual.nullable) {
@@ -47,10 +50,15 @@ function mismatches(live: LiveTable | null, expected: ExpectedTable): string[] {
   }
   for (const index of expected.indexes) {
     const found = live.indexes.some(
-      (i) => i.unique === index.unique && i.columns.join(',') === index.columns.join(',') && (!index.primary || i.name === 'PRIMARY'),
+      (i) =>
+        i.unique === index.unique &&
+        i.columns.join(',') === index.columns.join(',') &&
+        (!index.primary || i.name === 'PRIMARY'),
     );
     if (!found) {
-      out.push(`${expected.table}: no ${index.unique ? 'unique ' : ''}index on (${index.columns.join(', ')}) (seed ${expected.source})`);
+      out.push(
+        `${expected.table}: no ${index.unique ? 'unique ' : ''}index on (${index.columns.join(', ')}) (seed ${expected.source})`,
+      );
     }
   }
   return out;
@@ -66,7 +74,9 @@ describe('schema: the migrated database says what the seeds say', () => {
     sequelize = await freshlyMigratedTestDatabase();
     // Seed 002's SQL, loaded as written into a scratch database, is the reference the migration must equal.
     await sequelize.query(`DROP DATABASE IF EXISTS \`${scratchDatabase}\``);
-    await sequelize.query(`CREATE DATABASE \`${scratchDatabase}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await sequelize.query(
+      `CREATE DATABASE \`${scratchDatabase}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
     scratch = connectTestDatabase({ database: scratchDatabase, poolMax: 1 });
     for (const statement of seed002CreateTables()) await scratch.query(statement);
   });

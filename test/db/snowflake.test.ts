@@ -36,7 +36,7 @@ describe('snowflake ids', () => {
     expect(parseSnowflake(after.toString()).timestampMs).toBeGreaterThanOrEqual(t0);
   });
 
-  it('fit the seeds\' VARCHAR(36) id columns as decimal strings', () => {
+  it("fit the seeds' VARCHAR(36) id columns as decimal strings", () => {
     const id = new SnowflakeGenerator({ nodeId: MAX_NODE_ID }).next();
     expect(id).toMatch(/^\d{1,20}$/);
     expect(id.length).toBeLessThanOrEqual(36);
@@ -51,7 +51,9 @@ describe('snowflake ids', () => {
   it('reject a node id outside 0..1023, a clock before the epoch and a malformed id', () => {
     expect(() => new SnowflakeGenerator({ nodeId: 1024 })).toThrow(RangeError);
     expect(() => new SnowflakeGenerator({ nodeId: -1 })).toThrow(RangeError);
-    expect(() => new SnowflakeGenerator({ nodeId: 0, now: () => SNOWFLAKE_EPOCH_MS - 1 }).next()).toThrow(RangeError);
+    expect(() => new SnowflakeGenerator({ nodeId: 0, now: () => SNOWFLAKE_EPOCH_MS - 1 }).next()).toThrow(
+      RangeError,
+    );
     expect(() => parseSnowflake('12ab')).toThrow(RangeError);
   });
 });

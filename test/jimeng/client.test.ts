@@ -16,7 +16,11 @@ import { PNG_MAGIC, mvhdDurationSeconds, readBoxes } from './media-parsing';
  */
 
 const SECRET = 'a1b2c3d4e5f6SECRETSESSION7788';
-const account = (sessionId = SECRET, siteType: SiteType = SiteType.CN): JimengAccountRef => ({ sessionId, siteType, id: 'acc-1' });
+const account = (sessionId = SECRET, siteType: SiteType = SiteType.CN): JimengAccountRef => ({
+  sessionId,
+  siteType,
+  id: 'acc-1',
+});
 
 interface LogLine {
   level: string;
@@ -36,7 +40,12 @@ const recorder: JimengLogger = {
 };
 
 function client(overrides: Partial<JimengClientOptions> = {}): JimengClient {
-  return new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 5_000, logger: recorder, ...overrides });
+  return new JimengClient({
+    baseUrls: { default: sim.url },
+    timeoutMs: 5_000,
+    logger: recorder,
+    ...overrides,
+  });
 }
 
 /** Runs a call that must fail and returns its JimengError. */
@@ -76,25 +85,43 @@ describe('successful calls', () => {
   });
 
   it('asks for base64 when told to', async () => {
-    const result = await client().generateImages(account(), { prompt: 'x', responseFormat: 'b64_json', ratio: '9:16', resolution: '4k' });
+    const result = await client().generateImages(account(), {
+      prompt: 'x',
+      responseFormat: 'b64_json',
+      ratio: '9:16',
+      resolution: '4k',
+    });
     expect(Buffer.from(result.images[0]!.b64Json!, 'base64').subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
     expect(result.images[0]!.url).toBeUndefined();
   });
 
   it('composes images from reference URLs', async () => {
-    const result = await client().composeImages(account(), { prompt: 'blend', images: ['https://cdn.example/a.png', 'https://cdn.example/b.png'], sampleStrength: 0.7 });
+    const result = await client().composeImages(account(), {
+      prompt: 'blend',
+      images: ['https://cdn.example/a.png', 'https://cdn.example/b.png'],
+      sampleStrength: 0.7,
+    });
     expect(result.inputImages).toBe(2);
     expect(result.images.length).toBeGreaterThan(0);
   });
 
   it('submits a video, polls it while running and collects a real MP4 of the asked duration', async () => {
     const c = client();
-    const submission = await c.submitVideo(account(), { prompt: 'waves', model: 'jimeng-video-3.5-pro', duration: 10, ratio: '16:9' });
+    const submission = await c.submitVideo(account(), {
+      prompt: 'waves',
+      model: 'jimeng-video-3.5-pro',
+      duration: 10,
+      ratio: '16:9',
+    });
     expect(submission).toMatchObject({ model: 'jimeng-video-3.5-pro', duration: 10 });
     expect(submission.taskId).toMatch(/^\d+$/);
     const early = await c.getVideoTask(account(), submission.taskId);
     expect(early).toEqual({ state: 'running', status: 20, recordMissing: false });
-    const result = await c.waitForVideo(account(), submission.taskId, { deadlineMs: 5_000, initialDelayMs: 10, pollIntervalMs: 10 });
+    const result = await c.waitForVideo(account(), submission.taskId, {
+      deadlineMs: 5_000,
+      initialDelayMs: 10,
+      pollIntervalMs: 10,
+    });
     expect(result.videos).toHaveLength(1);
     expect(result.videos[0]!.revisedPrompt).toBe('waves');
     const boxes = readBoxes(await download(result.videos[0]!.url!));
@@ -103,7 +130,10 @@ describe('successful calls', () => {
   });
 
   it('sends the model default duration explicitly, so the record says what was billed', async () => {
-    const submission = await client().submitVideo(account(SECRET, SiteType.SG), { prompt: 'x', model: 'jimeng-video-sora2' });
+    const submission = await client().submitVideo(account(SECRET, SiteType.SG), {
+      prompt: 'x',
+      model: 'jimeng-video-sora2',
+    });
     expect(submission.duration).toBe(4);
   });
 
@@ -113,13 +143,22 @@ describe('successful calls', () => {
   });
 
   it('treats an unknown task id as still running with the record missing, as the proxy does for videos', async () => {
-    expect(await client().getVideoTask(account(), '1234567890')).toEqual({ state: 'running', status: null, recordMissing: true });
+    expect(await client().getVideoTask(account(), '1234567890')).toEqual({
+      state: 'running',
+      status: null,
+      recordMissing: true,
+    });
   });
 
   it('checks liveness and reads credits', async () => {
     sim.admin.registerSession({ sessionId: SECRET, dailyQuota: 7 });
     expect(await client().checkSession(account())).toBe(true);
-    expect(await client().getCredits(account())).toEqual({ giftCredit: 7, purchaseCredit: 0, vipCredit: 0, totalCredit: 7 });
+    expect(await client().getCredits(account())).toEqual({
+      giftCredit: 7,
+      purchaseCredit: 0,
+      vipCredit: 0,
+      totalCredit: 7,
+    });
   });
 });
 
@@ -149,17 +188,23 @@ describe('sites', () => {
   });
 
   it('refuses models the site does not offer without calling (the China site would silently swap them)', async () => {
-    const e1 = await failure(client().generateImages(account(SECRET, SiteType.US), { prompt: 'x', model: 'jimeng-3.1' }));
+    const e1 = await failure(
+      client().generateImages(account(SECRET, SiteType.US), { prompt: 'x', model: 'jimeng-3.1' }),
+    );
     expect(e1).toMatchObject({ action: A.FAIL_PERMANENTLY, code: 'INVALID_REQUEST' });
     const e2 = await failure(client().generateImages(account(), { prompt: 'x', model: 'nanobanana' }));
     expect(e2.action).toBe(A.FAIL_PERMANENTLY);
-    const e3 = await failure(client().submitVideo(account(SECRET, SiteType.US), { prompt: 'x', model: 'jimeng-video-veo3' }));
+    const e3 = await failure(
+      client().submitVideo(account(SECRET, SiteType.US), { prompt: 'x', model: 'jimeng-video-veo3' }),
+    );
     expect(e3.action).toBe(A.FAIL_PERMANENTLY);
     expect(sim.admin.counters().total).toBe(0);
   });
 
   it('switches site when no base URL is configured for it', async () => {
-    const e = await failure(client({ baseUrls: { cn: sim.url } }).generateImages(account(SECRET, SiteType.JP), { prompt: 'x' }));
+    const e = await failure(
+      client({ baseUrls: { cn: sim.url } }).generateImages(account(SECRET, SiteType.JP), { prompt: 'x' }),
+    );
     expect(e).toMatchObject({ action: A.SWITCH_SITE, code: 'SITE_NOT_CONFIGURED', site: 'jp' });
   });
 });
@@ -171,15 +216,43 @@ describe('local validation (nothing is sent)', () => {
     ['bad resolution', () => client().generateImages(account(), { prompt: 'x', resolution: '8k' as never })],
     ['strength above 1', () => client().generateImages(account(), { prompt: 'x', sampleStrength: 1.5 })],
     ['no composition images', () => client().composeImages(account(), { prompt: 'x', images: [] })],
-    ['11 composition images', () => client().composeImages(account(), { prompt: 'x', images: Array.from({ length: 11 }, (_, i) => `https://a/${i}.png`) })],
-    ['a non-URL image', () => client().composeImages(account(), { prompt: 'x', images: ['file:///etc/passwd'] })],
-    ['an unlisted duration', () => client().submitVideo(account(), { prompt: 'x', model: 'jimeng-video-3.0', duration: 7 })],
-    ['three frames', () => client().submitVideo(account(), { prompt: 'x', framePaths: ['https://a/1', 'https://a/2', 'https://a/3'] })],
-    ['omni reference on a non-seedance model', () => client().submitVideo(account(), { prompt: 'x', omniReference: { images: ['https://a/1'] } })],
+    [
+      '11 composition images',
+      () =>
+        client().composeImages(account(), {
+          prompt: 'x',
+          images: Array.from({ length: 11 }, (_, i) => `https://a/${i}.png`),
+        }),
+    ],
+    [
+      'a non-URL image',
+      () => client().composeImages(account(), { prompt: 'x', images: ['file:///etc/passwd'] }),
+    ],
+    [
+      'an unlisted duration',
+      () => client().submitVideo(account(), { prompt: 'x', model: 'jimeng-video-3.0', duration: 7 }),
+    ],
+    [
+      'three frames',
+      () =>
+        client().submitVideo(account(), {
+          prompt: 'x',
+          framePaths: ['https://a/1', 'https://a/2', 'https://a/3'],
+        }),
+    ],
+    [
+      'omni reference on a non-seedance model',
+      () => client().submitVideo(account(), { prompt: 'x', omniReference: { images: ['https://a/1'] } }),
+    ],
     ['a bad task id', () => client().getVideoTask(account(), '../../etc')],
   ])('%s fails permanently', async (_label, run) => {
     const e = await failure(run());
-    expect(e).toMatchObject({ action: A.FAIL_PERMANENTLY, reason: 'bad_request', code: 'INVALID_REQUEST', nonRetryable: true });
+    expect(e).toMatchObject({
+      action: A.FAIL_PERMANENTLY,
+      reason: 'bad_request',
+      code: 'INVALID_REQUEST',
+      nonRetryable: true,
+    });
     expect(sim.admin.counters().total).toBe(0);
   });
 
@@ -197,17 +270,57 @@ describe('local validation (nothing is sent)', () => {
 
 describe('faults become one typed error with the right action', () => {
   it.each<[string, FaultSpec, Partial<JimengError>]>([
-    ['429', { kind: 'http_429', count: 1, retryAfterMs: 3000 }, { action: A.COOL_DOWN_ACCOUNT, code: 'HTTP_429', retryAfterMs: 3000, httpStatus: 429 }],
-    ['quota exhausted', { kind: 'quota_exhausted', count: 1 }, { action: A.ACCOUNT_EXHAUSTED, proxyCode: -2009 }],
-    ['session invalid', { kind: 'session_invalid', count: 1 }, { action: A.ACCOUNT_INVALID, reason: 'session_expired', proxyCode: -2002 }],
+    [
+      '429',
+      { kind: 'http_429', count: 1, retryAfterMs: 3000 },
+      { action: A.COOL_DOWN_ACCOUNT, code: 'HTTP_429', retryAfterMs: 3000, httpStatus: 429 },
+    ],
+    [
+      'quota exhausted',
+      { kind: 'quota_exhausted', count: 1 },
+      { action: A.ACCOUNT_EXHAUSTED, proxyCode: -2009 },
+    ],
+    [
+      'session invalid',
+      { kind: 'session_invalid', count: 1 },
+      { action: A.ACCOUNT_INVALID, reason: 'session_expired', proxyCode: -2002 },
+    ],
     ['banned', { kind: 'banned', count: 1 }, { action: A.ACCOUNT_BANNED, reason: 'account_banned' }],
-    ['content policy', { kind: 'content_policy', count: 1 }, { action: A.FAIL_PERMANENTLY, reason: 'content_policy', nonRetryable: true }],
-    ['5xx', { kind: 'http_5xx', count: 1, status: 503 }, { action: A.RETRY_SAME_ACCOUNT, code: 'HTTP_503', mayHaveStartedJob: true, nonRetryable: false }],
-    ['malformed body', { kind: 'malformed_body', count: 1 }, { action: A.RETRY_SAME_ACCOUNT, code: 'MALFORMED_RESPONSE', mayHaveStartedJob: true }],
-    ['risk control (ret 1019)', { kind: 'error_code', count: 1, code: -2001, message: '[请求失败]: shark not pass (错误码: 1019)' }, { action: A.COOL_DOWN_ACCOUNT, upstreamCode: '1019' }],
-    ['region mismatch (ret 3000)', { kind: 'error_code', count: 1, code: -2001, message: '[请求失败]: region not allow (错误码: 3000)' }, { action: A.SWITCH_SITE }],
-    ['outdated proxy (ret 3018)', { kind: 'error_code', count: 1, code: -2001, message: '[请求失败]: permission denied (错误码: 3018)' }, { action: A.FAIL_PERMANENTLY, reason: 'client_outdated' }],
-    ['proxy upstream timeout', { kind: 'error_code', count: 1, code: -1000, message: 'timeout of 45000ms exceeded' }, { action: A.RETRY_SAME_ACCOUNT, reason: 'upstream_timeout' }],
+    [
+      'content policy',
+      { kind: 'content_policy', count: 1 },
+      { action: A.FAIL_PERMANENTLY, reason: 'content_policy', nonRetryable: true },
+    ],
+    [
+      '5xx',
+      { kind: 'http_5xx', count: 1, status: 503 },
+      { action: A.RETRY_SAME_ACCOUNT, code: 'HTTP_503', mayHaveStartedJob: true, nonRetryable: false },
+    ],
+    [
+      'malformed body',
+      { kind: 'malformed_body', count: 1 },
+      { action: A.RETRY_SAME_ACCOUNT, code: 'MALFORMED_RESPONSE', mayHaveStartedJob: true },
+    ],
+    [
+      'risk control (ret 1019)',
+      { kind: 'error_code', count: 1, code: -2001, message: '[请求失败]: shark not pass (错误码: 1019)' },
+      { action: A.COOL_DOWN_ACCOUNT, upstreamCode: '1019' },
+    ],
+    [
+      'region mismatch (ret 3000)',
+      { kind: 'error_code', count: 1, code: -2001, message: '[请求失败]: region not allow (错误码: 3000)' },
+      { action: A.SWITCH_SITE },
+    ],
+    [
+      'outdated proxy (ret 3018)',
+      { kind: 'error_code', count: 1, code: -2001, message: '[请求失败]: permission denied (错误码: 3018)' },
+      { action: A.FAIL_PERMANENTLY, reason: 'client_outdated' },
+    ],
+    [
+      'proxy upstream timeout',
+      { kind: 'error_code', count: 1, code: -1000, message: 'timeout of 45000ms exceeded' },
+      { action: A.RETRY_SAME_ACCOUNT, reason: 'upstream_timeout' },
+    ],
   ])('%s on an image call', async (_label, fault, expected) => {
     sim.admin.injectFault({ ...fault, sessionId: SECRET });
     const e = await failure(client().generateImages(account(), { prompt: 'x' }));
@@ -225,7 +338,9 @@ describe('faults become one typed error with the right action', () => {
   it('exhausts a real quota after the allowed number of calls', async () => {
     sim.admin.registerSession({ sessionId: SECRET, dailyQuota: 1 });
     await client().generateImages(account(), { prompt: 'x' });
-    expect((await failure(client().generateImages(account(), { prompt: 'x' }))).action).toBe(A.ACCOUNT_EXHAUSTED);
+    expect((await failure(client().generateImages(account(), { prompt: 'x' }))).action).toBe(
+      A.ACCOUNT_EXHAUSTED,
+    );
   });
 
   it('cools down on the simulator rate limit with the Retry-After it sends', async () => {
@@ -244,14 +359,27 @@ describe('faults become one typed error with the right action', () => {
     sim.admin.injectFault({ kind: 'task_failure', count: 1, failCode });
     const c = client();
     const { taskId } = await c.submitVideo(account(), { prompt: 'x' });
-    const e = await failure(c.waitForVideo(account(), taskId, { deadlineMs: 5_000, initialDelayMs: 10, pollIntervalMs: 10 }));
-    expect(e).toMatchObject({ code: 'TASK_FAILED', upstreamCode: failCode, operation: 'video_poll', mayHaveStartedJob: false, ...expected });
+    const e = await failure(
+      c.waitForVideo(account(), taskId, { deadlineMs: 5_000, initialDelayMs: 10, pollIntervalMs: 10 }),
+    );
+    expect(e).toMatchObject({
+      code: 'TASK_FAILED',
+      upstreamCode: failCode,
+      operation: 'video_poll',
+      mayHaveStartedJob: false,
+      ...expected,
+    });
   });
 
   it('classifies the synchronous video route failing with status 30 the same way', async () => {
     sim.admin.injectFault({ kind: 'task_failure', count: 1, failCode: '2038' });
     const e = await failure(client().generateVideo(account(), { prompt: 'x' }));
-    expect(e).toMatchObject({ action: A.FAIL_PERMANENTLY, reason: 'content_policy', proxyCode: -2008, upstreamCode: '2038' });
+    expect(e).toMatchObject({
+      action: A.FAIL_PERMANENTLY,
+      reason: 'content_policy',
+      proxyCode: -2008,
+      upstreamCode: '2038',
+    });
   });
 });
 
@@ -259,7 +387,12 @@ describe('transport failures', () => {
   it('times out a slow response: retry, and the job may have started', async () => {
     sim.admin.injectFault({ kind: 'slow', count: 1, delayMs: 400 });
     const e = await failure(client({ timeoutMs: 100 }).generateImages(account(), { prompt: 'x' }));
-    expect(e).toMatchObject({ action: A.RETRY_SAME_ACCOUNT, code: 'TIMEOUT', reason: 'timeout', mayHaveStartedJob: true });
+    expect(e).toMatchObject({
+      action: A.RETRY_SAME_ACCOUNT,
+      code: 'TIMEOUT',
+      reason: 'timeout',
+      mayHaveStartedJob: true,
+    });
   });
 
   it('uses the per-operation timeout over the default', async () => {
@@ -285,7 +418,11 @@ describe('transport failures', () => {
         s.close(() => resolve(p));
       });
     });
-    const e = await failure(client({ baseUrls: { default: `http://127.0.0.1:${port}` } }).generateImages(account(), { prompt: 'x' }));
+    const e = await failure(
+      client({ baseUrls: { default: `http://127.0.0.1:${port}` } }).generateImages(account(), {
+        prompt: 'x',
+      }),
+    );
     expect(e).toMatchObject({ action: A.RETRY_SAME_ACCOUNT, code: 'ECONNREFUSED', mayHaveStartedJob: false });
   });
 
@@ -293,7 +430,9 @@ describe('transport failures', () => {
     sim.admin.injectFault({ kind: 'slow', count: 1, delayMs: 500 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const e = await failure(client().generateImages(account(), { prompt: 'x' }, { signal: controller.signal }));
+    const e = await failure(
+      client().generateImages(account(), { prompt: 'x' }, { signal: controller.signal }),
+    );
     expect(e).toMatchObject({ action: A.FAIL_PERMANENTLY, code: 'CANCELLED', reason: 'cancelled' });
   });
 
@@ -302,7 +441,9 @@ describe('transport failures', () => {
     try {
       const c = new JimengClient({ baseUrls: { default: slow.url }, timeoutMs: 2_000 });
       const { taskId } = await c.submitVideo(account(), { prompt: 'x' });
-      const e = await failure(c.waitForVideo(account(), taskId, { deadlineMs: 80, initialDelayMs: 10, pollIntervalMs: 20 }));
+      const e = await failure(
+        c.waitForVideo(account(), taskId, { deadlineMs: 80, initialDelayMs: 10, pollIntervalMs: 20 }),
+      );
       expect(e).toMatchObject({ action: A.RETRY_SAME_ACCOUNT, code: 'TIMEOUT', operation: 'video_poll' });
     } finally {
       await slow.close();
@@ -310,7 +451,12 @@ describe('transport failures', () => {
   });
 
   it('refuses a body larger than the limit', async () => {
-    const e = await failure(client({ maxResponseBytes: 200 }).generateImages(account(), { prompt: 'x', responseFormat: 'b64_json' }));
+    const e = await failure(
+      client({ maxResponseBytes: 200 }).generateImages(account(), {
+        prompt: 'x',
+        responseFormat: 'b64_json',
+      }),
+    );
     expect(e.action).toBe(A.RETRY_SAME_ACCOUNT);
   });
 
@@ -318,7 +464,12 @@ describe('transport failures', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     const c = client({
       clock: { now: () => now, sleep: () => Promise.resolve() },
-      transport: () => Promise.resolve({ status: 429, headers: { 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' }, body: 'slow down' }),
+      transport: () =>
+        Promise.resolve({
+          status: 429,
+          headers: { 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' },
+          body: 'slow down',
+        }),
     });
     const e = await failure(c.generateImages(account(), { prompt: 'x' }));
     expect(e).toMatchObject({ action: A.COOL_DOWN_ACCOUNT, retryAfterMs: 5000 });
@@ -327,7 +478,12 @@ describe('transport failures', () => {
 
 describe('secrets', () => {
   it('redacts a session id the server echoes back in its message', async () => {
-    sim.admin.injectFault({ kind: 'error_code', count: 1, code: -2002, message: `[登录失效]: token ${SECRET} expired; header was Bearer us-${SECRET}` });
+    sim.admin.injectFault({
+      kind: 'error_code',
+      count: 1,
+      code: -2002,
+      message: `[登录失效]: token ${SECRET} expired; header was Bearer us-${SECRET}`,
+    });
     const e = await failure(client().generateImages(account(SECRET, SiteType.US), { prompt: 'x' }));
     expect(e.action).toBe(A.ACCOUNT_INVALID);
     expect(e.message).toContain('****7788');
@@ -337,9 +493,13 @@ describe('secrets', () => {
     // Run a spread of failures on this account, then look everywhere.
     for (const kind of ['http_429', 'banned', 'http_5xx', 'malformed_body', 'connection_reset'] as const) {
       sim.admin.injectFault({ kind, count: 1 });
-      await failure(client().generateImages(account(SECRET, SiteType.HK), { prompt: 'x', model: 'jimeng-4.0' }));
+      await failure(
+        client().generateImages(account(SECRET, SiteType.HK), { prompt: 'x', model: 'jimeng-4.0' }),
+      );
     }
-    await failure(client().generateImages({ sessionId: `${SECRET},x`, siteType: SiteType.CN }, { prompt: 'x' }));
+    await failure(
+      client().generateImages({ sessionId: `${SECRET},x`, siteType: SiteType.CN }, { prompt: 'x' }),
+    );
     expect(seenErrors.length).toBeGreaterThanOrEqual(6);
     for (const e of seenErrors) {
       const all = [e.message, e.stack ?? '', JSON.stringify(e), JSON.stringify(Object.entries(e))].join('\n');
@@ -356,7 +516,12 @@ describe('secrets', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
     sim.admin.injectFault({ kind: 'banned', count: 1 });
-    await failure(new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 2_000, logger }).generateImages(account(), { prompt: 'x' }));
+    await failure(
+      new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 2_000, logger }).generateImages(
+        account(),
+        { prompt: 'x' },
+      ),
+    );
     expect(lines.some((l) => l.includes('jimeng call failed') && l.includes('account_banned'))).toBe(true);
     expect(lines.join('')).not.toContain(SECRET);
   });

@@ -9,7 +9,11 @@ import {
   transportFailureOf,
   type TransportFailure,
 } from '../../activities/jimeng/error-classification';
-import { JIMENG_ERROR_ACTIONS, JimengErrorAction as A, type JimengErrorAction } from '../../activities/jimeng/error-actions';
+import {
+  JIMENG_ERROR_ACTIONS,
+  JimengErrorAction as A,
+  type JimengErrorAction,
+} from '../../activities/jimeng/error-actions';
 import { JimengError } from '../../activities/jimeng/jimeng-error';
 
 /*
@@ -20,7 +24,11 @@ import { JimengError } from '../../activities/jimeng/jimeng-error';
 
 /** Proxy codes (section 6, first paragraph), with -1 for "unknown" (section 2). */
 const PROXY_CODES: ReadonlyArray<[code: number, action: JimengErrorAction, why: string]> = [
-  [-1000, A.FAIL_PERMANENTLY, 'system error; bad ratio/resolution/model/duration, size/width/height, unknown route'],
+  [
+    -1000,
+    A.FAIL_PERMANENTLY,
+    'system error; bad ratio/resolution/model/duration, size/width/height, unknown route',
+  ],
   [-2000, A.FAIL_PERMANENTLY, 'bad parameters'],
   [-2001, A.RETRY_SAME_ACCOUNT, 'request failed, no known ret in the message'],
   [-2002, A.ACCOUNT_INVALID, 'token expired: mark invalid, switch account'],
@@ -96,13 +104,19 @@ describe('classification of every documented proxy code', () => {
 
 describe('classification of every documented upstream ret', () => {
   it.each(UPSTREAM_RETS)('ret %s (%s) inside a -2001 message -> %s', (ret, errmsg, action) => {
-    const c = classifyFailure({ kind: 'envelope', code: -2001, message: `[请求失败]: ${errmsg} (错误码: ${ret})` });
+    const c = classifyFailure({
+      kind: 'envelope',
+      code: -2001,
+      message: `[请求失败]: ${errmsg} (错误码: ${ret})`,
+    });
     expect(c.action).toBe(action);
     expect(c.upstreamCode).toBe(ret);
   });
 
   it.each(UPSTREAM_RETS)('ret %s is recognised with a full-width colon too', (ret, _errmsg, action) => {
-    expect(classifyFailure({ kind: 'envelope', code: -2001, message: `请求失败 (错误码：${ret})` }).action).toBe(action);
+    expect(
+      classifyFailure({ kind: 'envelope', code: -2001, message: `请求失败 (错误码：${ret})` }).action,
+    ).toBe(action);
   });
 
   it('knows exactly the documented rets, no more', () => {
@@ -110,13 +124,21 @@ describe('classification of every documented upstream ret', () => {
   });
 
   it('reads the upstream errmsg when the ret number is missing', () => {
-    expect(classifyFailure({ kind: 'envelope', code: -2001, message: 'shark not pass' }).action).toBe(A.COOL_DOWN_ACCOUNT);
-    expect(classifyFailure({ kind: 'envelope', code: -2001, message: 'region not allow' }).action).toBe(A.SWITCH_SITE);
-    expect(classifyFailure({ kind: 'envelope', code: -2001, message: 'shark check reject' }).upstreamCode).toBe('-4');
+    expect(classifyFailure({ kind: 'envelope', code: -2001, message: 'shark not pass' }).action).toBe(
+      A.COOL_DOWN_ACCOUNT,
+    );
+    expect(classifyFailure({ kind: 'envelope', code: -2001, message: 'region not allow' }).action).toBe(
+      A.SWITCH_SITE,
+    );
+    expect(
+      classifyFailure({ kind: 'envelope', code: -2001, message: 'shark check reject' }).upstreamCode,
+    ).toBe('-4');
   });
 
   it('lets a known ret override the proxy code (credits message under -2007 is exhaustion, not a retry)', () => {
-    expect(classifyFailure({ kind: 'envelope', code: -2007, message: '[生成失败] (错误码: 5000)' }).action).toBe(A.ACCOUNT_EXHAUSTED);
+    expect(
+      classifyFailure({ kind: 'envelope', code: -2007, message: '[生成失败] (错误码: 5000)' }).action,
+    ).toBe(A.ACCOUNT_EXHAUSTED);
   });
 
   it('falls back to the proxy code for an unknown ret and keeps the ret for the record', () => {
@@ -150,9 +172,16 @@ describe('classification of literal messages from the reference', () => {
   });
 
   it('recognises a ban only on login/request-failure codes, not in a content-policy text', () => {
-    expect(classifyFailure({ kind: 'envelope', code: -2001, message: '[请求失败]: 账号已封禁' }).action).toBe(A.ACCOUNT_BANNED);
-    expect(classifyFailure({ kind: 'envelope', code: -2002, message: 'account banned' }).action).toBe(A.ACCOUNT_BANNED);
-    expect(classifyFailure({ kind: 'envelope', code: -2006, message: '[内容违规]: prompt contains banned words' }).action).toBe(A.FAIL_PERMANENTLY);
+    expect(classifyFailure({ kind: 'envelope', code: -2001, message: '[请求失败]: 账号已封禁' }).action).toBe(
+      A.ACCOUNT_BANNED,
+    );
+    expect(classifyFailure({ kind: 'envelope', code: -2002, message: 'account banned' }).action).toBe(
+      A.ACCOUNT_BANNED,
+    );
+    expect(
+      classifyFailure({ kind: 'envelope', code: -2006, message: '[内容违规]: prompt contains banned words' })
+        .action,
+    ).toBe(A.FAIL_PERMANENTLY);
   });
 
   it('keeps every message rule reachable (each pattern matches some text the rules above use)', () => {
@@ -170,16 +199,28 @@ describe('classification of literal messages from the reference', () => {
 describe('classification of HTTP statuses, transport failures and bodies', () => {
   it('429 cools the account down and carries Retry-After', () => {
     const c = classifyFailure({ kind: 'http_status', status: 429, retryAfterMs: 3000 });
-    expect(c).toMatchObject({ action: A.COOL_DOWN_ACCOUNT, reason: 'rate_limited', code: 'HTTP_429', retryAfterMs: 3000, httpStatus: 429 });
+    expect(c).toMatchObject({
+      action: A.COOL_DOWN_ACCOUNT,
+      reason: 'rate_limited',
+      code: 'HTTP_429',
+      retryAfterMs: 3000,
+      httpStatus: 429,
+    });
   });
 
   it.each([500, 502, 503, 504, 599])('%d is retried on the same account', (status) => {
-    expect(classifyFailure({ kind: 'http_status', status })).toMatchObject({ action: A.RETRY_SAME_ACCOUNT, reason: 'server_error' });
+    expect(classifyFailure({ kind: 'http_status', status })).toMatchObject({
+      action: A.RETRY_SAME_ACCOUNT,
+      reason: 'server_error',
+    });
   });
 
-  it.each([400, 401, 403, 404, 413])('%d fails permanently (a wrong URL or request, not the account)', (status) => {
-    expect(classifyFailure({ kind: 'http_status', status }).action).toBe(A.FAIL_PERMANENTLY);
-  });
+  it.each([400, 401, 403, 404, 413])(
+    '%d fails permanently (a wrong URL or request, not the account)',
+    (status) => {
+      expect(classifyFailure({ kind: 'http_status', status }).action).toBe(A.FAIL_PERMANENTLY);
+    },
+  );
 
   it('408 is a timeout', () => {
     expect(classifyFailure({ kind: 'http_status', status: 408 }).reason).toBe('timeout');
@@ -194,7 +235,10 @@ describe('classification of HTTP statuses, transport failures and bodies', () =>
   });
 
   it('retries a malformed body', () => {
-    expect(classifyFailure({ kind: 'malformed_body', httpStatus: 200 })).toMatchObject({ action: A.RETRY_SAME_ACCOUNT, code: 'MALFORMED_RESPONSE' });
+    expect(classifyFailure({ kind: 'malformed_body', httpStatus: 200 })).toMatchObject({
+      action: A.RETRY_SAME_ACCOUNT,
+      code: 'MALFORMED_RESPONSE',
+    });
   });
 
   it('maps local failures: bad request fails, bad account config invalidates, unconfigured site switches', () => {
@@ -214,7 +258,8 @@ describe('classification of HTTP statuses, transport failures and bodies', () =>
 });
 
 describe('transportFailureOf', () => {
-  const coded = (message: string, code?: string, name?: string): Error => Object.assign(new Error(message), code ? { code } : {}, name ? { name } : {});
+  const coded = (message: string, code?: string, name?: string): Error =>
+    Object.assign(new Error(message), code ? { code } : {}, name ? { name } : {});
 
   it.each<[string, unknown, TransportFailure | undefined]>([
     ['node ECONNRESET', coded('read ECONNRESET', 'ECONNRESET'), 'connection_reset'],
@@ -223,10 +268,24 @@ describe('transportFailureOf', () => {
     ['refused', coded('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'), 'connection_refused'],
     ['dns', coded('getaddrinfo ENOTFOUND x', 'ENOTFOUND'), 'dns_failure'],
     ['our deadline', coded('no complete response', 'ETIMEDOUT', 'TimeoutError'), 'timeout'],
-    ['AbortSignal.timeout', new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 'timeout'],
+    [
+      'AbortSignal.timeout',
+      new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+      'timeout',
+    ],
     ['caller abort', new DOMException('This operation was aborted', 'AbortError'), 'aborted'],
-    ['fetch wrapping undici', Object.assign(new TypeError('fetch failed'), { cause: coded('other side closed', 'UND_ERR_SOCKET') }), 'connection_reset'],
-    ['fetch wrapping headers timeout', Object.assign(new TypeError('fetch failed'), { cause: coded('Headers Timeout Error', 'UND_ERR_HEADERS_TIMEOUT') }), 'timeout'],
+    [
+      'fetch wrapping undici',
+      Object.assign(new TypeError('fetch failed'), { cause: coded('other side closed', 'UND_ERR_SOCKET') }),
+      'connection_reset',
+    ],
+    [
+      'fetch wrapping headers timeout',
+      Object.assign(new TypeError('fetch failed'), {
+        cause: coded('Headers Timeout Error', 'UND_ERR_HEADERS_TIMEOUT'),
+      }),
+      'timeout',
+    ],
     ['bare fetch failed', new TypeError('fetch failed'), 'network_error'],
     ['a programming error', new RangeError('bad index'), undefined],
     ['not an error', 'ECONNRESET', undefined],
@@ -237,16 +296,37 @@ describe('transportFailureOf', () => {
 
 describe('JimengError', () => {
   const make = (action: JimengErrorAction): JimengError =>
-    new JimengError({ code: '-2001', action, reason: 'risk_control', message: 'm', proxyCode: -2001, upstreamCode: '1019', operation: 'image_generation', site: 'cn', sessionHint: '****abcd' });
+    new JimengError({
+      code: '-2001',
+      action,
+      reason: 'risk_control',
+      message: 'm',
+      proxyCode: -2001,
+      upstreamCode: '1019',
+      operation: 'image_generation',
+      site: 'cn',
+      sessionHint: '****abcd',
+    });
 
-  it.each(JIMENG_ERROR_ACTIONS)('action %s: type names it, only a same-account retry is retryable', (action) => {
-    const e = make(action);
-    expect(e.type).toBe(`JimengError.${action}`);
-    expect(e.nonRetryable).toBe(action !== A.RETRY_SAME_ACCOUNT);
-  });
+  it.each(JIMENG_ERROR_ACTIONS)(
+    'action %s: type names it, only a same-account retry is retryable',
+    (action) => {
+      const e = make(action);
+      expect(e.type).toBe(`JimengError.${action}`);
+      expect(e.nonRetryable).toBe(action !== A.RETRY_SAME_ACCOUNT);
+    },
+  );
 
   it('survives JSON and comes back equal', () => {
-    const e = new JimengError({ code: 'HTTP_429', action: A.COOL_DOWN_ACCOUNT, reason: 'rate_limited', message: 'slow down', retryAfterMs: 2000, httpStatus: 429, mayHaveStartedJob: false });
+    const e = new JimengError({
+      code: 'HTTP_429',
+      action: A.COOL_DOWN_ACCOUNT,
+      reason: 'rate_limited',
+      message: 'slow down',
+      retryAfterMs: 2000,
+      httpStatus: 429,
+      mayHaveStartedJob: false,
+    });
     const json: unknown = JSON.parse(JSON.stringify(e));
     expect(json).toEqual({
       name: 'JimengError',
@@ -266,7 +346,15 @@ describe('JimengError', () => {
   });
 
   it('refuses to rebuild from something that is not its JSON', () => {
-    expect(JimengError.fromJSON({ name: 'JimengError', code: 'x', message: 'm', action: 'explode', reason: 'unknown' })).toBeUndefined();
+    expect(
+      JimengError.fromJSON({
+        name: 'JimengError',
+        code: 'x',
+        message: 'm',
+        action: 'explode',
+        reason: 'unknown',
+      }),
+    ).toBeUndefined();
     expect(JimengError.fromJSON(null)).toBeUndefined();
     expect(JimengError.fromJSON(new Error('x'))).toBeUndefined();
   });

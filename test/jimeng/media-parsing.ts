@@ -22,7 +22,13 @@ function crc32(bytes: Buffer): number {
 
 export const PNG_MAGIC = Buffer.from('89504e470d0a1a0a', 'hex');
 
-export function readPng(bytes: Buffer): { width: number; height: number; colourType: number; chunks: PngChunk[]; pixels: Buffer } {
+export function readPng(bytes: Buffer): {
+  width: number;
+  height: number;
+  colourType: number;
+  chunks: PngChunk[];
+  pixels: Buffer;
+} {
   if (!bytes.subarray(0, 8).equals(PNG_MAGIC)) throw new Error('not a PNG signature');
   const chunks: PngChunk[] = [];
   let offset = 8;
@@ -37,7 +43,13 @@ export function readPng(bytes: Buffer): { width: number; height: number; colourT
   const ihdr = chunks.find((c) => c.type === 'IHDR');
   if (ihdr === undefined) throw new Error('no IHDR');
   const idat = Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data));
-  return { width: ihdr.data.readUInt32BE(0), height: ihdr.data.readUInt32BE(4), colourType: ihdr.data[9] as number, chunks, pixels: zlib.inflateSync(idat) };
+  return {
+    width: ihdr.data.readUInt32BE(0),
+    height: ihdr.data.readUInt32BE(4),
+    colourType: ihdr.data[9] as number,
+    chunks,
+    pixels: zlib.inflateSync(idat),
+  };
 }
 
 export interface Mp4Box {
@@ -51,7 +63,10 @@ export function readBoxes(bytes: Buffer): Mp4Box[] {
   while (offset + 8 <= bytes.length) {
     const size = bytes.readUInt32BE(offset);
     if (size < 8 || offset + size > bytes.length) throw new Error(`bad box size ${size} at ${offset}`);
-    boxes.push({ type: bytes.toString('ascii', offset + 4, offset + 8), payload: bytes.subarray(offset + 8, offset + size) });
+    boxes.push({
+      type: bytes.toString('ascii', offset + 4, offset + 8),
+      payload: bytes.subarray(offset + 8, offset + size),
+    });
     offset += size;
   }
   if (offset !== bytes.length) throw new Error('trailing bytes after the last box');

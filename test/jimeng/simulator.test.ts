@@ -1,6 +1,10 @@
 import { AdminInputError } from '../../dev/jimeng-sim/admin-input';
 import type { FaultSpec } from '../../dev/jimeng-sim/faults';
-import { startJimengSimulator, type JimengSimulator, type JimengSimulatorOptions } from '../../dev/jimeng-sim/simulator';
+import {
+  startJimengSimulator,
+  type JimengSimulator,
+  type JimengSimulatorOptions,
+} from '../../dev/jimeng-sim/simulator';
 import { PNG_MAGIC, mvhdDurationSeconds, readBoxes, readPng } from './media-parsing';
 
 /*
@@ -15,7 +19,12 @@ interface Answer {
   text: string;
 }
 
-async function call(sim: JimengSimulator, method: string, path: string, opts: { token?: string; body?: unknown; rawBody?: string } = {}): Promise<Answer> {
+async function call(
+  sim: JimengSimulator,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; rawBody?: string } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
   const res = await fetch(`${sim.url}${path}`, {
@@ -103,7 +112,13 @@ describe('protocol', () => {
       [image(sim, 'sess-proto-4', { model: 'nanobanana' }), -1000], // nano models are not on the China site
       [image(sim, 'us-sess-proto-4', { model: 'jimeng-3.1' }), -1000], // unknown on an international site
       [call(sim, 'POST', '/v1/images/generations', { body: { prompt: 'x' } }), -2000], // no Authorization
-      [call(sim, 'POST', '/v1/images/compositions', { token: 'sess-proto-4', body: { prompt: 'x', images: [] } }), -2000],
+      [
+        call(sim, 'POST', '/v1/images/compositions', {
+          token: 'sess-proto-4',
+          body: { prompt: 'x', images: [] },
+        }),
+        -2000,
+      ],
       [call(sim, 'POST', '/v1/nothing-here', { token: 'sess-proto-4' }), -1000],
     ];
     for (const [pending, code] of cases) {
@@ -121,7 +136,10 @@ describe('protocol', () => {
 
   it('changes an unlisted video duration instead of refusing it (sora2: 5 s becomes 4 s)', async () => {
     const sim = await start();
-    const a = await call(sim, 'POST', '/v1/videos/generations', { token: 'sg-sess-proto-6', body: { prompt: 'waves', model: 'jimeng-video-sora2', duration: 5 } });
+    const a = await call(sim, 'POST', '/v1/videos/generations', {
+      token: 'sg-sess-proto-6',
+      body: { prompt: 'waves', model: 'jimeng-video-sora2', duration: 5 },
+    });
     const url = (a.json as { data: { url: string }[] }).data[0]!.url;
     const boxes = readBoxes(await download(url));
     const moov = boxes.find((b) => b.type === 'moov')!;
@@ -131,10 +149,15 @@ describe('protocol', () => {
   it('runs video tasks in the background: 20 -> 42 -> 45 -> 10, then serves a real MP4', async () => {
     let clock = 1_700_000_000_000;
     const sim = await start({ now: () => clock, videoDurationMs: 1000 });
-    const submit = await call(sim, 'POST', '/v1/async/videos/generations', { token: 'sess-video-1', body: { prompt: 'a fox', duration: 10 } });
+    const submit = await call(sim, 'POST', '/v1/async/videos/generations', {
+      token: 'sess-video-1',
+      body: { prompt: 'a fox', duration: 10 },
+    });
     const id = (submit.json as { history_id: string }).history_id;
     expect(id).toMatch(/^\d{19}$/);
-    const statusAt = async (ms: number): Promise<{ status: number; results: { url: string }[] | null; item_count: number }> => {
+    const statusAt = async (
+      ms: number,
+    ): Promise<{ status: number; results: { url: string }[] | null; item_count: number }> => {
       clock = 1_700_000_000_000 + ms;
       return (await call(sim, 'GET', `/v1/async/tasks/${id}`, { token: 'sess-video-1' })).json as never;
     };
@@ -155,7 +178,10 @@ describe('protocol', () => {
 
   it('hides a task from other sessions and answers unknown ids with "记录不存在"', async () => {
     const sim = await start();
-    const submit = await call(sim, 'POST', '/v1/async/videos/generations', { token: 'sess-video-2', body: { prompt: 'x' } });
+    const submit = await call(sim, 'POST', '/v1/async/videos/generations', {
+      token: 'sess-video-2',
+      body: { prompt: 'x' },
+    });
     const id = (submit.json as { history_id: string }).history_id;
     const other = await call(sim, 'GET', `/v1/async/tasks/${id}`, { token: 'sess-video-3' });
     expect(other.json).toMatchObject({ code: -2008 });
@@ -165,11 +191,17 @@ describe('protocol', () => {
   it('reports liveness and credits per token', async () => {
     const sim = await start({ dailyQuota: 3 });
     sim.admin.registerSession({ sessionId: 'sess-dead', state: 'invalid' });
-    expect((await call(sim, 'POST', '/token/check', { body: { token: 'sess-live' } })).json).toEqual({ live: true });
-    expect((await call(sim, 'POST', '/token/check', { body: { token: 'sess-dead' } })).json).toEqual({ live: false });
+    expect((await call(sim, 'POST', '/token/check', { body: { token: 'sess-live' } })).json).toEqual({
+      live: true,
+    });
+    expect((await call(sim, 'POST', '/token/check', { body: { token: 'sess-dead' } })).json).toEqual({
+      live: false,
+    });
     await image(sim, 'sess-live');
     const points = await call(sim, 'POST', '/token/points', { token: 'sess-live' });
-    expect(points.json).toEqual([{ token: 'sess-live', points: { giftCredit: 2, purchaseCredit: 0, vipCredit: 0, totalCredit: 2 } }]);
+    expect(points.json).toEqual([
+      { token: 'sess-live', points: { giftCredit: 2, purchaseCredit: 0, vipCredit: 0, totalCredit: 2 } },
+    ]);
   });
 });
 
@@ -184,7 +216,10 @@ describe('accounts: quota, rate limit, state', () => {
     const third = await image(sim, 'sess-q');
     expect(third.json).toMatchObject({ code: -2009 });
     expect((third.json as { message: string }).message).toContain('积分不足');
-    const video = await call(sim, 'POST', '/v1/async/videos/generations', { token: 'sess-q', body: { prompt: 'x' } });
+    const video = await call(sim, 'POST', '/v1/async/videos/generations', {
+      token: 'sess-q',
+      body: { prompt: 'x' },
+    });
     expect(video.json).toMatchObject({ code: -2008 });
     expect((video.json as { message: string }).message).toContain('积分不足');
   });
@@ -263,14 +298,22 @@ describe('faults', () => {
   });
 
   it.each<[FaultSpec['kind'], Partial<FaultSpec>, (a: Answer) => void]>([
-    ['http_429', { retryAfterMs: 2500 }, (a) => (expect(a.status).toBe(429), expect(a.headers.get('retry-after')).toBe('3'))],
+    [
+      'http_429',
+      { retryAfterMs: 2500 },
+      (a) => (expect(a.status).toBe(429), expect(a.headers.get('retry-after')).toBe('3')),
+    ],
     ['quota_exhausted', {}, (a) => expect(a.json).toMatchObject({ code: -2009 })],
     ['session_invalid', {}, (a) => expect(a.json).toMatchObject({ code: -2002 })],
     ['banned', {}, (a) => expect(a.json).toMatchObject({ code: -2001 })],
     ['content_policy', {}, (a) => expect(a.json).toMatchObject({ code: -2006 })],
     ['http_5xx', { status: 503 }, (a) => (expect(a.status).toBe(503), expect(a.json).toBeUndefined())],
     ['malformed_body', {}, (a) => (expect(a.status).toBe(200), expect(a.json).toBeUndefined())],
-    ['error_code', { code: -2001, message: 'shark not pass (错误码: 1019)' }, (a) => expect(a.json).toEqual({ code: -2001, message: 'shark not pass (错误码: 1019)', data: null })],
+    [
+      'error_code',
+      { code: -2001, message: 'shark not pass (错误码: 1019)' },
+      (a) => expect(a.json).toEqual({ code: -2001, message: 'shark not pass (错误码: 1019)', data: null }),
+    ],
   ])('global %s', async (kind, extra, check) => {
     const sim = await start();
     sim.admin.injectFault({ kind, count: 1, ...extra });
@@ -297,17 +340,27 @@ describe('faults', () => {
     const sim = await start();
     sim.admin.injectFault({ kind: 'http_5xx', endpoint: 'POST /v1/images/compositions', count: 1 });
     expect((await image(sim, 'sess-ep')).status).toBe(200);
-    const comp = await call(sim, 'POST', '/v1/images/compositions', { token: 'sess-ep', body: { prompt: 'x', images: ['http://a/b.png'] } });
+    const comp = await call(sim, 'POST', '/v1/images/compositions', {
+      token: 'sess-ep',
+      body: { prompt: 'x', images: ['http://a/b.png'] },
+    });
     expect(comp.status).toBe(502);
   });
 
   it('lets a task_failure video job run and end with status 30 and the fail_code', async () => {
     const sim = await start({ videoDurationMs: 10 });
     sim.admin.injectFault({ kind: 'task_failure', failCode: '1017', count: 1 });
-    const submit = await call(sim, 'POST', '/v1/async/videos/generations', { token: 'sess-tf', body: { prompt: 'x' } });
+    const submit = await call(sim, 'POST', '/v1/async/videos/generations', {
+      token: 'sess-tf',
+      body: { prompt: 'x' },
+    });
     const id = (submit.json as { history_id: string }).history_id;
     await new Promise((r) => setTimeout(r, 20));
-    expect((await call(sim, 'GET', `/v1/async/tasks/${id}`, { token: 'sess-tf' })).json).toMatchObject({ status: 30, fail_code: '1017', results: null });
+    expect((await call(sim, 'GET', `/v1/async/tasks/${id}`, { token: 'sess-tf' })).json).toMatchObject({
+      status: 30,
+      fail_code: '1017',
+      results: null,
+    });
     // Image calls are not video jobs: the fault does not apply to them.
     sim.admin.injectFault({ kind: 'task_failure', count: 1 });
     expect((await image(sim, 'sess-tf')).status).toBe(200);
@@ -322,7 +375,11 @@ describe('determinism', () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 16; i++) {
       const a = await image(sim, 'sess-seed', { ratio: '1:1' });
-      outcomes.push(a.status === 200 ? (a.json as { data: { url: string }[] }).data.map((d) => new URL(d.url).pathname).join(',') : `HTTP ${a.status}`);
+      outcomes.push(
+        a.status === 200
+          ? (a.json as { data: { url: string }[] }).data.map((d) => new URL(d.url).pathname).join(',')
+          : `HTTP ${a.status}`,
+      );
     }
     await sim.close();
     return outcomes;
@@ -369,7 +426,10 @@ describe('admin API', () => {
       byEndpoint: { 'POST /v1/images/generations': 3, 'GET /v1/async/tasks/:id': 1, 'GET /ping': 1 },
       bySession: {
         'sess-c1': { total: 2, byEndpoint: { 'POST /v1/images/generations': 2 } },
-        'sess-c2': { total: 2, byEndpoint: { 'POST /v1/images/generations': 1, 'GET /v1/async/tasks/:id': 1 } },
+        'sess-c2': {
+          total: 2,
+          byEndpoint: { 'POST /v1/images/generations': 1, 'GET /v1/async/tasks/:id': 1 },
+        },
         '(none)': { total: 1, byEndpoint: { 'GET /ping': 1 } },
       },
       faultsFired: {},
@@ -380,10 +440,14 @@ describe('admin API', () => {
 
   it('registers sessions and injects faults over HTTP', async () => {
     const sim = await start();
-    const reg = await call(sim, 'POST', '/__admin/sessions', { body: { sessionId: 'sess-http', dailyQuota: 1, rateLimit: { maxRequests: 5, windowMs: 1000 } } });
+    const reg = await call(sim, 'POST', '/__admin/sessions', {
+      body: { sessionId: 'sess-http', dailyQuota: 1, rateLimit: { maxRequests: 5, windowMs: 1000 } },
+    });
     expect(reg.status).toBe(201);
     expect(reg.json).toMatchObject({ sessionId: 'sess-http', state: 'ok', dailyQuota: 1, remainingQuota: 1 });
-    const fault = await call(sim, 'POST', '/__admin/faults', { body: { kind: 'banned', sessionId: 'sess-http', count: 1 } });
+    const fault = await call(sim, 'POST', '/__admin/faults', {
+      body: { kind: 'banned', sessionId: 'sess-http', count: 1 },
+    });
     expect(fault.status).toBe(201);
     expect((await image(sim, 'sess-http')).json).toMatchObject({ code: -2001 });
     expect((await call(sim, 'GET', '/__admin/sessions/sess-http')).json).toMatchObject({ remainingQuota: 1 });
@@ -401,16 +465,41 @@ describe('admin API', () => {
     ['slow fault without delay', '/__admin/faults', { kind: 'slow', count: 1 }, 'delayMs'],
     ['error_code fault without code', '/__admin/faults', { kind: 'error_code', count: 1 }, 'code'],
     ['5xx fault with status 404', '/__admin/faults', { kind: 'http_5xx', count: 1, status: 404 }, 'status'],
-    ['fault on an unknown endpoint', '/__admin/faults', { kind: 'banned', count: 1, endpoint: 'POST /nowhere' }, 'endpoint'],
-    ['fault with an unknown field', '/__admin/faults', { kind: 'banned', count: 1, sesionId: 'typo' }, 'sesionId'],
-    ['task_failure on an image endpoint', '/__admin/faults', { kind: 'task_failure', count: 1, endpoint: 'POST /v1/images/generations' }, 'endpoint'],
+    [
+      'fault on an unknown endpoint',
+      '/__admin/faults',
+      { kind: 'banned', count: 1, endpoint: 'POST /nowhere' },
+      'endpoint',
+    ],
+    [
+      'fault with an unknown field',
+      '/__admin/faults',
+      { kind: 'banned', count: 1, sesionId: 'typo' },
+      'sesionId',
+    ],
+    [
+      'task_failure on an image endpoint',
+      '/__admin/faults',
+      { kind: 'task_failure', count: 1, endpoint: 'POST /v1/images/generations' },
+      'endpoint',
+    ],
     ['session without id', '/__admin/sessions', { dailyQuota: 3 }, 'sessionId'],
     ['session id with a comma', '/__admin/sessions', { sessionId: 'a,b' }, 'sessionId'],
     ['negative quota', '/__admin/sessions', { sessionId: 's', dailyQuota: -1 }, 'dailyQuota'],
     ['fractional quota', '/__admin/sessions', { sessionId: 's', dailyQuota: 1.5 }, 'dailyQuota'],
     ['unknown state', '/__admin/sessions', { sessionId: 's', state: 'sleepy' }, 'state'],
-    ['rate limit without window', '/__admin/sessions', { sessionId: 's', rateLimit: { maxRequests: 3 } }, 'rateLimit.windowMs'],
-    ['rate limit of zero', '/__admin/sessions', { sessionId: 's', rateLimit: { maxRequests: 0, windowMs: 10 } }, 'rateLimit.maxRequests'],
+    [
+      'rate limit without window',
+      '/__admin/sessions',
+      { sessionId: 's', rateLimit: { maxRequests: 3 } },
+      'rateLimit.windowMs',
+    ],
+    [
+      'rate limit of zero',
+      '/__admin/sessions',
+      { sessionId: 's', rateLimit: { maxRequests: 0, windowMs: 10 } },
+      'rateLimit.maxRequests',
+    ],
     ['a JSON array', '/__admin/sessions', [1, 2], null],
   ])('rejects %s with 400 naming the field', async (_label, path, body, field) => {
     const sim = await start();

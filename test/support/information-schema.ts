@@ -24,10 +24,12 @@ export interface LiveTable {
 }
 
 export function normaliseType(type: string): string {
-  return type.toLowerCase().replace(/^(tinyint|smallint|mediumint|int|bigint)\((\d+)\)/, (_m, base: string, width: string) =>
-    // tinyint(1) is how both servers spell a boolean: keep that width, drop the others.
-    base === 'tinyint' && width === '1' ? 'tinyint(1)' : base,
-  );
+  return type
+    .toLowerCase()
+    .replace(/^(tinyint|smallint|mediumint|int|bigint)\((\d+)\)/, (_m, base: string, width: string) =>
+      // tinyint(1) is how both servers spell a boolean: keep that width, drop the others.
+      base === 'tinyint' && width === '1' ? 'tinyint(1)' : base,
+    );
 }
 
 function normaliseDefault(value: string | null): string | null {
@@ -37,7 +39,11 @@ function normaliseDefault(value: string | null): string | null {
   return value.toLowerCase().replace(/^current_timestamp\(\)$/, 'current_timestamp');
 }
 
-export async function describeTable(sequelize: Sequelize, schema: string, table: string): Promise<LiveTable | null> {
+export async function describeTable(
+  sequelize: Sequelize,
+  schema: string,
+  table: string,
+): Promise<LiveTable | null> {
   const tables = await sequelize.query<{ TABLE_COMMENT: string }>(
     'SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
     { replacements: [schema, table], type: QueryTypes.SELECT },
@@ -55,14 +61,22 @@ export async function describeTable(sequelize: Sequelize, schema: string, table:
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
     { replacements: [schema, table], type: QueryTypes.SELECT },
   );
-  const stats = await sequelize.query<{ INDEX_NAME: string; NON_UNIQUE: number | string; COLUMN_NAME: string }>(
+  const stats = await sequelize.query<{
+    INDEX_NAME: string;
+    NON_UNIQUE: number | string;
+    COLUMN_NAME: string;
+  }>(
     `SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS
       WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
     { replacements: [schema, table], type: QueryTypes.SELECT },
   );
   const indexes = new Map<string, LiveIndex>();
   for (const s of stats) {
-    const index = indexes.get(s.INDEX_NAME) ?? { name: s.INDEX_NAME, unique: Number(s.NON_UNIQUE) === 0, columns: [] };
+    const index = indexes.get(s.INDEX_NAME) ?? {
+      name: s.INDEX_NAME,
+      unique: Number(s.NON_UNIQUE) === 0,
+      columns: [],
+    };
     index.columns.push(s.COLUMN_NAME);
     indexes.set(s.INDEX_NAME, index);
   }
@@ -73,7 +87,8 @@ export async function describeTable(sequelize: Sequelize, schema: string, table:
       type: normaliseType(c.COLUMN_TYPE),
       nullable: c.IS_NULLABLE === 'YES',
       default: normaliseDefault(c.COLUMN_DEFAULT),
-      extra: c.EXTRA.toLowerCase().replace(/current_timestamp\(\)/g, 'current_timestamp')
+      extra: c.EXTRA.toLowerCase()
+        .replace(/current_timestamp\(\)/g, 'current_timestamp')
         .replace('default_generated', '')
         .trim(),
       comment: c.COLUMN_COMMENT,

@@ -97,13 +97,25 @@ export function seed000TemplateExecutions(): ExpectedTable {
   const table = /@Entity\('(\w+)'\)/.exec(text)![1]!;
   const enums = new Map<string, string[]>();
   for (const m of text.matchAll(/export enum (\w+) \{([\s\S]*?)\}/g)) {
-    enums.set(m[1]!, [...m[2]!.matchAll(/= '([^']+)'/g)].map((v) => v[1]!));
+    enums.set(
+      m[1]!,
+      [...m[2]!.matchAll(/= '([^']+)'/g)].map((v) => v[1]!),
+    );
   }
   const columns: ExpectedColumn[] = [];
-  const decorated = /\/\*\*\s*([^*]+?)\s*\*\/\s*@(PrimaryGeneratedColumn|Column|CreateDateColumn|UpdateDateColumn)\((\{[\s\S]*?\})?\)\s*(\w+)[?!]?: (\w+);/g;
+  const decorated =
+    /\/\*\*\s*([^*]+?)\s*\*\/\s*@(PrimaryGeneratedColumn|Column|CreateDateColumn|UpdateDateColumn)\((\{[\s\S]*?\})?\)\s*(\w+)[?!]?: (\w+);/g;
   for (const m of text.matchAll(decorated)) {
-    const [, comment, decorator, options = '', property, tsType] = m as unknown as [string, string, string, string | undefined, string, string];
-    const option = (key: string): string | undefined => new RegExp(`${key}:\\s*([^,}\\n]+)`).exec(options)?.[1]?.trim();
+    const [, comment, decorator, options = '', property, tsType] = m as unknown as [
+      string,
+      string,
+      string,
+      string | undefined,
+      string,
+      string,
+    ];
+    const option = (key: string): string | undefined =>
+      new RegExp(`${key}:\\s*([^,}\\n]+)`).exec(options)?.[1]?.trim();
     const name = option('name')?.replace(/'/g, '') ?? snakeCase(property);
     const column: ExpectedColumn = { name, comment };
     if (decorator === 'PrimaryGeneratedColumn') {
@@ -122,7 +134,8 @@ export function seed000TemplateExecutions(): ExpectedTable {
       } else if (type === 'json') column.types = JSON_TYPES;
       else if (type === 'text') column.types = ['text'];
       else if (length) column.types = [`varchar(${length})`];
-      else column.types = [{ number: 'int', string: 'varchar(255)', Date: 'datetime' }[tsType] ?? `?${tsType}`];
+      else
+        column.types = [{ number: 'int', string: 'varchar(255)', Date: 'datetime' }[tsType] ?? `?${tsType}`];
       column.nullable = option('nullable') === 'true';
       const dflt = option('default');
       if (dflt !== undefined) {
@@ -174,7 +187,15 @@ export const MODEL_IMAGE_FIELDS = [
   'sort_order',
 ] as const;
 const RENAMED: Record<string, string> = { oss_object_name: 'oss_path' };
-const COMMENT_FROM_004 = new Set(['width', 'height', 'content_type', 'extension', 'image_type', 'is_primary', 'sort_order']);
+const COMMENT_FROM_004 = new Set([
+  'width',
+  'height',
+  'content_type',
+  'extension',
+  'image_type',
+  'is_primary',
+  'sort_order',
+]);
 
 export function seed004ModelImageFields(): ExpectedTable {
   const text = readSeed('004-model-photo-tables.md');

@@ -52,7 +52,9 @@ describe('worker process skeleton, against the Temporal dev server', () => {
   it('registers the search attributes operators filter by, and a second registration adds nothing', async () => {
     await registerSearchAttributes(connection, config.temporalNamespace);
     expect(await registerSearchAttributes(connection, config.temporalNamespace)).toEqual([]);
-    const listed = await connection.operatorService.listSearchAttributes({ namespace: config.temporalNamespace });
+    const listed = await connection.operatorService.listSearchAttributes({
+      namespace: config.temporalNamespace,
+    });
     for (const key of Object.values(SEARCH_ATTRIBUTES)) {
       expect(Object.keys(listed.customAttributes ?? {})).toContain(key.name);
     }
