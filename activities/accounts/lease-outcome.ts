@@ -1,4 +1,5 @@
 import { AccountStatus, CapabilityStatus } from '../../db';
+import type { JimengErrorAction } from '../jimeng';
 
 /** How a leased account's use ended, as the account pool needs to know it. */
 export const LEASE_OUTCOMES = [
@@ -58,5 +59,23 @@ export function accountChangesFor(outcome: LeaseOutcome, capability: Capability,
       return { accountStatus: AccountStatus.BANNED };
     case 'failed':
       return {};
+  }
+}
+
+/** What a classified Jimeng failure means for the account that made the call. */
+export function leaseOutcomeForAction(action: JimengErrorAction): LeaseOutcome {
+  switch (action) {
+    case 'cool_down_account':
+      return 'rate_limited';
+    case 'account_exhausted':
+      return 'quota_exhausted';
+    case 'account_invalid':
+      return 'session_invalid';
+    case 'account_banned':
+      return 'banned';
+    case 'retry_same_account':
+    case 'switch_site':
+    case 'fail_permanently':
+      return 'failed';
   }
 }

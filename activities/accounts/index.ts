@@ -1,0 +1,12 @@
+export { AccountPool } from './account-pool';
+export type {
+  AccountPoolOptions,
+  Lease,
+  LeaseRequest,
+  PoolStats,
+  RefreshResult,
+  ReleaseResult,
+} from './account-pool';
+export { accountChangesFor, leaseOutcomeForAction, LEASE_OUTCOMES } from './lease-outcome';
+export type { AccountChanges, Capability, LeaseOutcome } from './lease-outcome';
+export { initialQuotaResetTime, nextQuotaResetAfter, timeZoneOffsetMinutes } from './quota-reset';
