@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's own Node processes (worker, api), each with a pid file under .data/run and a log under
 # .data/logs. They run the compiled output in dist/ (scripts/up.sh builds it).
-# usage: scripts/services.sh start|stop|status worker|api
+# The local stand-ins (jimeng-sim, oss-server) run the same way.
+# usage: scripts/services.sh start|stop|status worker|api|jimeng-sim|oss-server
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -9,7 +10,9 @@ entry_for() {
   case "$1" in
     worker) echo "$ROOT/dist/worker/main.js" ;;
     api) echo "$ROOT/dist/api/main.js" ;;
-    *) die "unknown service $1 (worker or api)" ;;
+    jimeng-sim) echo "$ROOT/dist/dev/jimeng-sim/main.js" ;;
+    oss-server) echo "$ROOT/dist/dev/oss-server/main.js" ;;
+    *) die "unknown service $1 (worker, api, jimeng-sim or oss-server)" ;;
   esac
 }
 
@@ -36,8 +39,8 @@ status() {
 }
 
 case "${1:-}:${2:-}" in
-  start:worker | start:api) start "$2" ;;
-  stop:worker | stop:api) stop_pidfile "$2" "$RUN_DIR/$2.pid" ;;
-  status:worker | status:api) status "$2" ;;
-  *) die "usage: $0 start|stop|status worker|api" ;;
+  start:worker | start:api | start:jimeng-sim | start:oss-server) start "$2" ;;
+  stop:worker | stop:api | stop:jimeng-sim | stop:oss-server) stop_pidfile "$2" "$RUN_DIR/$2.pid" ;;
+  status:worker | status:api | status:jimeng-sim | status:oss-server) status "$2" ;;
+  *) die "usage: $0 start|stop|status worker|api|jimeng-sim|oss-server" ;;
 esac

@@ -5,3 +5,5 @@ bash "$ROOT/scripts/mariadb.sh" status
 bash "$ROOT/scripts/temporal.sh" status
 bash "$ROOT/scripts/services.sh" status worker
 bash "$ROOT/scripts/services.sh" status api
+bash "$ROOT/scripts/services.sh" status jimeng-sim
+bash "$ROOT/scripts/services.sh" status oss-server

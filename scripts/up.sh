@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
-bash "$ROOT/scripts/install.sh"
+JIMENG_FLOW_SKIP_TEST_SERVER=1 bash "$ROOT/scripts/install.sh"
 bash "$ROOT/scripts/mariadb.sh" start
 bash "$ROOT/scripts/temporal.sh" start
 
@@ -12,6 +12,12 @@ say "migrating $MYSQL_DATABASE"
 (cd "$ROOT" && node dist/scripts/migrate.js up) >>"$LOG_DIR/migrate.log" 2>&1 || die "migrations failed (see $LOG_DIR/migrate.log)"
 (cd "$ROOT" && node dist/scripts/register-search-attributes.js) >&2
 
+if [[ "$JIMENG_BASE_URL" == http://127.0.0.1:* || "$JIMENG_BASE_URL" == http://localhost:* ]]; then
+  bash "$ROOT/scripts/services.sh" start jimeng-sim
+fi
+if [[ "$OSS_ENDPOINT" == http://127.0.0.1:* || "$OSS_ENDPOINT" == http://localhost:* ]]; then
+  bash "$ROOT/scripts/services.sh" start oss-server
+fi
 bash "$ROOT/scripts/services.sh" start worker
 bash "$ROOT/scripts/services.sh" start api
 
@@ -27,6 +33,8 @@ cat <<INFO
     Temporal UI    $TEMPORAL_UI_URL
     Temporal gRPC  $TEMPORAL_ADDRESS  (namespace $TEMPORAL_NAMESPACE, task queue $TEMPORAL_TASK_QUEUE)
     MySQL          $MYSQL_HOST:$MYSQL_PORT/$MYSQL_DATABASE
+    Jimeng         $JIMENG_BASE_URL
+    OSS            $OSS_ENDPOINT (bucket $OSS_BUCKET)
     Logs           $LOG_DIR
 
   Try:

@@ -1,0 +1,187 @@
+/**
+ * The account pool under a fault storm from the Jimeng simulator, against a baseline in the same run.
+ *
+ *   node dist/bench/pool-fault-storm.js [requests=200] [accounts=40] [concurrency=8]
+ *
+ * Faults (global, seeded): 30% HTTP 429, 5% "account banned". Each request retries on another account
+ * up to 6 times. Pool: leases from jimeng_accounts (MariaDB, database <MYSQL_DATABASE>_bench), releases
+ * with the classified outcome, 2 s cooldown. Baseline: what the proxy itself does with a token list, a
+ * random pick per call with no memory of failures. Reported: successes, calls per account, and calls
+ * that went to an account already known to be banned or still cooling down.
+ */
+import pino from 'pino';
+import { QueryTypes } from 'sequelize';
+import { AccountPool, leaseOutcomeForAction, type LeaseOutcome } from '../activities/accounts';
+import { JimengClient, JimengError } from '../activities/jimeng';
+import { databaseOptions } from '../config/database';
+import { loadConfig } from '../config/settings';
+import { createMigrator, createSequelize } from '../db';
+import { startJimengSimulator } from '../dev/jimeng-sim/simulator';
+
+const [requests = 200, accountCount = 40, concurrency = 8] = process.argv.slice(2).map(Number);
+const MAX_ATTEMPTS = 6;
+const COOLDOWN_MS = 2000;
+
+interface Tally {
+  succeeded: number;
+  failed: number;
+  calls: number;
+  callsToKnownBanned: number;
+  callsDuringCooldown: number;
+  outcomes: Record<string, number>;
+  callsPerAccount: Map<string, number>;
+  ms: number;
+}
+
+const newTally = (): Tally => ({
+  succeeded: 0,
+  failed: 0,
+  calls: 0,
+  callsToKnownBanned: 0,
+  callsDuringCooldown: 0,
+  outcomes: {},
+  callsPerAccount: new Map(),
+  ms: 0,
+});
+
+async function runConcurrently(n: number, worker: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await worker(next++);
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const admin = createSequelize(databaseOptions(config, { poolMax: 1 }));
+  const benchDb = `${config.mysqlDatabase}_bench`;
+  await admin.query(`CREATE DATABASE IF NOT EXISTS \`${benchDb}\``);
+  await admin.close();
+  const sequelize = createSequelize(databaseOptions(config, { database: benchDb, poolMax: concurrency * 2 }));
+  await createMigrator(sequelize).up();
+
+  const sim = await startJimengSimulator({ port: 0, seed: 7, imageLatencyMs: 5, dailyQuota: 10_000 });
+  const client = new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 10_000 });
+  const sessions = Array.from({ length: accountCount }, (_, i) => `storm-${String(i).padStart(2, '0')}`);
+  const storm = () => {
+    sim.admin.reset();
+    for (const s of sessions)
+      sim.admin.registerSession({ sessionId: s, rateLimit: { maxRequests: 100_000, windowMs: 1000 } });
+    sim.admin.injectFault({ kind: 'banned', rate: 0.05 });
+    sim.admin.injectFault({ kind: 'http_429', rate: 0.3, retryAfterMs: COOLDOWN_MS });
+  };
+  const call = async (sessionId: string): Promise<LeaseOutcome> => {
+    try {
+      await client.generateImages({ sessionId, siteType: 0 }, { prompt: 'storm' });
+      return 'success';
+    } catch (err) {
+      if (!JimengError.is(err)) throw err;
+      return leaseOutcomeForAction(err.action);
+    }
+  };
+
+  // Baseline: random pick per call, no memory (the proxy's own behaviour).
+  storm();
+  const baseline = newTally();
+  const bannedSeen = new Set<string>();
+  const coolingUntil = new Map<string, number>();
+  let started = performance.now();
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  await runConcurrently(requests, async () => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const s = sessions[Math.floor(random() * sessions.length)]!;
+      baseline.calls++;
+      baseline.callsPerAccount.set(s, (baseline.callsPerAccount.get(s) ?? 0) + 1);
+      if (bannedSeen.has(s)) baseline.callsToKnownBanned++;
+      if ((coolingUntil.get(s) ?? 0) > Date.now()) baseline.callsDuringCooldown++;
+      const outcome = await call(s);
+      baseline.outcomes[outcome] = (baseline.outcomes[outcome] ?? 0) + 1;
+      if (outcome === 'banned') bannedSeen.add(s);
+      if (outcome === 'rate_limited') coolingUntil.set(s, Date.now() + COOLDOWN_MS);
+      if (outcome === 'success') return void baseline.succeeded++;
+    }
+    baseline.failed++;
+  });
+  baseline.ms = performance.now() - started;
+
+  // The pool.
+  storm();
+  await sequelize.query('DELETE FROM jimeng_account_leases');
+  await sequelize.query('DELETE FROM jimeng_accounts');
+  const idBySession = new Map<string, string>();
+  for (const [i, s] of sessions.entries()) {
+    const id = `storm-${i}`;
+    idBySession.set(id, s);
+    await sequelize.query('INSERT INTO jimeng_accounts (id, jimeng_account, session_id) VALUES (?, ?, ?)', {
+      replacements: [id, s, s],
+    });
+  }
+  const pool = new AccountPool({
+    sequelize,
+    logger: pino({ level: 'silent' }),
+    now: () => new Date(),
+    rateLimitCooldownMs: COOLDOWN_MS,
+  });
+  const tally = newTally();
+  bannedSeen.clear();
+  coolingUntil.clear();
+  started = performance.now();
+  await runConcurrently(requests, async (i) => {
+    const tried: string[] = [];
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const lease = await pool.lease({ capability: 'image', excludeAccountIds: tried, holder: `bench-${i}` });
+      if (!lease) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      tried.push(lease.accountId);
+      const rows = await sequelize.query<{ session_id: string }>(
+        'SELECT session_id FROM jimeng_accounts WHERE id = ?',
+        {
+          replacements: [lease.accountId],
+          type: QueryTypes.SELECT,
+        },
+      );
+      const s = rows[0]!.session_id;
+      tally.calls++;
+      tally.callsPerAccount.set(s, (tally.callsPerAccount.get(s) ?? 0) + 1);
+      if (bannedSeen.has(s)) tally.callsToKnownBanned++;
+      if ((coolingUntil.get(s) ?? 0) > Date.now()) tally.callsDuringCooldown++;
+      const outcome = await call(s);
+      tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + 1;
+      if (outcome === 'banned') bannedSeen.add(s);
+      if (outcome === 'rate_limited') coolingUntil.set(s, Date.now() + COOLDOWN_MS);
+      await pool.release(lease.token, outcome);
+      if (outcome === 'success') return void tally.succeeded++;
+    }
+    tally.failed++;
+  });
+  tally.ms = performance.now() - started;
+
+  const simCounts = sim.admin.counters().bySession;
+  const report = (name: string, t: Tally) =>
+    `| ${name} | ${t.succeeded}/${requests} | ${t.calls} | ${JSON.stringify(t.outcomes)} | ${t.callsToKnownBanned} | ${t.callsDuringCooldown} | ${(requests / (t.ms / 1000)).toFixed(1)} |`;
+  console.log(
+    `requests=${requests} accounts=${accountCount} concurrency=${concurrency} faults: 30% 429, 5% banned\n`,
+  );
+  console.log(
+    '| strategy | succeeded | upstream calls | outcomes | calls to known-banned | calls while cooling | requests/s |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  console.log(report('baseline: random pick (proxy)', baseline));
+  console.log(report('account pool', tally));
+  console.log('\nPool run, calls per account as the simulator counted them (session: calls):');
+  console.log(sessions.map((s) => `${s.slice(-2)}:${simCounts[s]?.total ?? 0}`).join(' '));
+  const simTotal = sessions.reduce((n, s) => n + (simCounts[s]?.total ?? 0), 0);
+  console.log(`simulator total ${simTotal}, driver total ${tally.calls}`);
+  await sim.close();
+  await sequelize.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
