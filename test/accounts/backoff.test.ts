@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BACKOFF_CAP_SECONDS, backoffDelayMs, backoffSchedule } from '../../workflows/backoff';
 
 describe('backoff schedule', () => {
@@ -24,5 +26,17 @@ describe('backoff schedule', () => {
     expect(backoffSchedule(0)).toEqual([]);
     expect(() => backoffDelayMs(0)).toThrow(RangeError);
     expect(() => backoffDelayMs(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('README', () => {
+  it('prints the same backoff table as workflows/backoff.ts', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const row = /^\| wait \| (.+) \|$/m.exec(readme)![1]!.split(' | ');
+    const seconds = (cell: string) => {
+      const m = /^(\d+) (s|min)/.exec(cell)!;
+      return Number(m[1]) * (m[2] === 'min' ? 60 : 1);
+    };
+    expect(row.map(seconds)).toEqual([...backoffSchedule(10), backoffDelayMs(11)].map((ms) => ms / 1000));
   });
 });
