@@ -25,8 +25,12 @@ start() {
     stop_pidfile "$name" "$pidfile"
   fi
   say "starting $name (log: $LOG_DIR/$name.log)"
-  (cd "$ROOT" && setsid node "$entry" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
-    echo $! >"$pidfile")
+  # exec: the background subshell becomes setsid, which becomes node, so $! is node's own pid.
+  (
+    cd "$ROOT"
+    exec setsid node "$entry" </dev/null >>"$LOG_DIR/$name.log" 2>&1
+  ) &
+  echo $! >"$pidfile"
   sleep 0.5
   pid_alive "$pidfile" || die "$name exited at start; last log lines:
 $(tail -n 20 "$LOG_DIR/$name.log")"
