@@ -65,14 +65,26 @@ async function main(): Promise<void> {
   const sim = await startJimengSimulator({ port: 0, seed: 7, imageLatencyMs: 5, dailyQuota: 10_000 });
   const client = new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 10_000 });
   const sessions = Array.from({ length: accountCount }, (_, i) => `storm-${String(i).padStart(2, '0')}`);
-  const storm = () => {
-    sim.admin.reset();
-    for (const s of sessions)
-      sim.admin.registerSession({ sessionId: s, rateLimit: { maxRequests: 100_000, windowMs: 1000 } });
-    sim.admin.injectFault({ kind: 'banned', rate: 0.05 });
-    sim.admin.injectFault({ kind: 'http_429', rate: 0.3, retryAfterMs: COOLDOWN_MS });
-  };
+  // The dice of the simulator's rate faults are per call; the upstream's refusals are not. A banned account
+  // stays banned, and a rate-limited one keeps refusing until its window has passed: modelled here so
+  // that a strategy that ignores what it learnt pays for it, as it would against Jimeng.
+  const bannedSessions = new Set<string>();
+  const refusingUntil = new Map<string, number>();
   const call = async (sessionId: string): Promise<LeaseOutcome> => {
+    if ((refusingUntil.get(sessionId) ?? 0) > Date.now()) {
+      sim.admin.injectFault({ kind: 'http_429', sessionId, count: 1, retryAfterMs: COOLDOWN_MS });
+    }
+    const outcome = await callOnce(sessionId);
+    if (outcome === 'banned' && !bannedSessions.has(sessionId)) {
+      bannedSessions.add(sessionId);
+      sim.admin.registerSession({ sessionId, state: 'banned' });
+    }
+    if (outcome === 'rate_limited' && !((refusingUntil.get(sessionId) ?? 0) > Date.now())) {
+      refusingUntil.set(sessionId, Date.now() + COOLDOWN_MS);
+    }
+    return outcome;
+  };
+  const callOnce = async (sessionId: string): Promise<LeaseOutcome> => {
     try {
       await client.generateImages({ sessionId, siteType: 0 }, { prompt: 'storm' });
       return 'success';
@@ -82,11 +94,19 @@ async function main(): Promise<void> {
     }
   };
 
+  const storm = () => {
+    sim.admin.reset();
+    bannedSessions.clear();
+    refusingUntil.clear();
+    for (const s of sessions)
+      sim.admin.registerSession({ sessionId: s, rateLimit: { maxRequests: 100_000, windowMs: 1000 } });
+    sim.admin.injectFault({ kind: 'banned', rate: 0.05 });
+    sim.admin.injectFault({ kind: 'http_429', rate: 0.3, retryAfterMs: COOLDOWN_MS });
+  };
   // Baseline: random pick per call, no memory (the proxy's own behaviour).
   storm();
   const baseline = newTally();
   const bannedSeen = new Set<string>();
-  const coolingUntil = new Map<string, number>();
   let started = performance.now();
   let seed = 12345;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -96,11 +116,10 @@ async function main(): Promise<void> {
       baseline.calls++;
       baseline.callsPerAccount.set(s, (baseline.callsPerAccount.get(s) ?? 0) + 1);
       if (bannedSeen.has(s)) baseline.callsToKnownBanned++;
-      if ((coolingUntil.get(s) ?? 0) > Date.now()) baseline.callsDuringCooldown++;
+      if ((refusingUntil.get(s) ?? 0) > Date.now()) baseline.callsDuringCooldown++;
       const outcome = await call(s);
       baseline.outcomes[outcome] = (baseline.outcomes[outcome] ?? 0) + 1;
       if (outcome === 'banned') bannedSeen.add(s);
-      if (outcome === 'rate_limited') coolingUntil.set(s, Date.now() + COOLDOWN_MS);
       if (outcome === 'success') return void baseline.succeeded++;
     }
     baseline.failed++;
@@ -127,16 +146,18 @@ async function main(): Promise<void> {
   });
   const tally = newTally();
   bannedSeen.clear();
-  coolingUntil.clear();
   started = performance.now();
   await runConcurrently(requests, async (i) => {
     const tried: string[] = [];
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const deadline = Date.now() + 15_000;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && Date.now() < deadline;) {
       const lease = await pool.lease({ capability: 'image', excludeAccountIds: tried, holder: `bench-${i}` });
       if (!lease) {
+        // Every usable account is busy or resting: wait (a workflow sleeps a durable timer here).
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
+      attempt++;
       tried.push(lease.accountId);
       const rows = await sequelize.query<{ session_id: string }>(
         'SELECT session_id FROM jimeng_accounts WHERE id = ?',
@@ -149,11 +170,10 @@ async function main(): Promise<void> {
       tally.calls++;
       tally.callsPerAccount.set(s, (tally.callsPerAccount.get(s) ?? 0) + 1);
       if (bannedSeen.has(s)) tally.callsToKnownBanned++;
-      if ((coolingUntil.get(s) ?? 0) > Date.now()) tally.callsDuringCooldown++;
+      if ((refusingUntil.get(s) ?? 0) > Date.now()) tally.callsDuringCooldown++;
       const outcome = await call(s);
       tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + 1;
       if (outcome === 'banned') bannedSeen.add(s);
-      if (outcome === 'rate_limited') coolingUntil.set(s, Date.now() + COOLDOWN_MS);
       await pool.release(lease.token, outcome);
       if (outcome === 'success') return void tally.succeeded++;
     }

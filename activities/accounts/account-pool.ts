@@ -69,6 +69,11 @@ interface CandidateRow {
   max_retry_count: number | null;
 }
 
+function isDeadlock(err: unknown): boolean {
+  const parent = (err as { parent?: { errno?: number } }).parent;
+  return parent?.errno === 1213 || parent?.errno === 1205;
+}
+
 function columnsOf(capability: Capability) {
   return capability === 'image'
     ? { status: 'image_generation_status', unavailable: 'image_unavailable_time' }
@@ -147,6 +152,17 @@ export class AccountPool {
    * reports its outcome (a ban found late is still a ban), once.
    */
   async release(token: string, outcome: LeaseOutcome): Promise<ReleaseResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.releaseOnce(token, outcome);
+      } catch (err) {
+        // InnoDB picked this transaction as a deadlock victim and rolled it back: running it again is safe.
+        if (!isDeadlock(err) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async releaseOnce(token: string, outcome: LeaseOutcome): Promise<ReleaseResult> {
     const now = this.now();
     return this.sequelize.transaction(async (transaction) => {
       const rows = await this.sequelize.query<{
@@ -257,15 +273,37 @@ export class AccountPool {
   }
 
   private async reapExpired(now: Date): Promise<void> {
-    const [, affected] = await this.sequelize.query(
-      `UPDATE jimeng_account_leases SET live_key = NULL, released_at = ?, outcome = 'expired'
-        WHERE live_key IS NOT NULL AND expires_at <= ?`,
-      { replacements: [now, now], type: QueryTypes.UPDATE },
+    // Find expired leases without locking, then clear them by primary key: a range UPDATE here locked
+    // index gaps that concurrent lease inserts needed, and deadlocked under load (bench/pool-fault-storm).
+    const expired = await this.sequelize.query<{ token: string }>(
+      'SELECT token FROM jimeng_account_leases WHERE live_key IS NOT NULL AND expires_at <= ? LIMIT 100',
+      { replacements: [now], type: QueryTypes.SELECT },
     );
+    if (expired.length === 0) return;
+    let affected = 0;
+    try {
+      [, affected] = await this.sequelize.query(
+        `UPDATE jimeng_account_leases SET live_key = NULL, released_at = ?, outcome = 'expired'
+          WHERE token IN (?) AND live_key IS NOT NULL AND expires_at <= ?`,
+        { replacements: [now, expired.map((e) => e.token), now], type: QueryTypes.UPDATE },
+      );
+    } catch (err) {
+      if (!isDeadlock(err)) throw err;
+      return; // a concurrent caller is reaping the same rows
+    }
     if (affected > 0) {
       this.stats.expiredReaped += affected;
       this.logger.warn({ count: affected }, 'expired account leases returned to the pool');
     }
+  }
+
+  /**
+   * A rate-limited capability is usable again when its unavailable time is at or before this. The seed's
+   * *_unavailable_time is a TIMESTAMP of whole seconds (the fraction is cut off), so one more second is
+   * waited: the rest is never shorter than the cooldown.
+   */
+  private cooldownCutoff(now: Date): Date {
+    return new Date(now.getTime() - this.cooldownMs - 1000);
   }
 
   private eligibility(capability: Capability): string {
@@ -297,7 +335,7 @@ export class AccountPool {
           capability: request.capability,
           sites: [...sites],
           exclude: exclude ? [...exclude] : [],
-          cooldownCutoff: new Date(now.getTime() - this.cooldownMs),
+          cooldownCutoff: this.cooldownCutoff(now),
         },
         type: QueryTypes.SELECT,
       },
@@ -319,7 +357,7 @@ export class AccountPool {
           `SELECT a.id, a.${c.status} AS status FROM jimeng_accounts a
             WHERE a.id = :id AND ${this.eligibility(request.capability)} FOR UPDATE SKIP LOCKED`,
           {
-            replacements: { id: candidate.id, cooldownCutoff: new Date(now.getTime() - this.cooldownMs) },
+            replacements: { id: candidate.id, cooldownCutoff: this.cooldownCutoff(now) },
             type: QueryTypes.SELECT,
             transaction,
           },
@@ -368,7 +406,8 @@ export class AccountPool {
         };
       });
     } catch (err) {
-      if ((err as { name?: string }).name === 'SequelizeUniqueConstraintError') return 'contended';
+      if ((err as { name?: string }).name === 'SequelizeUniqueConstraintError' || isDeadlock(err))
+        return 'contended';
       throw err;
     }
   }

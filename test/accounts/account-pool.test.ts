@@ -223,9 +223,10 @@ describe('account pool over jimeng_accounts (real MariaDB)', () => {
       const id = await insertAccount(sequelize);
       const accounts = pool();
       await accounts.release((await accounts.lease({ capability: 'image' }))!.token, 'rate_limited');
-      now = new Date(now.getTime() + 299_000);
+      // 300 s of cooldown, plus the second that the seed's whole-second TIMESTAMP may have cut off.
+      now = new Date(now.getTime() + 300_999);
       expect(await accounts.lease({ capability: 'image' })).toBeNull();
-      now = new Date(now.getTime() + 1000);
+      now = new Date(now.getTime() + 1);
       expect((await accounts.lease({ capability: 'image' }))!.accountId).toBe(id);
       expect(await readAccount(sequelize, id)).toMatchObject({
         image_generation_status: 1,

@@ -79,7 +79,7 @@ describe('account pool against the Jimeng simulator', () => {
     expect(callsOf('session-b') + callsOf('session-c')).toBe(10);
     expect(Math.abs(callsOf('session-b') - callsOf('session-c'))).toBeLessThanOrEqual(1); // least recently used
 
-    now = new Date(now.getTime() + 100_000);
+    now = new Date(now.getTime() + 101_000);
     expect(await attempt()).toEqual({ accountId: a, outcome: 'success' });
     expect(callsOf('session-a')).toBe(2);
   });
