@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Command (b) of README, and what .ci/run calls: install what is missing, start MariaDB and Temporal,
-# type-check, lint, then run every jest suite against them. Ends with one line: "N passed, N failed".
+# type-check, lint, check formatting, then run every jest suite against them. Ends with one line: "N passed, N failed".
 # Extra arguments go to jest (e.g. scripts/test.sh test/db).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -19,6 +19,7 @@ say "type-checking (tsc --noEmit)"
 npx --no-install tsc -p tsconfig.json --noEmit || die "type errors"
 say "linting (eslint)"
 npx --no-install eslint . || die "lint errors"
+npx --no-install prettier --check . >/dev/null || die "formatting differs: run npx prettier --write ."
 
 say "running jest"
 results="$DATA_DIR/jest-results.json"

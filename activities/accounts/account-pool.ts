@@ -280,7 +280,7 @@ export class AccountPool {
       { replacements: [now], type: QueryTypes.SELECT },
     );
     if (expired.length === 0) return;
-    let affected = 0;
+    let affected: number;
     try {
       [, affected] = await this.sequelize.query(
         `UPDATE jimeng_account_leases SET live_key = NULL, released_at = ?, outcome = 'expired'
