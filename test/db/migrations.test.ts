@@ -9,6 +9,8 @@ const SEED_TABLES = [
   'jimeng_image_generation_records',
   'jimeng_video_generation_records',
   'mjk_point_batches',
+  'mjk_point_operations',
+  'mjk_point_reservations',
   'mjk_user_points',
   'mjk_point_transactions',
   'template_executions',
@@ -65,6 +67,8 @@ describe('migrations', () => {
   it('step down one at a time, each removing only its own tables', async () => {
     const migrator = createMigrator(sequelize);
     await migrator.up();
+    await migrator.down(); // 0006
+    expect(await tables()).not.toContain('mjk_point_reservations');
     await migrator.down(); // 0005
     expect(await tables()).not.toContain('jimeng_account_leases');
     await migrator.down(); // 0004
