@@ -54,6 +54,17 @@ const httpUrl: Parser<string> = (raw) => {
   return raw.replace(/\/+$/, '');
 };
 const optionalHttpUrl: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : httpUrl(raw));
+const jsonObject: Parser<string> = (raw) => {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error('must be a JSON object');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('must be a JSON object');
+  return raw;
+};
 const oneOf =
   <T extends string>(...values: T[]): Parser<T> =>
   (raw) => {
@@ -160,6 +171,12 @@ export const settings = {
     default: '',
     doc: 'CDN base URL for output links (optional)',
     parse: optionalHttpUrl,
+  },
+  pointsPricing: {
+    env: 'POINTS_PRICING',
+    default: '{}',
+    doc: 'JSON over the default prices (README, Points), e.g. {"imagePerCall":{"2k":5}}',
+    parse: jsonObject,
   },
   quotaTimeZone: {
     env: 'QUOTA_TIME_ZONE',

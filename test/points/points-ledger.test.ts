@@ -247,7 +247,7 @@ describe('points ledger (real MariaDB)', () => {
     const jobs: Array<{ user: string; job: string }> = [];
     for (const u of users) await recharge(u, 200, 3 + Math.floor(random() * 5));
     const ops: Array<() => Promise<unknown>> = [];
-    for (let i = 0; i < 1500; i++) {
+    for (let i = 0; i < 3000; i++) {
       const user = users[Math.floor(random() * users.length)]!;
       const dice = random();
       if (dice < 0.1)
@@ -276,7 +276,7 @@ describe('points ledger (real MariaDB)', () => {
           }),
         );
       }
-      if (i % 300 === 299) {
+      if (i % 600 === 599) {
         ops.push(async () => {
           now = new Date(now.getTime() + 2 * day);
           return ledger.expireDue();
