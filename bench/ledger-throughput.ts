@@ -10,20 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PointsLedger } from '../activities/points';
-import { databaseOptions } from '../config/database';
-import { loadConfig } from '../config/settings';
-import { createMigrator, createSequelize } from '../db';
+import { openBenchDatabase } from './bench-database';
 
 const pairs = Number(process.argv[2] ?? 400);
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const admin = createSequelize(databaseOptions(config, { poolMax: 1 }));
-  const benchDb = `${config.mysqlDatabase}_bench`;
-  await admin.query(`CREATE DATABASE IF NOT EXISTS \`${benchDb}\``);
-  await admin.close();
-  const sequelize = createSequelize(databaseOptions(config, { database: benchDb, poolMax: 40 }));
-  await createMigrator(sequelize).up();
+  const sequelize = await openBenchDatabase(40);
   const ledger = new PointsLedger({ sequelize, now: () => new Date() });
 
   const hot = [randomUUID()];

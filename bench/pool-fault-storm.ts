@@ -13,9 +13,7 @@ import pino from 'pino';
 import { QueryTypes } from 'sequelize';
 import { AccountPool, leaseOutcomeForAction, type LeaseOutcome } from '../activities/accounts';
 import { JimengClient, JimengError } from '../activities/jimeng';
-import { databaseOptions } from '../config/database';
-import { loadConfig } from '../config/settings';
-import { createMigrator, createSequelize } from '../db';
+import { openBenchDatabase } from './bench-database';
 import { startJimengSimulator } from '../dev/jimeng-sim/simulator';
 
 const [requests = 200, accountCount = 40, concurrency = 8] = process.argv.slice(2).map(Number);
@@ -54,13 +52,7 @@ async function runConcurrently(n: number, worker: (i: number) => Promise<void>):
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const admin = createSequelize(databaseOptions(config, { poolMax: 1 }));
-  const benchDb = `${config.mysqlDatabase}_bench`;
-  await admin.query(`CREATE DATABASE IF NOT EXISTS \`${benchDb}\``);
-  await admin.close();
-  const sequelize = createSequelize(databaseOptions(config, { database: benchDb, poolMax: concurrency * 2 }));
-  await createMigrator(sequelize).up();
+  const sequelize = await openBenchDatabase(concurrency * 2);
 
   const sim = await startJimengSimulator({ port: 0, seed: 7, imageLatencyMs: 5, dailyQuota: 10_000 });
   const client = new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 10_000 });

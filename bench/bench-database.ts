@@ -1,0 +1,16 @@
+import type { Sequelize } from 'sequelize';
+import { databaseOptions } from '../config/database';
+import { loadConfig } from '../config/settings';
+import { createMigrator, createSequelize } from '../db';
+
+/** Benchmarks run in their own database, <MYSQL_DATABASE>_bench, created and migrated on first use. */
+export async function openBenchDatabase(poolMax: number): Promise<Sequelize> {
+  const config = loadConfig();
+  const admin = createSequelize(databaseOptions(config, { poolMax: 1 }));
+  const benchDb = `${config.mysqlDatabase}_bench`;
+  await admin.query(`CREATE DATABASE IF NOT EXISTS \`${benchDb}\``);
+  await admin.close();
+  const sequelize = createSequelize(databaseOptions(config, { database: benchDb, poolMax }));
+  await createMigrator(sequelize).up();
+  return sequelize;
+}
