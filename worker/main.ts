@@ -1,8 +1,11 @@
+import { Client, Connection } from '@temporalio/client';
 import { databaseOptions } from '../config/database';
 import { createLogger } from '../config/logger';
 import { ConfigError, loadConfig } from '../config/settings';
 import { createSequelize } from '../db';
+import { buildActivityDependencies } from './activity-dependencies';
 import { createWorker } from './create-worker';
+import { ensureSchedules } from './schedules';
 
 /**
  * The worker process. The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: polling stops,
@@ -13,13 +16,26 @@ async function main(): Promise<void> {
   const logger = createLogger('worker', config.logLevel);
   const sequelize = createSequelize(databaseOptions(config));
   await sequelize.authenticate();
+  const client = new Client({
+    connection: await Connection.connect({ address: config.temporalAddress }),
+    namespace: config.temporalNamespace,
+  });
+  try {
+    const schedules = await ensureSchedules(client, {
+      taskQueue: config.temporalTaskQueue,
+      timeZone: config.quotaTimeZone,
+    });
+    logger.info(schedules, 'schedules in place');
+  } finally {
+    await client.connection.close();
+  }
   const { worker, connection } = await createWorker(
     {
       address: config.temporalAddress,
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
     },
-    { sequelize, logger, now: () => new Date() },
+    buildActivityDependencies(sequelize, logger, { quotaTimeZone: config.quotaTimeZone }),
   );
   logger.info({ taskQueue: config.temporalTaskQueue, namespace: config.temporalNamespace }, 'worker polling');
   try {

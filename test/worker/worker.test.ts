@@ -5,6 +5,7 @@ import type { Sequelize } from 'sequelize';
 import { loadConfig } from '../../config/settings';
 import { registerSearchAttributes } from '../../scripts/lib/search-attributes';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { buildActivityDependencies } from '../../worker/activity-dependencies';
 import { createWorker } from '../../worker/create-worker';
 import { connectTestDatabase } from '../support/database';
 
@@ -26,7 +27,7 @@ describe('worker process skeleton, against the Temporal dev server', () => {
     const taskQueue = `test-${randomUUID()}`;
     const { worker, connection: native } = await createWorker(
       { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
-      { sequelize, logger: pino({ level: 'silent' }), now: () => new Date() },
+      buildActivityDependencies(sequelize, pino({ level: 'silent' }), { quotaTimeZone: 'Asia/Shanghai' }),
     );
     const running = worker.run();
     try {
