@@ -9,6 +9,8 @@ export interface ScheduleSettings {
   taskQueue: string;
   /** The accounts' quota time zone: the refresh runs at 00:30 there. */
   timeZone: string;
+  /** Schedule (and workflow) id prefix; tests use their own so they never touch the dev stack's schedules. */
+  idPrefix?: string;
 }
 
 /**
@@ -24,30 +26,31 @@ export function scheduleDefinitions(settings: ScheduleSettings): ScheduleOptions
     workflowId: id,
     taskQueue: settings.taskQueue,
   });
+  const prefix = settings.idPrefix ?? 'jimeng-';
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' as const };
   return [
     {
-      scheduleId: 'jimeng-quota-refresh',
+      scheduleId: `${prefix}quota-refresh`,
       spec: {
         calendars: [{ hour: 0, minute: 30, comment: 'daily 00:30 quota reset' }],
         intervals: [{ every: '15 minutes' }],
         timezone: settings.timeZone,
       },
-      action: action('quotaRefreshWorkflow', 'jimeng-quota-refresh'),
+      action: action('quotaRefreshWorkflow', `${prefix}quota-refresh`),
       policies,
       memo: { purpose: 'restore accounts made unavailable automatically, reset daily counts (00:30)' },
     },
     {
-      scheduleId: 'jimeng-points-expiry',
+      scheduleId: `${prefix}points-expiry`,
       spec: { intervals: [{ every: '10 minutes' }] },
-      action: action('pointsExpiryWorkflow', 'jimeng-points-expiry'),
+      action: action('pointsExpiryWorkflow', `${prefix}points-expiry`),
       policies,
       memo: { purpose: 'expire the unused rest of expired point batches' },
     },
     {
-      scheduleId: 'jimeng-cleanup',
+      scheduleId: `${prefix}cleanup`,
       spec: { intervals: [{ every: '1 hour' }] },
-      action: action('cleanupWorkflow', 'jimeng-cleanup'),
+      action: action('cleanupWorkflow', `${prefix}cleanup`),
       policies,
       memo: { purpose: 'delete temp files older than 24 h, prune old lease rows' },
     },

@@ -27,7 +27,12 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
   });
 
   it('creates the three schedules once; a second start updates them and keeps an operator’s pause', async () => {
-    const settings = { taskQueue: `test-schedules-${randomUUID()}`, timeZone: 'Asia/Shanghai' };
+    const prefix = `test-${randomUUID().slice(0, 8)}-`;
+    const settings = {
+      taskQueue: `test-schedules-${randomUUID()}`,
+      timeZone: 'Asia/Shanghai',
+      idPrefix: prefix,
+    };
     const ids = scheduleDefinitions(settings).map((d) => d.scheduleId);
     for (const id of ids)
       await client.schedule
@@ -36,10 +41,10 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
         .catch(() => undefined);
 
     expect(await ensureSchedules(client, settings)).toEqual({ created: ids, updated: [] });
-    await client.schedule.getHandle('jimeng-cleanup').pause('operator says so');
+    await client.schedule.getHandle(`${prefix}cleanup`).pause('operator says so');
     expect(await ensureSchedules(client, settings)).toEqual({ created: [], updated: ids });
 
-    const refresh = await client.schedule.getHandle('jimeng-quota-refresh').describe();
+    const refresh = await client.schedule.getHandle(`${prefix}quota-refresh`).describe();
     expect(refresh.spec.timezone).toBe('Asia/Shanghai');
     expect(refresh.spec.calendars?.[0]).toMatchObject({
       hour: [{ start: 0, end: 0, step: 1 }],
@@ -49,7 +54,7 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
       workflowType: 'quotaRefreshWorkflow',
       taskQueue: settings.taskQueue,
     });
-    expect((await client.schedule.getHandle('jimeng-cleanup').describe()).state.paused).toBe(true);
+    expect((await client.schedule.getHandle(`${prefix}cleanup`).describe()).state.paused).toBe(true);
     for (const id of ids) await client.schedule.getHandle(id).delete();
   });
 
