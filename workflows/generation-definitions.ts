@@ -1,0 +1,38 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/**
+ * What callers and operators can say to a generation workflow and ask of it, defined once: the workflows
+ * register handlers for these, the API and the Web UI use the same names.
+ */
+export type GenerationType = 'image' | 'video';
+
+export interface GenerationProgress {
+  status: 'pending' | 'processing' | 'retrying' | 'completed' | 'failed' | 'cancelled';
+  percent: number;
+  attempt: number;
+  /** The account in use, masked (last 4 characters of its id): operators see which, callers nothing secret. */
+  accountHint: string | null;
+  /** ISO time of the next durable timer's end while waiting on a backoff, else null. */
+  nextWakeUpAt: string | null;
+}
+
+export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
+export const progressQuery = defineQuery<GenerationProgress>('progress');
+
+const ID_PART = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/**
+ * One live workflow per (project_id, storyboard_id), the seed's unique key uk_project_storyboard: starting the
+ * same id again attaches to the running workflow instead of starting a second generation.
+ */
+export function generationWorkflowId(type: GenerationType, projectId: string, storyboardId: string): string {
+  for (const [name, value] of [
+    ['projectId', projectId],
+    ['storyboardId', storyboardId],
+  ] as const) {
+    if (!ID_PART.test(value))
+      throw new TypeError(`${name} must be 1-100 characters of letters, digits, _ . : -`);
+  }
+  // "/" cannot occur in either part, so two different pairs never make the same id.
+  return `jimeng-${type}/${projectId}/${storyboardId}`;
+}
