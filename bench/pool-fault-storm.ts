@@ -95,23 +95,25 @@ async function main(): Promise<void> {
     sim.admin.injectFault({ kind: 'banned', rate: 0.05 });
     sim.admin.injectFault({ kind: 'http_429', rate: 0.3, retryAfterMs: COOLDOWN_MS });
   };
+  /** One upstream call, counted the same way for both strategies. */
+  const measuredCall = async (t: Tally, sessionId: string): Promise<LeaseOutcome> => {
+    t.calls++;
+    t.callsPerAccount.set(sessionId, (t.callsPerAccount.get(sessionId) ?? 0) + 1);
+    if (bannedSessions.has(sessionId)) t.callsToKnownBanned++;
+    if ((refusingUntil.get(sessionId) ?? 0) > Date.now()) t.callsDuringCooldown++;
+    const outcome = await call(sessionId);
+    t.outcomes[outcome] = (t.outcomes[outcome] ?? 0) + 1;
+    return outcome;
+  };
   // Baseline: random pick per call, no memory (the proxy's own behaviour).
   storm();
   const baseline = newTally();
-  const bannedSeen = new Set<string>();
   let started = performance.now();
   let seed = 12345;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   await runConcurrently(requests, async () => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const s = sessions[Math.floor(random() * sessions.length)]!;
-      baseline.calls++;
-      baseline.callsPerAccount.set(s, (baseline.callsPerAccount.get(s) ?? 0) + 1);
-      if (bannedSeen.has(s)) baseline.callsToKnownBanned++;
-      if ((refusingUntil.get(s) ?? 0) > Date.now()) baseline.callsDuringCooldown++;
-      const outcome = await call(s);
-      baseline.outcomes[outcome] = (baseline.outcomes[outcome] ?? 0) + 1;
-      if (outcome === 'banned') bannedSeen.add(s);
+      const outcome = await measuredCall(baseline, sessions[Math.floor(random() * sessions.length)]!);
       if (outcome === 'success') return void baseline.succeeded++;
     }
     baseline.failed++;
@@ -122,12 +124,9 @@ async function main(): Promise<void> {
   storm();
   await sequelize.query('DELETE FROM jimeng_account_leases');
   await sequelize.query('DELETE FROM jimeng_accounts');
-  const idBySession = new Map<string, string>();
   for (const [i, s] of sessions.entries()) {
-    const id = `storm-${i}`;
-    idBySession.set(id, s);
     await sequelize.query('INSERT INTO jimeng_accounts (id, jimeng_account, session_id) VALUES (?, ?, ?)', {
-      replacements: [id, s, s],
+      replacements: [`storm-${i}`, s, s],
     });
   }
   const pool = new AccountPool({
@@ -137,7 +136,6 @@ async function main(): Promise<void> {
     rateLimitCooldownMs: COOLDOWN_MS,
   });
   const tally = newTally();
-  bannedSeen.clear();
   started = performance.now();
   await runConcurrently(requests, async (i) => {
     const tried: string[] = [];
@@ -158,14 +156,7 @@ async function main(): Promise<void> {
           type: QueryTypes.SELECT,
         },
       );
-      const s = rows[0]!.session_id;
-      tally.calls++;
-      tally.callsPerAccount.set(s, (tally.callsPerAccount.get(s) ?? 0) + 1);
-      if (bannedSeen.has(s)) tally.callsToKnownBanned++;
-      if ((refusingUntil.get(s) ?? 0) > Date.now()) tally.callsDuringCooldown++;
-      const outcome = await call(s);
-      tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + 1;
-      if (outcome === 'banned') bannedSeen.add(s);
+      const outcome = await measuredCall(tally, rows[0]!.session_id);
       await pool.release(lease.token, outcome);
       if (outcome === 'success') return void tally.succeeded++;
     }

@@ -1,3 +1,4 @@
 export { createSequelize, type DatabaseOptions } from './connection';
 export { createMigrator, MIGRATIONS_TABLE, type Migrator } from './migrator';
 export * from './models';
+export { isDeadlock, isUniqueViolation } from './errors';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { SiteType } from '../../db';
+import { isDeadlock, isUniqueViolation, SiteType } from '../../db';
 import { accountChangesFor, type AccountChanges, type Capability, type LeaseOutcome } from './lease-outcome';
 import { initialQuotaResetTime, nextQuotaResetAfter } from './quota-reset';
 
@@ -15,7 +15,7 @@ export interface AccountPoolOptions {
   rateLimitCooldownMs?: number;
   /** Time zone of the daily quota reset (00:30). */
   quotaTimeZone?: string;
-  /** A malformed account row is reported at most once per this interval. */
+  /** Malformed account rows are looked for, and reported, at most once per this interval. */
   malformedReportIntervalMs?: number;
 }
 
@@ -69,11 +69,6 @@ interface CandidateRow {
   max_retry_count: number | null;
 }
 
-function isDeadlock(err: unknown): boolean {
-  const parent = (err as { parent?: { errno?: number } }).parent;
-  return parent?.errno === 1213 || parent?.errno === 1205;
-}
-
 function columnsOf(capability: Capability) {
   return capability === 'image'
     ? { status: 'image_generation_status', unavailable: 'image_unavailable_time' }
@@ -97,7 +92,7 @@ export class AccountPool {
   private readonly cooldownMs: number;
   private readonly timeZone: string;
   private readonly reportIntervalMs: number;
-  private readonly lastReported = new Map<string, number>();
+  private lastMalformedScanMs: number | null = null;
 
   constructor(options: AccountPoolOptions) {
     this.sequelize = options.sequelize;
@@ -406,8 +401,7 @@ export class AccountPool {
         };
       });
     } catch (err) {
-      if ((err as { name?: string }).name === 'SequelizeUniqueConstraintError' || isDeadlock(err))
-        return 'contended';
+      if (isUniqueViolation(err) || isDeadlock(err)) return 'contended';
       throw err;
     }
   }
@@ -451,7 +445,15 @@ export class AccountPool {
     );
   }
 
+  /**
+   * The scan reads the whole table, so it runs at most once per report interval, not on every lease: the
+   * eligibility filter already keeps malformed rows out, this only tells operators about them.
+   */
   private async reportMalformed(now: Date): Promise<void> {
+    const last = this.lastMalformedScanMs;
+    if (last !== null && now.getTime() - last < this.reportIntervalMs) return;
+    // Claimed before the query, so concurrent leases do not all scan.
+    this.lastMalformedScanMs = now.getTime();
     const rows = await this.sequelize.query<{
       id: string;
       site_type: number | null;
@@ -471,9 +473,6 @@ export class AccountPool {
       { type: QueryTypes.SELECT },
     );
     for (const row of rows) {
-      const last = this.lastReported.get(row.id);
-      if (last !== undefined && now.getTime() - last < this.reportIntervalMs) continue;
-      this.lastReported.set(row.id, now.getTime());
       this.stats.malformedSkipped++;
       const problems: string[] = [];
       if (row.site_type === null || !ALL_SITES.includes(row.site_type as SiteType))

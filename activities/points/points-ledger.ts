@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { isDeadlock, isUniqueViolation } from '../../db';
 import { LedgerError } from './ledger-errors';
 import {
   checkAmount,
@@ -78,15 +79,6 @@ interface BatchRow {
   remaining: number;
   expires_at: Date | null;
   status: string;
-}
-
-function isDeadlock(err: unknown): boolean {
-  const errno = (err as { parent?: { errno?: number } }).parent?.errno;
-  return errno === 1213 || errno === 1205;
-}
-
-function isDuplicate(err: unknown): boolean {
-  return (err as { name?: string }).name === 'SequelizeUniqueConstraintError';
 }
 
 /**
@@ -179,7 +171,7 @@ export class PointsLedger {
       'reserve',
       { userId, amount, sourceType, sourceId },
       async (t) => {
-        let balance = await this.expireUserBatches(userId, t, now);
+        let { balance } = await this.expireUserBatches(userId, t, now);
         if (balance < amount) {
           throw new LedgerError(
             'insufficient_points',
@@ -231,7 +223,7 @@ export class PointsLedger {
             { replacements: [userId, sourceType, sourceId, amount, JSON.stringify(taken)], transaction: t },
           );
         } catch (err) {
-          if (isDuplicate(err)) {
+          if (isUniqueViolation(err)) {
             throw new LedgerError(
               'invalid_argument',
               'sourceId',
@@ -374,11 +366,9 @@ export class PointsLedger {
     );
     let expired = 0;
     for (const { user_id: userId } of users) {
-      expired += await this.sequelize.transaction(async (t) => {
-        const before = await this.countExpiredBatches(userId, t);
-        await this.expireUserBatches(userId, t, now);
-        return before;
-      });
+      expired += await this.sequelize.transaction(
+        async (t) => (await this.expireUserBatches(userId, t, now)).expiredBatches,
+      );
     }
     return expired;
   }
@@ -394,16 +384,12 @@ export class PointsLedger {
     return rows[0] ? Number(rows[0].balance) : null;
   }
 
-  private async countExpiredBatches(userId: string, t: Transaction): Promise<number> {
-    const rows = await this.sequelize.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM mjk_point_batches WHERE user_id = ? AND status = 'active' AND expires_at <= ?",
-      { replacements: [userId, this.now()], type: QueryTypes.SELECT, transaction: t },
-    );
-    return Number(rows[0]!.n);
-  }
-
   /** Locks the user's balance row, expires their due batches, and returns the balance after that. */
-  private async expireUserBatches(userId: string, t: Transaction, now: Date): Promise<number> {
+  private async expireUserBatches(
+    userId: string,
+    t: Transaction,
+    now: Date,
+  ): Promise<{ balance: number; expiredBatches: number }> {
     let balance = await this.lockBalance(userId, t);
     const due = await this.sequelize.query<BatchRow>(
       `SELECT id, remaining, expires_at, status FROM mjk_point_batches
@@ -435,7 +421,7 @@ export class PointsLedger {
       );
     }
     if (due.length > 0) await this.setBalance(userId, balance, t);
-    return balance;
+    return { balance, expiredBatches: due.length };
   }
 
   private async lockBalance(userId: string, t: Transaction): Promise<number> {
@@ -546,7 +532,7 @@ export class PointsLedger {
         return result;
       });
     } catch (err) {
-      if (!isDuplicate(err)) throw err;
+      if (!isUniqueViolation(err)) throw err;
       const rows = await this.sequelize.query<{ request_hash: string; result: string | T }>(
         'SELECT request_hash, result FROM mjk_point_operations WHERE idempotency_key = ?',
         { replacements: [key], type: QueryTypes.SELECT },

@@ -1,4 +1,5 @@
 import OSS from 'ali-oss';
+import type { OssClientOptions } from '../../activities/oss';
 import { startOssServer, type OssServer, type OssServerOptions } from '../../dev/oss-server';
 
 export const ACCESS_KEY_ID = 'test-access-key';
@@ -25,6 +26,17 @@ export async function startTestServer(
     ...overrides,
   });
   return { server, clock };
+}
+
+/** The storage module's OSS options for the local server, as the project configures them. */
+export function ossOptionsFor(server: OssServer): OssClientOptions {
+  return {
+    bucket: PRIVATE_BUCKET,
+    endpoint: server.endpoint,
+    cname: true,
+    accessKeyId: ACCESS_KEY_ID,
+    accessKeySecret: ACCESS_KEY_SECRET,
+  };
 }
 
 /** The client the way the project configures it for a local endpoint. */

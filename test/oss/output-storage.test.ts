@@ -13,14 +13,7 @@ import {
   type OutputStorageDeps,
   type StorageLogger,
 } from '../../activities/oss';
-import {
-  ACCESS_KEY_ID,
-  ACCESS_KEY_SECRET,
-  PRIVATE_BUCKET,
-  PUBLIC_BUCKET,
-  clientFor,
-  startTestServer,
-} from './oss-fixture';
+import { ACCESS_KEY_SECRET, PUBLIC_BUCKET, clientFor, ossOptionsFor, startTestServer } from './oss-fixture';
 
 const md5Hex = (body: Buffer): string => createHash('md5').update(body).digest('hex');
 
@@ -83,13 +76,7 @@ describe('output storage against the local OSS server', () => {
   let client: OSS;
 
   const baseDeps = (): OutputStorageDeps => ({
-    oss: {
-      bucket: PRIVATE_BUCKET,
-      endpoint: server.endpoint,
-      cname: true,
-      accessKeyId: ACCESS_KEY_ID,
-      accessKeySecret: ACCESS_KEY_SECRET,
-    },
+    oss: ossOptionsFor(server),
     tmpDir,
     logger,
     multipartThresholdBytes: 200 * 1024,

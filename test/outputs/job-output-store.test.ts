@@ -8,7 +8,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { storeJobOutput } from '../../activities/outputs/job-output-store';
 import { createOutputStorage, type OutputStorage } from '../../activities/oss';
 import type { OssServer } from '../../dev/oss-server';
-import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, PRIVATE_BUCKET, startTestServer } from '../oss/oss-fixture';
+import { ossOptionsFor, PRIVATE_BUCKET, startTestServer } from '../oss/oss-fixture';
 import { migratedTestDatabase } from '../support/database';
 
 describe('storing a generated output: upstream URL -> OSS -> job_outputs (real ali-oss, MariaDB)', () => {
@@ -34,13 +34,7 @@ describe('storing a generated output: upstream URL -> OSS -> job_outputs (real a
     upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/img-1.png?x-expires=1`;
     tmpDir = await mkdtemp(join(tmpdir(), 'jimeng-flow-outputs-'));
     storage = createOutputStorage({
-      oss: {
-        bucket: PRIVATE_BUCKET,
-        endpoint: server.endpoint,
-        cname: true,
-        accessKeyId: ACCESS_KEY_ID,
-        accessKeySecret: ACCESS_KEY_SECRET,
-      },
+      oss: ossOptionsFor(server),
       tmpDir,
       baseUrl: 'https://cdn.example.com',
     });
