@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import type { AccountPool } from './accounts';
+import { createGenerationActivities } from './generation';
+import type { JimengClient } from './jimeng';
 import { createMaintenanceActivities } from './maintenance-activities';
-import type { PointsLedger } from './points';
+import type { OutputStorage } from './oss';
+import type { PointsLedger, PricingTable } from './points';
 
 /** What activities are built over: injected so tests run them against real but private instances. */
 export interface ActivityDependencies {
@@ -12,6 +15,13 @@ export interface ActivityDependencies {
   pool: AccountPool;
   ledger: PointsLedger;
   tmpDir: string;
+  jimeng: JimengClient;
+  storage: OutputStorage;
+  pricing: PricingTable;
+  callbacks: { secret: string; allowPrivate: boolean };
+  /** Tests poll video jobs faster than production's 5 s. */
+  videoPollIntervalMs?: number;
+  heartbeatMs?: number;
 }
 
 /**
@@ -20,6 +30,7 @@ export interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createMaintenanceActivities(deps),
+    ...createGenerationActivities(deps),
   };
 }
 

@@ -72,6 +72,11 @@ const oneOf =
       throw new Error(`must be one of ${values.join(', ')}, got "${raw}"`);
     return raw as T;
   };
+const bool: Parser<boolean> = (raw) => {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`must be true or false, got "${raw}"`);
+};
 const timeZone: Parser<string> = (raw) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: raw });
@@ -183,6 +188,19 @@ export const settings = {
     default: 'Asia/Shanghai',
     doc: "time zone of the accounts' daily quota reset (00:30)",
     parse: timeZone,
+  },
+  callbackSigningSecret: {
+    env: 'CALLBACK_SIGNING_SECRET',
+    default: 'dev-callback-secret',
+    secret: true,
+    doc: 'HMAC-SHA256 key of the x-jimeng-signature header on callbacks (README, Callbacks)',
+    parse: text,
+  },
+  callbackAllowPrivate: {
+    env: 'CALLBACK_ALLOW_PRIVATE',
+    default: 'false',
+    doc: 'allow callbacks to loopback and private addresses (development only)',
+    parse: bool,
   },
 } as const satisfies Record<string, Setting<unknown>>;
 

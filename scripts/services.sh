@@ -25,6 +25,8 @@ start() {
     stop_pidfile "$name" "$pidfile"
   fi
   say "starting $name (log: $LOG_DIR/$name.log)"
+  # The dev stack is for development: callbacks to a receiver on this machine are allowed unless set otherwise.
+  export CALLBACK_ALLOW_PRIVATE="${CALLBACK_ALLOW_PRIVATE-true}"
   # exec: the background subshell becomes setsid, which becomes node, so $! is node's own pid.
   (
     cd "$ROOT"

@@ -11,6 +11,10 @@ bash "$ROOT/scripts/temporal.sh" start
 say "migrating $MYSQL_DATABASE"
 (cd "$ROOT" && node dist/scripts/migrate.js up) >>"$LOG_DIR/migrate.log" 2>&1 || die "migrations failed (see $LOG_DIR/migrate.log)"
 (cd "$ROOT" && node dist/scripts/register-search-attributes.js) >&2
+if [[ "$JIMENG_BASE_URL" == http://127.0.0.1:* || "$JIMENG_BASE_URL" == http://localhost:* ]]; then
+  # Against the local simulator only: simulator accounts in an empty pool, points for the dev user.
+  (cd "$ROOT" && node dist/scripts/seed-dev.js) >&2
+fi
 
 if [[ "$JIMENG_BASE_URL" == http://127.0.0.1:* || "$JIMENG_BASE_URL" == http://localhost:* ]]; then
   bash "$ROOT/scripts/services.sh" start jimeng-sim
@@ -37,7 +41,9 @@ cat <<INFO
     OSS            $OSS_ENDPOINT (bucket $OSS_BUCKET)
     Logs           $LOG_DIR
 
-  Try:
+  Try a first generation (an image through the workflow, stored in OSS, recorded in MySQL):
+    npm run submit -- "a lighthouse at dawn, watercolor"
+  then find the run in the Web UI by project:  JimengProjectId="demo-project"
     curl -s $API_URL/readyz
 
   Stop everything: bash scripts/down.sh     Status: bash scripts/status.sh

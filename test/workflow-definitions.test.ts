@@ -12,6 +12,6 @@ describe('generation workflow ids', () => {
     expect(() => generationWorkflowId('image', '', 's')).toThrow(/projectId/);
     expect(() => generationWorkflowId('image', 'p', 'a b')).toThrow(/storyboardId/);
     expect(() => generationWorkflowId('image', 'p', 'a/b')).toThrow(/storyboardId/);
-    expect(() => generationWorkflowId('image', 'p'.repeat(101), 's')).toThrow(/projectId/);
+    expect(() => generationWorkflowId('image', 'p'.repeat(51), 's')).toThrow(/projectId/);
   });
 });

@@ -4,13 +4,26 @@ import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import type { ActivityDependencies } from '../activities';
 import { AccountPool } from '../activities/accounts';
-import { PointsLedger } from '../activities/points';
+import { JimengClient } from '../activities/jimeng';
+import { createOutputStorage, type OssClientOptions } from '../activities/oss';
+import { DEFAULT_PRICING, PointsLedger, type PricingTable } from '../activities/points';
 
 export interface DependencySettings {
   quotaTimeZone: string;
+  jimengBaseUrl: string;
+  oss: OssClientOptions;
+  /** OSS_BASE_URL: CDN origin of the URLs handed out. */
+  ossBaseUrl?: string | null;
+  pricing?: PricingTable;
+  callbacks: { secret: string; allowPrivate: boolean };
   /** Defaults to <os tmp>/jimeng-flow (seed 003 stages outputs under the OS temp dir). */
   tmpDir?: string;
   now?: () => Date;
+  /** Synchronous image calls stay open until the images exist: minutes, not seconds. */
+  jimengTimeoutMs?: number;
+  videoPollIntervalMs?: number;
+  heartbeatMs?: number;
+  leaseTtlMs?: number;
 }
 
 /** Wires the activities' dependencies from one Sequelize instance: the worker and tests build them alike. */
@@ -20,12 +33,36 @@ export function buildActivityDependencies(
   settings: DependencySettings,
 ): ActivityDependencies {
   const now = settings.now ?? (() => new Date());
+  const tmpDir = settings.tmpDir ?? join(tmpdir(), 'jimeng-flow');
   return {
     sequelize,
     logger,
     now,
-    pool: new AccountPool({ sequelize, logger, now, quotaTimeZone: settings.quotaTimeZone }),
+    pool: new AccountPool({
+      sequelize,
+      logger,
+      now,
+      quotaTimeZone: settings.quotaTimeZone,
+      ...(settings.leaseTtlMs !== undefined ? { leaseTtlMs: settings.leaseTtlMs } : {}),
+    }),
     ledger: new PointsLedger({ sequelize, now }),
-    tmpDir: settings.tmpDir ?? join(tmpdir(), 'jimeng-flow'),
+    tmpDir,
+    jimeng: new JimengClient({
+      baseUrls: { default: settings.jimengBaseUrl },
+      timeoutMs: settings.jimengTimeoutMs ?? 5 * 60_000,
+      logger: logger.child({ component: 'jimeng' }),
+    }),
+    storage: createOutputStorage({
+      oss: settings.oss,
+      baseUrl: settings.ossBaseUrl ?? null,
+      tmpDir,
+      logger: logger.child({ component: 'oss' }),
+    }),
+    pricing: settings.pricing ?? DEFAULT_PRICING,
+    callbacks: settings.callbacks,
+    ...(settings.videoPollIntervalMs !== undefined
+      ? { videoPollIntervalMs: settings.videoPollIntervalMs }
+      : {}),
+    ...(settings.heartbeatMs !== undefined ? { heartbeatMs: settings.heartbeatMs } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/settings';
 import { createSequelize } from '../db';
 import { buildActivityDependencies } from './activity-dependencies';
 import { createWorker } from './create-worker';
+import { dependencySettingsFrom } from './dependency-settings';
 import { ensureSchedules } from './schedules';
 
 /**
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
     },
-    buildActivityDependencies(sequelize, logger, { quotaTimeZone: config.quotaTimeZone }),
+    buildActivityDependencies(sequelize, logger, dependencySettingsFrom(config)),
   );
   logger.info({ taskQueue: config.temporalTaskQueue, namespace: config.temporalNamespace }, 'worker polling');
   try {

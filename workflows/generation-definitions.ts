@@ -6,6 +6,18 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
  */
 export type GenerationType = 'image' | 'video';
 
+export type {
+  FinalStatus,
+  GeneratedOutput,
+  GenerationPlatform,
+  GenerationResult,
+  GenerationTaskFields,
+  ImageGenerationInput,
+  ImageRequestFields,
+  VideoGenerationInput,
+  VideoRequestFields,
+} from '../activities/generation/generation-types';
+
 export interface GenerationProgress {
   status: 'pending' | 'processing' | 'retrying' | 'completed' | 'failed' | 'cancelled';
   percent: number;
@@ -19,7 +31,8 @@ export interface GenerationProgress {
 export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
 export const progressQuery = defineQuery<GenerationProgress>('progress');
 
-const ID_PART = /^[A-Za-z0-9_.:-]{1,100}$/;
+// project_id and storyboard_id are VARCHAR(50) in seed 002.
+const ID_PART = /^[A-Za-z0-9_.:-]{1,50}$/;
 
 /**
  * One live workflow per (project_id, storyboard_id), the seed's unique key uk_project_storyboard: starting the
@@ -31,7 +44,7 @@ export function generationWorkflowId(type: GenerationType, projectId: string, st
     ['storyboardId', storyboardId],
   ] as const) {
     if (!ID_PART.test(value))
-      throw new TypeError(`${name} must be 1-100 characters of letters, digits, _ . : -`);
+      throw new TypeError(`${name} must be 1-50 characters of letters, digits, _ . : -`);
   }
   // "/" cannot occur in either part, so two different pairs never make the same id.
   return `jimeng-${type}/${projectId}/${storyboardId}`;

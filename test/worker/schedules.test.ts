@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import { loadConfig } from '../../config/settings';
 import { buildActivityDependencies } from '../../worker/activity-dependencies';
+import { dependencySettingsFrom } from '../../worker/dependency-settings';
 import { createWorker } from '../../worker/create-worker';
 import { ensureSchedules, scheduleDefinitions } from '../../worker/schedules';
 import { clearAccounts, insertAccount, readAccount } from '../support/accounts';
@@ -69,7 +70,7 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
     const taskQueue = `test-maintenance-${randomUUID()}`;
     const { worker, connection: native } = await createWorker(
       { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
-      buildActivityDependencies(sequelize, pino({ level: 'silent' }), { quotaTimeZone: 'Asia/Shanghai' }),
+      buildActivityDependencies(sequelize, pino({ level: 'silent' }), dependencySettingsFrom(loadConfig())),
     );
     try {
       const result = await worker.runUntil(

@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/settings';
 import { registerSearchAttributes } from '../../scripts/lib/search-attributes';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { buildActivityDependencies } from '../../worker/activity-dependencies';
+import { dependencySettingsFrom } from '../../worker/dependency-settings';
 import { createWorker } from '../../worker/create-worker';
 import { connectTestDatabase } from '../support/database';
 
@@ -27,7 +28,7 @@ describe('worker process skeleton, against the Temporal dev server', () => {
     const taskQueue = `test-${randomUUID()}`;
     const { worker, connection: native } = await createWorker(
       { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
-      buildActivityDependencies(sequelize, pino({ level: 'silent' }), { quotaTimeZone: 'Asia/Shanghai' }),
+      buildActivityDependencies(sequelize, pino({ level: 'silent' }), dependencySettingsFrom(loadConfig())),
     );
     const running = worker.run();
     try {

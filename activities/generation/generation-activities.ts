@@ -1,0 +1,461 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Logger } from 'pino';
+import { leaseOutcomeForAction, type AccountPool, type Lease, type LeaseOutcome } from '../accounts';
+import { sendCallback, CallbackDeliveryError, CallbackAddressError } from '../callbacks';
+import {
+  IMAGE_PIXEL_SIZES,
+  JimengError,
+  TASK_STATUS,
+  type ImageCompositionRequest,
+  type ImageGenerationRequest,
+  type ImageRatio,
+  type ImageResolution,
+  type JimengAccountRef,
+  type JimengClient,
+  type JimengErrorAction,
+  type JimengErrorJSON,
+  type VideoGenerationRequest,
+} from '../jimeng';
+import type { OutputStorage } from '../oss';
+import { storeJobOutput } from '../outputs/job-output-store';
+import { LedgerError, type PointsLedger, type PricingTable } from '../points';
+import { withHeartbeat } from './heartbeat';
+import { outputExtensionOf } from './output-extension';
+import { GenerationInputError, planImage, planVideo, type GenerationPlan } from './generation-plan';
+import {
+  StoryboardBusyError,
+  closeRecords,
+  markProcessing,
+  markProgress,
+  markRetrying,
+  markVideoSubmitted,
+  openRecords,
+  readRecord,
+  type GenerationKind,
+} from './generation-records';
+import type {
+  FinalStatus,
+  GeneratedOutput,
+  GenerationResult,
+  ImageGenerationInput,
+  VideoGenerationInput,
+} from './generation-types';
+
+/**
+ * ApplicationFailure types the generation activities throw as non-retryable, besides `JimengError.<action>`
+ * (whose details carry the JimengError JSON). The workflow matches on these names.
+ */
+export type GenerationFailureType =
+  | 'InvalidGenerationRequest'
+  | 'InsufficientPoints'
+  | 'StoryboardBusy'
+  | 'CallbackRejected'
+  | 'UnknownAccount';
+
+export interface GenerationDependencies {
+  sequelize: Sequelize;
+  logger: Logger;
+  now: () => Date;
+  pool: AccountPool;
+  ledger: PointsLedger;
+  jimeng: JimengClient;
+  storage: OutputStorage;
+  pricing: PricingTable;
+  callbacks: { secret: string; allowPrivate: boolean };
+  /** Between two polls of a video task; the proxy itself polls every 20 s. */
+  videoPollIntervalMs?: number;
+  /** How often long activities heartbeat and extend their account lease. */
+  heartbeatMs?: number;
+}
+
+export type BeginInput =
+  | ({ type: 'image'; workflowId: string } & ImageGenerationInput)
+  | ({ type: 'video'; workflowId: string } & VideoGenerationInput);
+
+export interface BeginResult {
+  plan: GenerationPlan;
+  executionId: number;
+}
+
+export interface AttemptInput {
+  taskId: string;
+  lease: Lease;
+  siteSwitchCount: number;
+}
+
+export interface ProducedOutput {
+  url: string;
+  width?: number;
+  height?: number;
+  durationSeconds?: number;
+}
+
+const failure = (type: GenerationFailureType, message: string, details?: unknown) =>
+  ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    ...(details ? { details: [details] } : {}),
+  });
+
+/**
+ * A JimengError leaves the activity as a non-retryable ApplicationFailure: the workflow, not Temporal's retry
+ * policy, decides what happens next, because the answer (wait, other account, other site, give up) depends on
+ * the account pool and the account's own backoff schedule.
+ */
+function asFailure(err: unknown): unknown {
+  if (JimengError.is(err)) {
+    const json: JimengErrorJSON = err.toJSON();
+    return ApplicationFailure.create({
+      type: err.type,
+      message: err.message,
+      nonRetryable: true,
+      details: [json],
+    });
+  }
+  return err;
+}
+
+export function createGenerationActivities(deps: GenerationDependencies) {
+  const heartbeatMs = deps.heartbeatMs ?? 10_000;
+  const pollMs = deps.videoPollIntervalMs ?? 5_000;
+  const { sequelize } = deps;
+
+  const accountOf = async (lease: Lease): Promise<JimengAccountRef> => {
+    const rows = await sequelize.query<{ session_id: string }>(
+      'SELECT session_id FROM jimeng_accounts WHERE id = ?',
+      { replacements: [lease.accountId], type: QueryTypes.SELECT },
+    );
+    if (!rows[0]) throw failure('UnknownAccount', `account ${lease.accountId} is gone`);
+    return { id: lease.accountId, siteType: lease.siteType, sessionId: rows[0].session_id };
+  };
+
+  const startAttempt = async (type: GenerationKind, input: AttemptInput): Promise<JimengAccountRef> => {
+    const account = await accountOf(input.lease);
+    await markProcessing(sequelize, {
+      type,
+      taskId: input.taskId,
+      accountId: input.lease.accountId,
+      siteType: input.lease.siteType,
+      sessionId: account.sessionId,
+      siteSwitchCount: input.siteSwitchCount,
+      progress: 20,
+      now: deps.now(),
+    });
+    return account;
+  };
+
+  const extendLease = (lease: Lease) => () => deps.pool.extend(lease.token);
+
+  return {
+    /**
+     * Plans the job, reserves its price and opens its rows. Order matters for "no charge without a task": the
+     * reservation comes first (idempotent by key) and is refunded here if the rows cannot be opened.
+     */
+    async beginGeneration(input: BeginInput): Promise<BeginResult> {
+      let plan: GenerationPlan;
+      try {
+        plan =
+          input.type === 'image'
+            ? planImage(input, input.request, deps.pricing)
+            : planVideo(input, input.request, deps.pricing);
+      } catch (err) {
+        if (err instanceof GenerationInputError || err instanceof LedgerError)
+          throw failure('InvalidGenerationRequest', err.message, { field: err.field });
+        throw err;
+      }
+      try {
+        await deps.ledger.reserve({
+          idempotencyKey: `${input.taskId}:reserve`,
+          userId: input.userId,
+          amount: plan.price,
+          sourceType: input.type,
+          sourceId: input.taskId,
+          ...(plan.type === 'video' ? { duration: plan.durationSeconds } : {}),
+        });
+      } catch (err) {
+        if (err instanceof LedgerError) {
+          throw failure(
+            err.code === 'insufficient_points' ? 'InsufficientPoints' : 'InvalidGenerationRequest',
+            err.message,
+            { field: err.field },
+          );
+        }
+        throw err;
+      }
+      try {
+        const opened = await openRecords(sequelize, {
+          type: input.type,
+          task: input,
+          plan,
+          prompt: input.request.prompt,
+          ...(input.type === 'image' && input.request.negativePrompt
+            ? { negativePrompt: input.request.negativePrompt }
+            : {}),
+          ...(input.request.images ? { inputImages: input.request.images } : {}),
+          workflowId: input.workflowId,
+        });
+        return { plan, executionId: opened.executionId };
+      } catch (err) {
+        if (err instanceof StoryboardBusyError) {
+          await deps.ledger.settle({
+            idempotencyKey: `${input.taskId}:settle`,
+            sourceType: input.type,
+            sourceId: input.taskId,
+            outcome: 'failed',
+          });
+          throw failure('StoryboardBusy', err.message);
+        }
+        throw err;
+      }
+    },
+
+    async leaseAccount(input: {
+      type: GenerationKind;
+      sites: number[];
+      excludeAccountIds: string[];
+      holder: string;
+    }): Promise<Lease | null> {
+      return deps.pool.lease({
+        capability: input.type,
+        sites: input.sites as Lease['siteType'][],
+        excludeAccountIds: input.excludeAccountIds,
+        holder: input.holder,
+      });
+    },
+
+    /** `abandoned`: the job stopped (cancelled, failed elsewhere); the account did nothing wrong. */
+    async releaseAccount(input: {
+      token: string;
+      result: 'success' | 'abandoned' | JimengErrorAction;
+    }): Promise<void> {
+      const outcome: LeaseOutcome =
+        input.result === 'success'
+          ? 'success'
+          : input.result === 'abandoned'
+            ? 'failed'
+            : leaseOutcomeForAction(input.result);
+      await deps.pool.release(input.token, outcome);
+    },
+
+    /** One synchronous image call on a leased account; returns the upstream's (expiring) URLs. */
+    async generateImages(
+      input: AttemptInput & { call: ImageGenerationRequest | ImageCompositionRequest; composition: boolean },
+    ): Promise<ProducedOutput[]> {
+      const account = await startAttempt('image', input);
+      const signal = Context.current().cancellationSignal;
+      try {
+        const result = await withHeartbeat(heartbeatMs, extendLease(input.lease), () =>
+          input.composition
+            ? deps.jimeng.composeImages(account, input.call as ImageCompositionRequest, { signal })
+            : deps.jimeng.generateImages(account, input.call, { signal }),
+        );
+        const size = IMAGE_PIXEL_SIZES[result.ratio as ImageRatio]?.[result.resolution as ImageResolution];
+        const outputs = result.images.flatMap((image) =>
+          image.url ? [{ url: image.url, ...(size ? { width: size.width, height: size.height } : {}) }] : [],
+        );
+        await markProgress(sequelize, input.taskId, 60);
+        return outputs;
+      } catch (err) {
+        throw asFailure(err);
+      }
+    },
+
+    /** Starts the upstream video job and records its id, so a resumed workflow polls the same job. */
+    async submitVideo(
+      input: AttemptInput & { call: VideoGenerationRequest },
+    ): Promise<{ remoteTaskId: string }> {
+      const account = await startAttempt('video', input);
+      try {
+        const submitted = await deps.jimeng.submitVideo(account, input.call, {
+          signal: Context.current().cancellationSignal,
+        });
+        await markVideoSubmitted(sequelize, input.taskId, submitted.taskId);
+        return { remoteTaskId: submitted.taskId };
+      } catch (err) {
+        throw asFailure(err);
+      }
+    },
+
+    /**
+     * Polls the upstream job until it has a video. Heartbeats carry the last status, so a retry after a worker
+     * crash resumes polling the same job rather than starting (and paying for) another.
+     */
+    async awaitVideo(input: { taskId: string; lease: Lease; remoteTaskId: string }): Promise<ProducedOutput> {
+      const account = await accountOf(input.lease);
+      const context = Context.current();
+      try {
+        return await withHeartbeat(heartbeatMs, extendLease(input.lease), async () => {
+          for (;;) {
+            const state = await deps.jimeng.getVideoTask(account, input.remoteTaskId, {
+              signal: context.cancellationSignal,
+            });
+            context.heartbeat({ status: state.status });
+            if (state.state === 'succeeded') {
+              const url = state.videos.find((v) => v.url)?.url;
+              if (!url) throw new Error(`video task ${input.remoteTaskId} succeeded without a URL`);
+              await markProgress(sequelize, input.taskId, 80);
+              return { url };
+            }
+            await markProgress(sequelize, input.taskId, videoProgress(state.status));
+            await context.sleep(pollMs);
+          }
+        });
+      } catch (err) {
+        throw asFailure(err);
+      }
+    },
+
+    /** Waiting on a backoff: the record shows status 4 and the failure that caused it. */
+    async recordRetry(input: {
+      type: GenerationKind;
+      taskId: string;
+      errorCode: string;
+      errorMessage: string;
+    }): Promise<void> {
+      await markRetrying(sequelize, input);
+    },
+
+    /** Upstream URLs to OSS objects and job_outputs rows; `timestamp` is fixed by the workflow for idempotency. */
+    async storeOutputs(input: {
+      type: GenerationKind;
+      taskId: string;
+      userId: string;
+      timestamp: number;
+      outputs: ProducedOutput[];
+      durationSeconds?: number;
+    }): Promise<GeneratedOutput[]> {
+      const stored: GeneratedOutput[] = [];
+      for (const [index, output] of input.outputs.entries()) {
+        Context.current().heartbeat({ stored: index });
+        const durationSeconds = output.durationSeconds ?? input.durationSeconds;
+        const record = await storeJobOutput(
+          { sequelize, storage: deps.storage },
+          {
+            userId: input.userId,
+            jobId: input.taskId,
+            type: input.type,
+            sourceUrl: output.url,
+            // One timestamp per output: the key must differ between a job's images.
+            timestamp: input.timestamp + index,
+            ext: outputExtensionOf(output.url, input.type),
+            sortOrder: index,
+            isPrimary: index === 0,
+            ...(output.width !== undefined ? { width: output.width } : {}),
+            ...(output.height !== undefined ? { height: output.height } : {}),
+            ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+          },
+        );
+        stored.push({
+          ossUrl: record.ossUrl,
+          ossCdnUrl: record.ossCdnUrl,
+          ossPath: record.ossPath,
+          size: record.size,
+          contentType: record.contentType,
+          ...(output.width !== undefined ? { width: output.width } : {}),
+          ...(output.height !== undefined ? { height: output.height } : {}),
+          ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+        });
+      }
+      await markProgress(sequelize, input.taskId, 90);
+      return stored;
+    },
+
+    /**
+     * Settles the reservation (keeps the price when completed, refunds it otherwise) and writes the final rows.
+     * Both steps are idempotent, so a retry after a crash between them finishes the job once.
+     */
+    async finishGeneration(input: {
+      type: GenerationKind;
+      taskId: string;
+      status: FinalStatus;
+      price: number;
+      outputs: GeneratedOutput[];
+      errorCode?: string;
+      errorMessage?: string;
+    }): Promise<{ cost: number }> {
+      let cost = 0;
+      try {
+        const settled = await deps.ledger.settle({
+          idempotencyKey: `${input.taskId}:settle`,
+          sourceType: input.type,
+          sourceId: input.taskId,
+          outcome: input.status,
+          ...(input.status === 'completed' ? { actualCost: input.price } : {}),
+        });
+        cost = settled.cost;
+      } catch (err) {
+        // Nothing was reserved (the job stopped before its reservation): nothing to settle.
+        if (!(err instanceof LedgerError && err.code === 'unknown_reservation')) throw err;
+      }
+      if ((await readRecord(sequelize, input.type, input.taskId)) !== null) {
+        await closeRecords(sequelize, {
+          type: input.type,
+          taskId: input.taskId,
+          status: input.status,
+          outputs: input.outputs,
+          cost,
+          ...(input.errorCode !== undefined ? { errorCode: input.errorCode } : {}),
+          ...(input.errorMessage !== undefined ? { errorMessage: input.errorMessage } : {}),
+          now: deps.now(),
+        });
+      }
+      return { cost };
+    },
+
+    /**
+     * POSTs the final result to the record's callback_url, signed. The event id is the task id and final status,
+     * the same on every retry, so receivers drop duplicates.
+     */
+    async notifyCallback(input: {
+      type: GenerationKind;
+      result: GenerationResult;
+    }): Promise<{ delivered: boolean }> {
+      const record = await readRecord(sequelize, input.type, input.result.taskId);
+      if (!record?.callbackUrl) return { delivered: false };
+      const { result } = input;
+      try {
+        await sendCallback({
+          url: record.callbackUrl,
+          eventId: `${result.taskId}:${result.status}`,
+          secret: deps.callbacks.secret,
+          allowPrivate: deps.callbacks.allowPrivate,
+          payload: {
+            event: 'generation.finished',
+            task_id: result.taskId,
+            type: input.type,
+            status: result.status,
+            cost: result.cost,
+            outputs: result.outputs.map((o) => ({
+              url: o.ossCdnUrl ?? o.ossUrl,
+              oss_url: o.ossUrl,
+              size: o.size,
+              content_type: o.contentType,
+              ...(o.width !== undefined ? { width: o.width, height: o.height } : {}),
+              ...(o.durationSeconds !== undefined ? { duration: o.durationSeconds } : {}),
+            })),
+            error: result.errorCode ? { code: result.errorCode, message: result.errorMessage ?? '' } : null,
+          },
+        });
+        return { delivered: true };
+      } catch (err) {
+        if (err instanceof CallbackAddressError || (err instanceof CallbackDeliveryError && !err.retryable)) {
+          deps.logger.warn({ taskId: result.taskId, err: err.message }, 'callback refused');
+          throw failure('CallbackRejected', err.message);
+        }
+        throw err;
+      }
+    },
+  };
+}
+
+/** Upstream video states as a share of the bar: submitted 30, processing 40, post-processing 60, finalizing 70. */
+function videoProgress(status: number | null): number {
+  if (status === TASK_STATUS.FINALIZING) return 70;
+  if (status === TASK_STATUS.PROCESSING) return 40;
+  if (status !== null && status > TASK_STATUS.PROCESSING) return 60;
+  return 30;
+}
+
+export type GenerationActivities = ReturnType<typeof createGenerationActivities>;

@@ -1,0 +1,222 @@
+import { SiteType } from '../../db/models/codes';
+import {
+  DEFAULT_IMAGE_MODEL,
+  DEFAULT_IMAGE_RATIO,
+  DEFAULT_IMAGE_RESOLUTION,
+  DEFAULT_VIDEO_MODEL,
+  DEFAULT_VIDEO_RATIO,
+  DEFAULT_VIDEO_RESOLUTION,
+  IMAGE_MODEL_SITES,
+  IMAGE_RATIOS,
+  IMAGE_RESOLUTIONS,
+  INTELLIGENT_RATIO_MODELS,
+  SITE_PROFILES,
+  VIDEO_MODEL_SPECS,
+  VIDEO_RATIOS,
+  VIDEO_RESOLUTIONS,
+  isImageModel,
+  isVideoModel,
+  type ImageCompositionRequest,
+  type ImageGenerationRequest,
+  type SiteFamily,
+  type VideoGenerationRequest,
+} from '../jimeng';
+import { priceImage, priceVideo, type PricingTable } from '../points/pricing';
+import type { GenerationTaskFields, ImageRequestFields, VideoRequestFields } from './generation-types';
+
+/** A request the platform refuses before anything is charged or written; `field` names what to fix. */
+export class GenerationInputError extends Error {
+  override readonly name = 'GenerationInputError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+export const MAX_PROMPT_LENGTH = 2000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ID = /^[A-Za-z0-9_.:-]{1,50}$/;
+const TASK_ID = /^[A-Za-z0-9_-]{1,36}$/;
+
+export interface ImagePlan {
+  type: 'image';
+  call: ImageGenerationRequest | ImageCompositionRequest;
+  composition: boolean;
+  model: string;
+  ratio: string;
+  resolution: string;
+  price: number;
+  sites: number[];
+}
+
+export interface VideoPlan {
+  type: 'video';
+  call: VideoGenerationRequest;
+  model: string;
+  ratio: string;
+  resolution: string;
+  durationSeconds: number;
+  price: number;
+  sites: number[];
+}
+
+export type GenerationPlan = ImagePlan | VideoPlan;
+
+/**
+ * Turns a generation request into what the client sends, what it costs and where it may run. Pure: the same
+ * request always plans the same way, so the price reserved at start is the price settled at the end, and
+ * defaults are written into the record instead of being left to the upstream's silent choices.
+ */
+export function planImage(
+  task: GenerationTaskFields,
+  request: ImageRequestFields,
+  pricing: PricingTable,
+): ImagePlan {
+  checkTask(task);
+  const prompt = checkPrompt(request.prompt);
+  const model = request.model ?? DEFAULT_IMAGE_MODEL;
+  if (!isImageModel(model)) throw new GenerationInputError('model', `unknown image model ${model}`);
+  const ratio = oneOf(request.ratio ?? DEFAULT_IMAGE_RATIO, IMAGE_RATIOS, 'ratio');
+  const resolution = oneOf(request.resolution ?? DEFAULT_IMAGE_RESOLUTION, IMAGE_RESOLUTIONS, 'resolution');
+  if (request.intelligentRatio && !INTELLIGENT_RATIO_MODELS.includes(model))
+    throw new GenerationInputError('intelligentRatio', `${model} does not support intelligent ratio`);
+  if (
+    request.sampleStrength !== undefined &&
+    !(
+      typeof request.sampleStrength === 'number' &&
+      request.sampleStrength >= 0 &&
+      request.sampleStrength <= 1
+    )
+  )
+    throw new GenerationInputError('sampleStrength', 'must be a number from 0 to 1');
+  const images = request.images === undefined ? undefined : checkUrls(request.images, 'images', 1, 10);
+  const call: ImageGenerationRequest = {
+    prompt,
+    model,
+    ratio,
+    resolution,
+    ...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
+    ...(request.intelligentRatio !== undefined ? { intelligentRatio: request.intelligentRatio } : {}),
+    ...(request.sampleStrength !== undefined ? { sampleStrength: request.sampleStrength } : {}),
+  };
+  return {
+    type: 'image',
+    call: images ? { ...call, images } : call,
+    composition: images !== undefined,
+    model,
+    ratio,
+    resolution,
+    price: priceImage({ model, resolution }, pricing),
+    sites: sitesFor(IMAGE_MODEL_SITES[model], task.sites, model),
+  };
+}
+
+export function planVideo(
+  task: GenerationTaskFields,
+  request: VideoRequestFields,
+  pricing: PricingTable,
+): VideoPlan {
+  checkTask(task);
+  const prompt = checkPrompt(request.prompt);
+  const model = request.model ?? DEFAULT_VIDEO_MODEL;
+  if (!isVideoModel(model)) throw new GenerationInputError('model', `unknown video model ${model}`);
+  const spec = VIDEO_MODEL_SPECS[model];
+  const ratio = oneOf(request.ratio ?? DEFAULT_VIDEO_RATIO, VIDEO_RATIOS, 'ratio');
+  const resolution = oneOf(request.resolution ?? DEFAULT_VIDEO_RESOLUTION, VIDEO_RESOLUTIONS, 'resolution');
+  const duration = request.duration ?? spec.defaultDuration;
+  if (!spec.durations.includes(duration))
+    throw new GenerationInputError(
+      'duration',
+      `${model} makes videos of ${spec.durations.join(', ')} seconds`,
+    );
+  const frames = request.images === undefined ? undefined : checkUrls(request.images, 'images', 1, 2);
+  return {
+    type: 'video',
+    call: {
+      prompt,
+      model,
+      ratio,
+      resolution,
+      duration,
+      ...(frames ? { framePaths: frames } : {}),
+    },
+    model,
+    ratio,
+    resolution,
+    durationSeconds: duration,
+    price: priceVideo({ model, resolution, durationSeconds: duration }, pricing),
+    sites: sitesFor(spec.sites, task.sites, model),
+  };
+}
+
+function checkTask(task: GenerationTaskFields): void {
+  if (typeof task.taskId !== 'string' || !TASK_ID.test(task.taskId))
+    throw new GenerationInputError('taskId', 'must be 1-36 letters, digits, _ or -');
+  if (typeof task.userId !== 'string' || !UUID.test(task.userId))
+    throw new GenerationInputError('userId', 'must be a UUID');
+  for (const field of ['projectId', 'storyboardId', 'workId'] as const) {
+    if (typeof task[field] !== 'string' || !ID.test(task[field]))
+      throw new GenerationInputError(field, 'must be 1-50 letters, digits, _ . : -');
+  }
+  if (typeof task.projectName !== 'string' || task.projectName.trim() === '' || task.projectName.length > 50)
+    throw new GenerationInputError('projectName', 'must be 1-50 characters');
+  if (task.priority !== undefined && !Number.isInteger(task.priority))
+    throw new GenerationInputError('priority', 'must be an integer');
+  if (task.callbackUrl !== undefined) {
+    checkUrls([task.callbackUrl], 'callbackUrl', 1, 1);
+    if (task.callbackUrl.length > 500)
+      throw new GenerationInputError('callbackUrl', 'must be at most 500 characters');
+  }
+}
+
+function checkPrompt(prompt: unknown): string {
+  if (typeof prompt !== 'string' || prompt.trim() === '')
+    throw new GenerationInputError('prompt', 'must be a non-empty string');
+  if (prompt.length > MAX_PROMPT_LENGTH)
+    throw new GenerationInputError('prompt', `must be at most ${MAX_PROMPT_LENGTH} characters`);
+  return prompt;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new GenerationInputError(field, `must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function checkUrls(urls: unknown, field: string, min: number, max: number): string[] {
+  if (!Array.isArray(urls) || urls.length < min || urls.length > max)
+    throw new GenerationInputError(field, `must hold ${min === max ? min : `${min} to ${max}`} URL(s)`);
+  return urls.map((u, i) => {
+    let url: URL | undefined;
+    try {
+      url = typeof u === 'string' ? new URL(u) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+      throw new GenerationInputError(max === 1 ? field : `${field}[${i}]`, 'must be an http(s) URL');
+    return u as string;
+  });
+}
+
+const ALL_SITES: readonly number[] = Object.values(SiteType);
+
+/** The caller's preferred sites, or every site, kept only where the model is served. */
+function sitesFor(
+  families: readonly SiteFamily[],
+  preferred: readonly number[] | undefined,
+  model: string,
+): number[] {
+  if (preferred !== undefined) {
+    const unknown = preferred.find((s) => !ALL_SITES.includes(s));
+    if (unknown !== undefined) throw new GenerationInputError('sites', `unknown site type ${unknown}`);
+  }
+  const sites = (preferred && preferred.length > 0 ? preferred : ALL_SITES).filter((s) =>
+    families.includes(SITE_PROFILES[s as SiteType].family),
+  );
+  if (sites.length === 0)
+    throw new GenerationInputError('sites', `${model} is not served on the requested sites`);
+  return sites;
+}

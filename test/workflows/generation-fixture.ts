@@ -1,0 +1,202 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { ImageGenerationInput, VideoGenerationInput } from '../../activities/generation';
+import { PointsLedger } from '../../activities/points';
+import { loadConfig } from '../../config/settings';
+import { SnowflakeGenerator } from '../../db/ids/snowflake';
+import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim/simulator';
+import type { OssServer } from '../../dev/oss-server';
+import { buildActivityDependencies } from '../../worker/activity-dependencies';
+import { createWorker } from '../../worker/create-worker';
+import { dependencySettingsFrom } from '../../worker/dependency-settings';
+import type { imageGeneration, videoGeneration } from '../../workflows/generation';
+import { generationStartOptions } from '../../workflows/generation-start';
+import { ossOptionsFor, PRIVATE_BUCKET, startTestServer } from '../oss/oss-fixture';
+import { clearAccounts, insertAccount, type AccountRow } from '../support/accounts';
+import { migratedTestDatabase } from '../support/database';
+import { ledgerInvariantViolations, ledgerRows } from '../support/ledger-invariants';
+
+export const CALLBACK_SECRET = 'test-callback-secret';
+const ids = new SnowflakeGenerator({ nodeId: 901 });
+
+/**
+ * Everything a generation needs, real and private to one test file: MariaDB (test database), the Temporal dev
+ * server (own task queue), the Jimeng simulator and the OSS server in-process, and a worker over them.
+ */
+export class GenerationFixture {
+  readonly config = loadConfig();
+  readonly taskQueue = `test-generation-${randomUUID()}`;
+  sequelize!: Sequelize;
+  connection!: Connection;
+  client!: Client;
+  sim!: JimengSimulator;
+  oss!: OssServer;
+  ledger!: PointsLedger;
+  tmpDir!: string;
+  private worker: Worker | null = null;
+  private running: Promise<void> | null = null;
+
+  async start(options: { videoDurationMs?: number; imageLatencyMs?: number } = {}): Promise<this> {
+    this.sequelize = await migratedTestDatabase();
+    this.connection = await Connection.connect({ address: this.config.temporalAddress });
+    this.client = new Client({ connection: this.connection, namespace: this.config.temporalNamespace });
+    this.sim = await startJimengSimulator({
+      port: 0,
+      seed: 7,
+      imageLatencyMs: options.imageLatencyMs ?? 20,
+      videoDurationMs: options.videoDurationMs ?? 600,
+      autoCreateSessions: false,
+    });
+    ({ server: this.oss } = await startTestServer());
+    this.ledger = new PointsLedger({ sequelize: this.sequelize, now: () => new Date() });
+    this.tmpDir = await mkdtemp(join(tmpdir(), 'jimeng-flow-wf-'));
+    await this.startWorker();
+    return this;
+  }
+
+  async startWorker(): Promise<void> {
+    const deps = buildActivityDependencies(
+      this.sequelize,
+      pino({ level: 'silent' }),
+      dependencySettingsFrom(this.config, {
+        jimengBaseUrl: this.sim.url,
+        oss: ossOptionsFor(this.oss),
+        ossBaseUrl: 'https://cdn.example.com',
+        tmpDir: this.tmpDir,
+        callbacks: { secret: CALLBACK_SECRET, allowPrivate: true },
+        videoPollIntervalMs: 100,
+        heartbeatMs: 500,
+      }),
+    );
+    const { worker, connection } = await createWorker(
+      {
+        address: this.config.temporalAddress,
+        namespace: this.config.temporalNamespace,
+        taskQueue: this.taskQueue,
+      },
+      deps,
+    );
+    this.worker = worker;
+    this.running = worker.run().finally(() => connection.close());
+  }
+
+  async stopWorker(): Promise<void> {
+    this.worker?.shutdown();
+    await this.running;
+    this.worker = null;
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorker();
+    await clearAccounts(this.sequelize);
+    await rm(this.tmpDir, { recursive: true, force: true });
+    await this.sim.close();
+    await this.oss.close();
+    await this.connection.close();
+    await this.sequelize.close();
+  }
+
+  /** Fresh accounts and simulator state for each test: cooldowns and faults never leak between tests. */
+  async reset(): Promise<void> {
+    await clearAccounts(this.sequelize);
+    this.sim.admin.reset();
+  }
+
+  /** An account in the pool and the same session in the simulator. */
+  async account(
+    row: Partial<AccountRow> = {},
+    sim: { dailyQuota?: number } = {},
+  ): Promise<{ id: string; sessionId: string }> {
+    const sessionId = row.session_id ?? `sess-${randomUUID()}`;
+    const id = await insertAccount(this.sequelize, { ...row, session_id: sessionId });
+    this.sim.admin.registerSession({ sessionId, ...(sim.dailyQuota ? { dailyQuota: sim.dailyQuota } : {}) });
+    return { id, sessionId };
+  }
+
+  async userWithPoints(amount: number): Promise<string> {
+    const userId = randomUUID();
+    await this.ledger.recharge({
+      idempotencyKey: `recharge-${userId}`,
+      userId,
+      amount,
+      expiresAt: null,
+      sourceType: 'recharge',
+    });
+    return userId;
+  }
+
+  task(userId: string, overrides: Partial<ImageGenerationInput> = {}): Omit<ImageGenerationInput, 'request'> {
+    const taskId = ids.next();
+    return {
+      taskId,
+      userId,
+      projectId: `proj-${taskId.slice(-6)}`,
+      projectName: 'Workflow tests',
+      storyboardId: `sb-${taskId.slice(-8)}`,
+      workId: 'work-1',
+      ...overrides,
+    };
+  }
+
+  startImage(input: ImageGenerationInput) {
+    return this.client.workflow.start<typeof imageGeneration>(
+      'imageGeneration',
+      generationStartOptions('image', input, this.taskQueue),
+    );
+  }
+
+  startVideo(input: VideoGenerationInput) {
+    return this.client.workflow.start<typeof videoGeneration>(
+      'videoGeneration',
+      generationStartOptions('video', input, this.taskQueue),
+    );
+  }
+
+  async row<T extends object>(sql: string, replacements: unknown[]): Promise<T> {
+    const rows = await this.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
+    if (!rows[0]) throw new Error(`no row for ${sql}`);
+    return rows[0];
+  }
+
+  async rows<T extends object>(sql: string, replacements: unknown[]): Promise<T[]> {
+    return this.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
+  }
+
+  /** The checks every scenario ends with: ledger, temp files, leases, records vs executions vs outputs vs OSS. */
+  async expectConsistent(userId: string, taskIds: string[]): Promise<void> {
+    const balance = await this.ledger.balance(userId);
+    expect(ledgerInvariantViolations(await ledgerRows(this.sequelize, userId), balance)).toEqual([]);
+    expect(await readdir(this.tmpDir)).toEqual([]);
+    const liveLeases = await this.rows<{ token: string }>(
+      'SELECT token FROM jimeng_account_leases WHERE released_at IS NULL',
+      [],
+    );
+    expect(liveLeases).toEqual([]);
+    for (const taskId of taskIds) {
+      const execution = await this.row<{ status: string; output_url: string | null; credit_cost: number }>(
+        'SELECT status, output_url, credit_cost FROM template_executions WHERE credit_transaction_id = ?',
+        [taskId],
+      );
+      const outputs = await this.rows<{ oss_url: string; oss_cdn_url: string; is_primary: number }>(
+        'SELECT oss_url, oss_cdn_url, is_primary FROM job_outputs WHERE job_id = ? ORDER BY sort_order',
+        [taskId],
+      );
+      if (execution.status === 'completed') {
+        expect(outputs.length).toBeGreaterThan(0);
+        expect(execution.output_url).toBe(outputs[0]!.oss_cdn_url);
+      } else {
+        expect(outputs).toEqual([]);
+      }
+    }
+  }
+
+  objectCount(): number {
+    return this.oss.objectCount(PRIVATE_BUCKET);
+  }
+}

@@ -1,0 +1,20 @@
+import { ossClientOptions } from '../config/oss';
+import type { Config } from '../config/settings';
+import { parsePricing } from '../activities/points';
+import type { DependencySettings } from './activity-dependencies';
+
+/** The activities' settings from the validated configuration; tests override what they run privately. */
+export function dependencySettingsFrom(
+  config: Config,
+  overrides: Partial<DependencySettings> = {},
+): DependencySettings {
+  return {
+    quotaTimeZone: config.quotaTimeZone,
+    jimengBaseUrl: config.jimengBaseUrl,
+    oss: ossClientOptions(config),
+    ossBaseUrl: config.ossBaseUrl ?? null,
+    pricing: parsePricing(config.pointsPricing),
+    callbacks: { secret: config.callbackSigningSecret, allowPrivate: config.callbackAllowPrivate },
+    ...overrides,
+  };
+}

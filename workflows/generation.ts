@@ -1,0 +1,376 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { Lease } from '../activities/accounts';
+import type {
+  BeginInput,
+  BeginResult,
+  GenerationFailureType,
+  ImagePlan,
+  ProducedOutput,
+  VideoPlan,
+} from '../activities/generation';
+import type { JimengErrorJSON } from '../activities/jimeng';
+import {
+  cancelSignal,
+  progressQuery,
+  type FinalStatus,
+  type GeneratedOutput,
+  type GenerationProgress,
+  type GenerationResult,
+  type ImageGenerationInput,
+  type VideoGenerationInput,
+} from './generation-definitions';
+import { noAccountDelayMs, planRetry, type FailureAction } from './retry-plan';
+import { SEARCH_ATTRIBUTES } from './search-attributes';
+
+/*
+ * Activity options, chosen per activity. JimengErrors are thrown as non-retryable failures (the workflow itself
+ * decides waits and account switches); the retry policies below only cover infrastructure: a killed worker, a
+ * database restart, an OSS hiccup.
+ */
+const NON_RETRYABLE: GenerationFailureType[] = [
+  'InvalidGenerationRequest',
+  'InsufficientPoints',
+  'StoryboardBusy',
+  'CallbackRejected',
+  'UnknownAccount',
+];
+
+/** Database bookkeeping: quick, idempotent; retried for minutes so a MariaDB restart is ridden out. */
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '20 seconds',
+    maximumAttempts: 30,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+});
+
+/**
+ * Settling and releasing must happen whatever else failed: retried without limit (each is idempotent, and an
+ * unsettled reservation or a held account is worse than a slow finish).
+ */
+const mustFinish = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/**
+ * Synchronous image calls stay open until the images exist (minutes on a busy upstream). The heartbeat timeout
+ * lets a killed worker's call be retried within 30 s; a retry may start a second upstream job, charged to the
+ * platform's account, never twice to the user.
+ */
+const imageCalls = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** A submit is a paid upstream job and not idempotent: one retry only, for a worker lost mid-call. */
+const videoSubmits = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Polling is safe to repeat: a retry resumes watching the same upstream job. */
+const videoPolls = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '60 seconds',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Uploads are idempotent (fixed object keys, MD5-checked); large videos need the long timeout. */
+const uploads = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+/** Callbacks: 5 s, doubling to 10 min, ten tries (about an hour) before the receiver is given up on. */
+const callbacks = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+});
+
+/** A job waits this long for a free account before it fails as NO_ACCOUNT. */
+export const ACCOUNT_WAIT_LIMIT_MS = 60 * 60_000;
+
+/** Text-to-image, or a composition when `request.images` holds reference images. */
+export async function imageGeneration(input: ImageGenerationInput): Promise<GenerationResult> {
+  return runGeneration({ ...input, type: 'image', workflowId: workflowInfo().workflowId });
+}
+
+/** Text-to-video or image-to-video: submit, then poll the upstream job. */
+export async function videoGeneration(input: VideoGenerationInput): Promise<GenerationResult> {
+  return runGeneration({ ...input, type: 'video', workflowId: workflowInfo().workflowId });
+}
+
+interface Outcome {
+  status: FinalStatus;
+  outputs: GeneratedOutput[];
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+async function runGeneration(input: BeginInput): Promise<GenerationResult> {
+  const progress: GenerationProgress = {
+    status: 'pending',
+    percent: 0,
+    attempt: 0,
+    accountHint: null,
+    nextWakeUpAt: null,
+  };
+  setHandler(progressQuery, () => progress);
+  const work = new CancellationScope();
+  let cancelReason: string | null = null;
+  setHandler(cancelSignal, ({ reason }) => {
+    if (cancelReason !== null) return;
+    cancelReason = reason ?? 'cancelled by request';
+    work.cancel();
+  });
+
+  const job = { begun: null as BeginResult | null, lease: null as Lease | null };
+  let outcome: Outcome;
+  let temporalCancellation: unknown = null;
+  try {
+    const outputs = await work.run(async () => {
+      job.begun = await bookkeeping.beginGeneration(input);
+      return attemptUntilDone(input, job, progress);
+    });
+    outcome = { status: 'completed', outputs };
+  } catch (err) {
+    if (isCancellation(err) && cancelReason === null) temporalCancellation = err;
+    outcome = isCancellation(err)
+      ? {
+          status: 'cancelled',
+          outputs: [],
+          errorCode: 'CANCELLED',
+          errorMessage: cancelReason ?? 'cancelled in Temporal',
+        }
+      : { status: 'failed', outputs: [], ...describeFailure(err) };
+  }
+
+  // Whatever happened, and even while the workflow itself is being cancelled: give the account back, settle
+  // the points, close the rows, tell the caller.
+  const result = await CancellationScope.nonCancellable(async () => {
+    if (job.lease) await mustFinish.releaseAccount({ token: job.lease.token, result: 'abandoned' });
+    job.lease = null;
+    const price = job.begun?.plan.price ?? 0;
+    const { cost } = await mustFinish.finishGeneration({
+      type: input.type,
+      taskId: input.taskId,
+      status: outcome.status,
+      price,
+      outputs: outcome.outputs,
+      ...(outcome.errorCode !== undefined ? { errorCode: outcome.errorCode } : {}),
+      ...(outcome.errorMessage !== undefined ? { errorMessage: outcome.errorMessage } : {}),
+    });
+    progress.status = outcome.status;
+    progress.percent = outcome.status === 'completed' ? 100 : progress.percent;
+    progress.nextWakeUpAt = null;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: outcome.status }]);
+    const result: GenerationResult = {
+      taskId: input.taskId,
+      status: outcome.status,
+      outputs: outcome.outputs,
+      cost,
+      attempts: progress.attempt,
+      ...(outcome.errorCode !== undefined ? { errorCode: outcome.errorCode } : {}),
+      ...(outcome.errorMessage !== undefined ? { errorMessage: outcome.errorMessage } : {}),
+    };
+    if (job.begun && input.callbackUrl) {
+      // A receiver that keeps failing must not fail a finished, settled job.
+      await callbacks.notifyCallback({ type: input.type, result }).catch(() => undefined);
+    }
+    return result;
+  });
+  // Cancelled from Temporal (Web UI, CLI, API): the run ends as Canceled, after the clean-up above.
+  if (temporalCancellation !== null) throw temporalCancellation;
+  if (result.status === 'failed') {
+    throw ApplicationFailure.create({
+      type: 'GenerationFailed',
+      message: `${result.errorCode}: ${result.errorMessage ?? 'generation failed'}`,
+      nonRetryable: true,
+      details: [result],
+    });
+  }
+  return result;
+}
+
+async function attemptUntilDone(
+  input: BeginInput,
+  job: { begun: BeginResult | null; lease: Lease | null },
+  progress: GenerationProgress,
+): Promise<GeneratedOutput[]> {
+  const plan = job.begun!.plan;
+  const startedAt = Date.now();
+  let sites = [...plan.sites];
+  const excluded: string[] = [];
+  let retries = 0;
+  let noAccountWaits = 0;
+  let siteSwitchCount = 0;
+
+  for (;;) {
+    const lease = await bookkeeping.leaseAccount({
+      type: input.type,
+      sites,
+      excludeAccountIds: excluded,
+      holder: input.workflowId,
+    });
+    if (!lease) {
+      if (Date.now() - startedAt >= ACCOUNT_WAIT_LIMIT_MS) {
+        throw ApplicationFailure.create({
+          type: 'NoAccountAvailable',
+          message: `no Jimeng account could take the job within ${ACCOUNT_WAIT_LIMIT_MS / 60_000} minutes`,
+          nonRetryable: true,
+        });
+      }
+      await wait(progress, noAccountDelayMs(noAccountWaits++), 'pending');
+      continue;
+    }
+    job.lease = lease;
+    progress.status = 'processing';
+    progress.attempt += 1;
+    progress.accountHint = `…${lease.accountId.slice(-4)}`;
+    progress.percent = Math.max(progress.percent, 20);
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.accountId, value: lease.accountId },
+      { key: SEARCH_ATTRIBUTES.status, value: 'processing' },
+    ]);
+
+    let produced: ProducedOutput[];
+    try {
+      produced = await callUpstream(input, plan, lease, siteSwitchCount, progress);
+    } catch (err) {
+      const failure = jimengFailureOf(err);
+      if (!failure) throw err;
+      await bookkeeping.releaseAccount({ token: lease.token, result: failure.action });
+      job.lease = null;
+      const decision = planRetry({
+        action: failure.action as FailureAction,
+        retriesSoFar: retries,
+        maxRetryCount: lease.maxRetryCount,
+        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+        site: lease.siteType,
+        sites,
+      });
+      if (decision.kind === 'fail') {
+        throw ApplicationFailure.create({
+          type: 'JimengFailure',
+          message: failure.message,
+          nonRetryable: true,
+          details: [{ code: failure.code, reason: decision.reason }],
+        });
+      }
+      retries += 1;
+      if (decision.excludeAccount) excluded.push(lease.accountId);
+      if (decision.siteSwitched) {
+        siteSwitchCount += 1;
+        sites = decision.sites;
+      }
+      if (decision.delayMs > 0) {
+        await bookkeeping.recordRetry({
+          type: input.type,
+          taskId: input.taskId,
+          errorCode: failure.code,
+          errorMessage: failure.message,
+        });
+        upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'retrying' }]);
+        await wait(progress, decision.delayMs, 'retrying');
+      }
+      continue;
+    }
+
+    await bookkeeping.releaseAccount({ token: lease.token, result: 'success' });
+    job.lease = null;
+    progress.percent = Math.max(progress.percent, 70);
+    const outputs = await uploads.storeOutputs({
+      type: input.type,
+      taskId: input.taskId,
+      userId: input.userId,
+      // Fixed here, so a retried upload lands on the same object keys.
+      timestamp: Date.now(),
+      outputs: produced,
+      ...(plan.type === 'video' ? { durationSeconds: plan.durationSeconds } : {}),
+    });
+    progress.percent = 90;
+    return outputs;
+  }
+}
+
+async function callUpstream(
+  input: BeginInput,
+  plan: ImagePlan | VideoPlan,
+  lease: Lease,
+  siteSwitchCount: number,
+  progress: GenerationProgress,
+): Promise<ProducedOutput[]> {
+  const attempt = { taskId: input.taskId, lease, siteSwitchCount };
+  if (plan.type === 'image') {
+    return imageCalls.generateImages({ ...attempt, call: plan.call, composition: plan.composition });
+  }
+  const { remoteTaskId } = await videoSubmits.submitVideo({ ...attempt, call: plan.call });
+  progress.percent = Math.max(progress.percent, 30);
+  return [await videoPolls.awaitVideo({ taskId: input.taskId, lease, remoteTaskId })];
+}
+
+/** A durable timer, visible to the progress query while it runs. */
+async function wait(
+  progress: GenerationProgress,
+  ms: number,
+  status: GenerationProgress['status'],
+): Promise<void> {
+  progress.status = status;
+  progress.nextWakeUpAt = new Date(Date.now() + ms).toISOString();
+  try {
+    await sleep(ms);
+  } finally {
+    progress.nextWakeUpAt = null;
+  }
+}
+
+function jimengFailureOf(err: unknown): JimengErrorJSON | null {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return null;
+  if (!err.cause.type?.startsWith('JimengError.')) return null;
+  const details = err.cause.details?.[0] as JimengErrorJSON | undefined;
+  return details && typeof details.action === 'string' ? details : null;
+}
+
+const FAILURE_CODES: Record<string, string> = {
+  InvalidGenerationRequest: 'INVALID_REQUEST',
+  InsufficientPoints: 'INSUFFICIENT_POINTS',
+  StoryboardBusy: 'STORYBOARD_BUSY',
+  NoAccountAvailable: 'NO_ACCOUNT',
+  UnknownAccount: 'UNKNOWN_ACCOUNT',
+};
+
+/** error_code (VARCHAR(20)) and error_message for the record and the caller. */
+function describeFailure(err: unknown): { errorCode: string; errorMessage: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === 'JimengFailure') {
+      const details = cause.details?.[0] as { code?: string } | undefined;
+      return { errorCode: details?.code ?? 'JIMENG', errorMessage: cause.message };
+    }
+    const code = (cause.type && FAILURE_CODES[cause.type]) ?? 'INTERNAL';
+    return { errorCode: code, errorMessage: cause.message };
+  }
+  return { errorCode: 'INTERNAL', errorMessage: err instanceof Error ? err.message : String(err) };
+}
