@@ -129,6 +129,12 @@ export const settings = {
     doc: 'Temporal Web UI, printed for operators',
     parse: httpUrl,
   },
+  temporalSchedules: {
+    env: 'TEMPORAL_SCHEDULES',
+    default: 'true',
+    doc: 'the worker creates or updates the maintenance Schedules at start (false for extra workers and tests)',
+    parse: bool,
+  },
   apiHost: { env: 'API_HOST', default: '127.0.0.1', doc: 'address the API listens on', parse: text },
   apiPort: { env: 'API_PORT', default: '3000', doc: 'API port', parse: port },
   apiPublicUrl: {

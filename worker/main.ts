@@ -17,18 +17,20 @@ async function main(): Promise<void> {
   const logger = createLogger('worker', config.logLevel);
   const sequelize = createSequelize(databaseOptions(config));
   await sequelize.authenticate();
-  const client = new Client({
-    connection: await Connection.connect({ address: config.temporalAddress }),
-    namespace: config.temporalNamespace,
-  });
-  try {
-    const schedules = await ensureSchedules(client, {
-      taskQueue: config.temporalTaskQueue,
-      timeZone: config.quotaTimeZone,
+  if (config.temporalSchedules) {
+    const client = new Client({
+      connection: await Connection.connect({ address: config.temporalAddress }),
+      namespace: config.temporalNamespace,
     });
-    logger.info(schedules, 'schedules in place');
-  } finally {
-    await client.connection.close();
+    try {
+      const schedules = await ensureSchedules(client, {
+        taskQueue: config.temporalTaskQueue,
+        timeZone: config.quotaTimeZone,
+      });
+      logger.info(schedules, 'schedules in place');
+    } finally {
+      await client.connection.close();
+    }
   }
   const { worker, connection } = await createWorker(
     {

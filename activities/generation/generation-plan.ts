@@ -80,6 +80,12 @@ export function planImage(
   if (!isImageModel(model)) throw new GenerationInputError('model', `unknown image model ${model}`);
   const ratio = oneOf(request.ratio ?? DEFAULT_IMAGE_RATIO, IMAGE_RATIOS, 'ratio');
   const resolution = oneOf(request.resolution ?? DEFAULT_IMAGE_RESOLUTION, IMAGE_RESOLUTIONS, 'resolution');
+  if (request.negativePrompt !== undefined && typeof request.negativePrompt !== 'string')
+    throw new GenerationInputError('negativePrompt', 'must be a string');
+  if (request.negativePrompt !== undefined && request.negativePrompt.length > MAX_PROMPT_LENGTH)
+    throw new GenerationInputError('negativePrompt', `must be at most ${MAX_PROMPT_LENGTH} characters`);
+  if (request.intelligentRatio !== undefined && typeof request.intelligentRatio !== 'boolean')
+    throw new GenerationInputError('intelligentRatio', 'must be true or false');
   if (request.intelligentRatio && !INTELLIGENT_RATIO_MODELS.includes(model))
     throw new GenerationInputError('intelligentRatio', `${model} does not support intelligent ratio`);
   if (
@@ -124,7 +130,9 @@ export function planVideo(
   if (!isVideoModel(model)) throw new GenerationInputError('model', `unknown video model ${model}`);
   const spec = VIDEO_MODEL_SPECS[model];
   const ratio = oneOf(request.ratio ?? DEFAULT_VIDEO_RATIO, VIDEO_RATIOS, 'ratio');
-  const resolution = oneOf(request.resolution ?? DEFAULT_VIDEO_RESOLUTION, VIDEO_RESOLUTIONS, 'resolution');
+  const requested = oneOf(request.resolution ?? DEFAULT_VIDEO_RESOLUTION, VIDEO_RESOLUTIONS, 'resolution');
+  // Most models ignore `resolution` upstream: billing or recording 1080p for them would be a fiction.
+  const resolution = spec.takesResolution ? requested : DEFAULT_VIDEO_RESOLUTION;
   const duration = request.duration ?? spec.defaultDuration;
   if (!spec.durations.includes(duration))
     throw new GenerationInputError(
@@ -138,7 +146,7 @@ export function planVideo(
       prompt,
       model,
       ratio,
-      resolution,
+      ...(spec.takesResolution ? { resolution } : {}),
       duration,
       ...(frames ? { framePaths: frames } : {}),
     },
@@ -164,11 +172,7 @@ function checkTask(task: GenerationTaskFields): void {
     throw new GenerationInputError('projectName', 'must be 1-50 characters');
   if (task.priority !== undefined && !Number.isInteger(task.priority))
     throw new GenerationInputError('priority', 'must be an integer');
-  if (task.callbackUrl !== undefined) {
-    checkUrls([task.callbackUrl], 'callbackUrl', 1, 1);
-    if (task.callbackUrl.length > 500)
-      throw new GenerationInputError('callbackUrl', 'must be at most 500 characters');
-  }
+  if (task.callbackUrl !== undefined) checkUrls([task.callbackUrl], 'callbackUrl', 1, 1);
 }
 
 function checkPrompt(prompt: unknown): string {
@@ -185,6 +189,9 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], field: st
   return value as T;
 }
 
+/** template_executions.input_image_url and records' callback_url are VARCHAR(500). */
+const MAX_URL_LENGTH = 500;
+
 function checkUrls(urls: unknown, field: string, min: number, max: number): string[] {
   if (!Array.isArray(urls) || urls.length < min || urls.length > max)
     throw new GenerationInputError(field, `must hold ${min === max ? min : `${min} to ${max}`} URL(s)`);
@@ -195,8 +202,11 @@ function checkUrls(urls: unknown, field: string, min: number, max: number): stri
     } catch {
       url = undefined;
     }
+    const name = max === 1 ? field : `${field}[${i}]`;
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
-      throw new GenerationInputError(max === 1 ? field : `${field}[${i}]`, 'must be an http(s) URL');
+      throw new GenerationInputError(name, 'must be an http(s) URL');
+    if ((u as string).length > MAX_URL_LENGTH)
+      throw new GenerationInputError(name, `must be at most ${MAX_URL_LENGTH} characters`);
     return u as string;
   });
 }
@@ -213,7 +223,7 @@ function sitesFor(
     const unknown = preferred.find((s) => !ALL_SITES.includes(s));
     if (unknown !== undefined) throw new GenerationInputError('sites', `unknown site type ${unknown}`);
   }
-  const sites = (preferred && preferred.length > 0 ? preferred : ALL_SITES).filter((s) =>
+  const sites = [...new Set(preferred && preferred.length > 0 ? preferred : ALL_SITES)].filter((s) =>
     families.includes(SITE_PROFILES[s as SiteType].family),
   );
   if (sites.length === 0)

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,9 +18,15 @@ import { createWorker } from '../../worker/create-worker';
 import { dependencySettingsFrom } from '../../worker/dependency-settings';
 import type { imageGeneration, videoGeneration } from '../../workflows/generation';
 import { generationStartOptions } from '../../workflows/generation-start';
-import { ossOptionsFor, PRIVATE_BUCKET, startTestServer } from '../oss/oss-fixture';
+import {
+  ACCESS_KEY_ID,
+  ACCESS_KEY_SECRET,
+  ossOptionsFor,
+  PRIVATE_BUCKET,
+  startTestServer,
+} from '../oss/oss-fixture';
 import { clearAccounts, insertAccount, type AccountRow } from '../support/accounts';
-import { migratedTestDatabase } from '../support/database';
+import { migratedTestDatabase, testDatabaseOptions } from '../support/database';
 import { ledgerInvariantViolations, ledgerRows } from '../support/ledger-invariants';
 
 export const CALLBACK_SECRET = 'test-callback-secret';
@@ -42,7 +49,9 @@ export class GenerationFixture {
   private worker: Worker | null = null;
   private running: Promise<void> | null = null;
 
-  async start(options: { videoDurationMs?: number; imageLatencyMs?: number } = {}): Promise<this> {
+  async start(
+    options: { videoDurationMs?: number; imageLatencyMs?: number; inProcessWorker?: boolean } = {},
+  ): Promise<this> {
     this.sequelize = await migratedTestDatabase();
     this.connection = await Connection.connect({ address: this.config.temporalAddress });
     this.client = new Client({ connection: this.connection, namespace: this.config.temporalNamespace });
@@ -56,7 +65,7 @@ export class GenerationFixture {
     ({ server: this.oss } = await startTestServer());
     this.ledger = new PointsLedger({ sequelize: this.sequelize, now: () => new Date() });
     this.tmpDir = await mkdtemp(join(tmpdir(), 'jimeng-flow-wf-'));
-    await this.startWorker();
+    if (options.inProcessWorker ?? true) await this.startWorker();
     return this;
   }
 
@@ -84,6 +93,51 @@ export class GenerationFixture {
     );
     this.worker = worker;
     this.running = worker.run().finally(() => connection.close());
+  }
+
+  /**
+   * The real worker process (dist/worker/main.js, built by scripts/test.sh) over this fixture's database,
+   * simulator and OSS server, so a test can SIGKILL it. Its temp dir is <TMPDIR>/jimeng-flow under tmpDir.
+   */
+  async spawnWorkerProcess(): Promise<ChildProcess> {
+    const entry = join(__dirname, '..', '..', 'dist', 'worker', 'main.js');
+    const child = spawn(process.execPath, [entry], {
+      env: {
+        ...process.env,
+        MYSQL_DATABASE: testDatabaseOptions().database,
+        TEMPORAL_TASK_QUEUE: this.taskQueue,
+        TEMPORAL_SCHEDULES: 'false',
+        JIMENG_BASE_URL: this.sim.url,
+        OSS_ENDPOINT: this.oss.endpoint,
+        OSS_BUCKET: PRIVATE_BUCKET,
+        OSS_ACCESS_KEY: ACCESS_KEY_ID,
+        OSS_SECRET: ACCESS_KEY_SECRET,
+        OSS_BASE_URL: 'https://cdn.example.com',
+        CALLBACK_ALLOW_PRIVATE: 'true',
+        TMPDIR: this.tmpDir,
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker did not start polling:\n${output}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('"worker polling"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`worker exited with ${code}:\n${output}`));
+      });
+    });
+    child.removeAllListeners('exit');
+    return child;
   }
 
   async stopWorker(): Promise<void> {
@@ -172,7 +226,7 @@ export class GenerationFixture {
   async expectConsistent(userId: string, taskIds: string[]): Promise<void> {
     const balance = await this.ledger.balance(userId);
     expect(ledgerInvariantViolations(await ledgerRows(this.sequelize, userId), balance)).toEqual([]);
-    expect(await readdir(this.tmpDir)).toEqual([]);
+    expect(await filesUnder(this.tmpDir)).toEqual([]);
     const liveLeases = await this.rows<{ token: string }>(
       'SELECT token FROM jimeng_account_leases WHERE released_at IS NULL',
       [],
@@ -199,4 +253,10 @@ export class GenerationFixture {
   objectCount(): number {
     return this.oss.objectCount(PRIVATE_BUCKET);
   }
+}
+
+/** Files (not directories) anywhere under `dir`: staging folders may stay, staged files may not. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }

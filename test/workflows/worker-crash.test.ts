@@ -1,0 +1,92 @@
+import type { ChildProcess } from 'node:child_process';
+import { progressQuery } from '../../workflows/generation-definitions';
+import { GenerationFixture } from './generation-fixture';
+
+const IMAGE_PRICE_2K = 4;
+
+async function until(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function kill(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+/**
+ * The worker process (dist/worker/main.js) is killed with SIGKILL mid-run and a new one started: the run must
+ * finish once, charge once and store one set of outputs. Slow by nature: a killed activity is retried only
+ * when its heartbeat timeout (30 s for image calls) expires.
+ */
+describe('a worker killed mid-run (real worker process, SIGKILL)', () => {
+  const f = new GenerationFixture();
+  let worker: ChildProcess | null = null;
+  beforeAll(() => f.start({ inProcessWorker: false }), 120_000);
+  afterAll(async () => {
+    if (worker && worker.exitCode === null) await kill(worker);
+    await f.close();
+  }, 60_000);
+  beforeEach(() => f.reset());
+
+  it('during the upstream image call: retried on restart, finished once, charged once, one output set', async () => {
+    const account = await f.account();
+    f.sim.admin.injectFault({
+      kind: 'slow',
+      sessionId: account.sessionId,
+      endpoint: 'POST /v1/images/generations',
+      delayMs: 3000,
+      count: 1,
+    });
+    const userId = await f.userWithPoints(100);
+    const input = { ...f.task(userId), request: { prompt: 'survive a crash' } };
+    const objectsBefore = f.objectCount();
+    worker = await f.spawnWorkerProcess();
+    const handle = await f.startImage(input);
+    await until(
+      () => (f.sim.admin.counters().bySession[account.sessionId]?.total ?? 0) >= 1,
+      'the first upstream call',
+    );
+    await kill(worker);
+    worker = await f.spawnWorkerProcess();
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ status: 'completed', cost: IMAGE_PRICE_2K });
+    expect(result.outputs).toHaveLength(4);
+    // The lost call and its retry both reached the upstream; the user pays for one.
+    expect(
+      f.sim.admin.counters().bySession[account.sessionId]!.byEndpoint['POST /v1/images/generations'],
+    ).toBe(2);
+    expect(await f.ledger.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
+    const outputs = await f.rows('SELECT id FROM job_outputs WHERE job_id = ?', [input.taskId]);
+    expect(outputs).toHaveLength(4);
+    expect(f.objectCount() - objectsBefore).toBe(4);
+    await f.expectConsistent(userId, [input.taskId]);
+  }, 120_000);
+
+  it('during a backoff timer: the new worker picks the run up when the timer fires', async () => {
+    const account = await f.account();
+    f.sim.admin.injectFault({ kind: 'http_5xx', sessionId: account.sessionId, count: 1, status: 503 });
+    const userId = await f.userWithPoints(100);
+    const input = { ...f.task(userId), request: { prompt: 'sleep through a crash' } };
+    worker = await f.spawnWorkerProcess();
+    const handle = await f.startImage(input);
+    await until(async () => (await handle.query(progressQuery)).status === 'retrying', 'the backoff');
+    await kill(worker);
+    worker = await f.spawnWorkerProcess();
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ status: 'completed', attempts: 2, cost: IMAGE_PRICE_2K });
+    expect(await f.ledger.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
+    await f.expectConsistent(userId, [input.taskId]);
+  }, 120_000);
+});
