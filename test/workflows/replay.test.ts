@@ -1,0 +1,62 @@
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker, type ReplayResult } from '@temporalio/worker';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * Determinism in CI: every history recorded from a real run (npm run record-histories) replays against the
+ * current workflow code. A change that would break a running workflow fails here, before it ships.
+ */
+const DIR = join(__dirname, '..', 'fixtures', 'histories');
+
+/** The paths through the generation workflows the fixtures must keep covering. */
+const REQUIRED = [
+  'image-success',
+  'image-composition',
+  'video-polling',
+  'image-429-account-switch',
+  'image-session-invalid',
+  'image-site-switch',
+  'image-content-policy',
+  'image-cancel-signal',
+  'video-temporal-cancel',
+  'image-insufficient-points',
+];
+
+async function histories() {
+  const names = (await readdir(DIR)).filter((n) => n.endsWith('.json')).sort();
+  return Promise.all(
+    names.map(async (name) => ({
+      workflowId: name.replace(/\.json$/, ''),
+      history: historyFromJSON(JSON.parse(await readFile(join(DIR, name), 'utf8'))),
+    })),
+  );
+}
+
+async function replayAll(workflowsPath: string): Promise<ReplayResult[]> {
+  const results: ReplayResult[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowsPath }, await histories()))
+    results.push(result);
+  return results;
+}
+
+describe('replaying recorded workflow histories', () => {
+  it('has a recorded history for every path through the generation workflows', async () => {
+    const names = (await histories()).map((h) => h.workflowId);
+    expect(names).toEqual(expect.arrayContaining(REQUIRED));
+  });
+
+  it('replays every recorded history against the current workflow code without a determinism error', async () => {
+    const results = await replayAll(require.resolve('../../workflows'));
+    const failures = results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error!.message}`);
+    expect(failures).toEqual([]);
+    expect(results.map((r) => r.workflowId)).toEqual(expect.arrayContaining(REQUIRED));
+  }, 120_000);
+
+  it('fails a deliberately incompatible change of the workflow code', async () => {
+    const results = await replayAll(require.resolve('./drifted'));
+    const image = results.filter((r) => r.workflowId.startsWith('image-'));
+    expect(image.length).toBeGreaterThan(0);
+    for (const r of image) expect(r.error?.name).toBe('DeterminismViolationError');
+  }, 120_000);
+});
