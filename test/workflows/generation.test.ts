@@ -110,6 +110,18 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
       percent: 100,
       attempt: 1,
     });
+    // Operators find the run by project, storyboard, account and status (visibility is eventually consistent).
+    const query =
+      `JimengProjectId = "${input.projectId}" AND JimengStoryboardId = "${input.storyboardId}"` +
+      ` AND JimengAccountId = "${account.id}" AND JimengStatus = "completed" AND JimengGenerationType = "image"`;
+    let found: string[] = [];
+    for (let i = 0; i < 100 && found.length === 0; i++) {
+      for await (const run of f.client.workflow.list({ query })) found.push(run.workflowId);
+      if (found.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(found).toEqual([handle.workflowId]);
+    const described = await handle.describe();
+    expect(described.memo).toMatchObject({ taskId: input.taskId, prompt: 'a lighthouse at dawn' });
     await f.expectConsistent(userId, [input.taskId]);
   });
 
