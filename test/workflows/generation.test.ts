@@ -114,7 +114,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     const query =
       `JimengProjectId = "${input.projectId}" AND JimengStoryboardId = "${input.storyboardId}"` +
       ` AND JimengAccountId = "${account.id}" AND JimengStatus = "completed" AND JimengGenerationType = "image"`;
-    let found: string[] = [];
+    const found: string[] = [];
     for (let i = 0; i < 100 && found.length === 0; i++) {
       for await (const run of f.client.workflow.list({ query })) found.push(run.workflowId);
       if (found.length === 0) await new Promise((r) => setTimeout(r, 100));
