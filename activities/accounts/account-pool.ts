@@ -175,7 +175,6 @@ export class AccountPool {
         return { applied: false, reason: 'already_released' as const };
       await this.applyChanges(
         lease.account_id,
-        outcome,
         accountChangesFor(outcome, lease.capability, now),
         transaction,
       );
@@ -408,7 +407,6 @@ export class AccountPool {
 
   private async applyChanges(
     accountId: string,
-    outcome: LeaseOutcome,
     changes: AccountChanges,
     transaction: Transaction,
   ): Promise<void> {
@@ -426,8 +424,7 @@ export class AccountPool {
       const since = cap === 'image' ? changes.imageUnavailableTime : changes.videoUnavailableTime;
       if (status === undefined) continue;
       const c = columnsOf(cap);
-      if (outcome === 'rate_limited') {
-        // A cooldown never overrides "unavailable until the refresh", nor restarts a running cooldown.
+      if (changes.onlyIfAvailable) {
         set(`${c.unavailable} = IF(${c.status} = 1, ?, ${c.unavailable})`, since);
         set(`${c.status} = IF(${c.status} = 1, ?, ${c.status})`, status);
       } else {

@@ -23,6 +23,11 @@ export interface AccountChanges {
   videoUnavailableTime?: Date;
   incrementImageCount?: true;
   incrementVideoCount?: true;
+  /**
+   * Apply the capability status change only where that capability is available (status 1): a cooldown never
+   * overrides "unavailable until the refresh", nor restarts a running cooldown.
+   */
+  onlyIfAvailable?: true;
 }
 
 /**
@@ -42,8 +47,16 @@ export function accountChangesFor(outcome: LeaseOutcome, capability: Capability,
       return image ? { incrementImageCount: true } : { incrementVideoCount: true };
     case 'rate_limited':
       return image
-        ? { imageGenerationStatus: CapabilityStatus.RATE_LIMITED, imageUnavailableTime: now }
-        : { videoGenerationStatus: CapabilityStatus.RATE_LIMITED, videoUnavailableTime: now };
+        ? {
+            imageGenerationStatus: CapabilityStatus.RATE_LIMITED,
+            imageUnavailableTime: now,
+            onlyIfAvailable: true,
+          }
+        : {
+            videoGenerationStatus: CapabilityStatus.RATE_LIMITED,
+            videoUnavailableTime: now,
+            onlyIfAvailable: true,
+          };
     case 'quota_exhausted':
       return image
         ? { imageGenerationStatus: CapabilityStatus.UNAVAILABLE, imageUnavailableTime: now }

@@ -7,8 +7,8 @@ describe('what a lease outcome does to the account', () => {
   it.each([
     ['success', 'image', { incrementImageCount: true }],
     ['success', 'video', { incrementVideoCount: true }],
-    ['rate_limited', 'image', { imageGenerationStatus: 2, imageUnavailableTime: now }],
-    ['rate_limited', 'video', { videoGenerationStatus: 2, videoUnavailableTime: now }],
+    ['rate_limited', 'image', { imageGenerationStatus: 2, imageUnavailableTime: now, onlyIfAvailable: true }],
+    ['rate_limited', 'video', { videoGenerationStatus: 2, videoUnavailableTime: now, onlyIfAvailable: true }],
     ['quota_exhausted', 'image', { imageGenerationStatus: 0, imageUnavailableTime: now }],
     ['quota_exhausted', 'video', { videoGenerationStatus: 0, videoUnavailableTime: now }],
     [

@@ -32,10 +32,12 @@ describe('a worker killed mid-run (real worker process, SIGKILL)', () => {
   const f = new GenerationFixture();
   let worker: ChildProcess | null = null;
   beforeAll(() => f.start({ inProcessWorker: false }), 120_000);
-  afterAll(async () => {
+  // Each test leaves its last worker running: stop it, or jest waits for it forever.
+  afterEach(async () => {
     if (worker && worker.exitCode === null) await kill(worker);
-    await f.close();
-  }, 60_000);
+    worker = null;
+  });
+  afterAll(() => f.close(), 60_000);
   beforeEach(() => f.reset());
 
   it('during the upstream image call: retried on restart, finished once, charged once, one output set', async () => {
