@@ -25,12 +25,37 @@ export default tseslint.config(
               message: 'workflows/ imports only @temporalio/workflow and activity types',
             },
             {
-              group: ['../activities/*', '../activities/**'],
+              group: ['../activities/*', '../activities/**', '../domain/*', '../domain/**'],
               allowTypeImports: true,
-              message: 'import activity types only (import type)',
+              message: 'import activity and domain types only (import type)',
             },
           ],
           paths: ['fs', 'path', 'http', 'https', 'crypto', 'sequelize', 'mysql2', 'ali-oss', 'koa'],
+        },
+      ],
+    },
+  },
+  {
+    // Pure rules shared by the API and the activities: no I/O, nothing of ours but db/'s code tables.
+    files: ['domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/activities/*',
+                '**/api/*',
+                '**/workflows/*',
+                '**/config/*',
+                '**/dev/*',
+                '**/worker/*',
+              ],
+              message: 'domain/ is pure: it imports nothing above db/',
+            },
+          ],
+          paths: ['fs', 'node:fs', 'http', 'node:http', 'sequelize', 'mysql2', 'ali-oss', 'koa'],
         },
       ],
     },

@@ -16,7 +16,7 @@ export type {
   ImageRequestFields,
   VideoGenerationInput,
   VideoRequestFields,
-} from '../activities/generation/generation-types';
+} from '../domain/generation/generation-types';
 
 export interface GenerationProgress {
   status: 'pending' | 'processing' | 'retrying' | 'completed' | 'failed' | 'cancelled';

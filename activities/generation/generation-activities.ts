@@ -22,7 +22,8 @@ import { storeJobOutput } from '../outputs/job-output-store';
 import { LedgerError, type PointsLedger, type PricingTable } from '../points';
 import { withHeartbeat } from './heartbeat';
 import { outputExtensionOf } from './output-extension';
-import { GenerationInputError, planImage, planVideo, type GenerationPlan } from './generation-plan';
+import { InputError } from '../../domain/input-error';
+import { planImage, planVideo, type GenerationPlan } from '../../domain/generation/generation-plan';
 import {
   StoryboardBusyError,
   closeRecords,
@@ -40,7 +41,7 @@ import type {
   GenerationResult,
   ImageGenerationInput,
   VideoGenerationInput,
-} from './generation-types';
+} from '../../domain/generation/generation-types';
 
 /**
  * ApplicationFailure types the generation activities throw as non-retryable, besides `JimengError.<action>`
@@ -161,7 +162,7 @@ export function createGenerationActivities(deps: GenerationDependencies) {
             ? planImage(input, input.request, deps.pricing)
             : planVideo(input, input.request, deps.pricing);
       } catch (err) {
-        if (err instanceof GenerationInputError || err instanceof LedgerError)
+        if (err instanceof InputError)
           throw failure('InvalidGenerationRequest', err.message, { field: err.field });
         throw err;
       }

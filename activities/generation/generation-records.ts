@@ -1,7 +1,11 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { GenerationStatus, isUniqueViolation } from '../../db';
-import type { GenerationPlan } from './generation-plan';
-import type { FinalStatus, GeneratedOutput, GenerationTaskFields } from './generation-types';
+import type { GenerationPlan } from '../../domain/generation/generation-plan';
+import type {
+  FinalStatus,
+  GeneratedOutput,
+  GenerationTaskFields,
+} from '../../domain/generation/generation-types';
 
 export type GenerationKind = 'image' | 'video';
 

@@ -7,7 +7,8 @@ export {
   type GenerationFailureType,
   type ProducedOutput,
 } from './generation-activities';
-export { GenerationInputError, planImage, planVideo, MAX_PROMPT_LENGTH } from './generation-plan';
-export type { GenerationPlan, ImagePlan, VideoPlan } from './generation-plan';
+export { planImage, planVideo, MAX_PROMPT_LENGTH } from '../../domain/generation/generation-plan';
+export { InputError } from '../../domain/input-error';
+export type { GenerationPlan, ImagePlan, VideoPlan } from '../../domain/generation/generation-plan';
 export { outputExtensionOf } from './output-extension';
-export type * from './generation-types';
+export type * from '../../domain/generation/generation-types';

@@ -26,7 +26,7 @@ import type {
   VideoResult,
   VideoSubmission,
   VideoTaskState,
-} from './requests';
+} from '../../domain/jimeng/requests';
 import { nodeHttpTransport, type HttpTransport } from './http-transport';
 import {
   parseGenerationBody,
@@ -40,7 +40,7 @@ import {
   type RawHttpResult,
 } from './response-parsing';
 import { maskSecret, redactSecrets } from './secret-masking';
-import { baseUrlFor, siteProfileOf, type JimengBaseUrls, type SiteProfile } from './sites';
+import { baseUrlFor, siteProfileOf, type JimengBaseUrls, type SiteProfile } from '../../domain/jimeng/sites';
 
 /**
  * Routes. The synchronous ones are the proxy's (iptag/jimeng-api). The async pair is not in the reference

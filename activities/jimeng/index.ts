@@ -22,11 +22,11 @@ export type {
   TransportFailure,
   LocalFailure,
 } from './error-classification';
-export { SITE_PROFILES, siteProfileOf, baseUrlFor } from './sites';
-export type { SiteName, SiteFamily, SiteProfile, JimengBaseUrls } from './sites';
-export * from './models';
-export * from './output-formats';
-export type * from './requests';
+export { SITE_PROFILES, siteProfileOf, baseUrlFor } from '../../domain/jimeng/sites';
+export type { SiteName, SiteFamily, SiteProfile, JimengBaseUrls } from '../../domain/jimeng/sites';
+export * from '../../domain/jimeng/models';
+export * from '../../domain/jimeng/output-formats';
+export type * from '../../domain/jimeng/requests';
 export type { Credits } from './response-parsing';
 export { maskSecret, redactSecrets } from './secret-masking';
 export { nodeHttpTransport } from './http-transport';

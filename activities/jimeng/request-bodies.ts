@@ -7,7 +7,7 @@ import {
   isVideoModel,
   type ImageModel,
   type VideoModel,
-} from './models';
+} from '../../domain/jimeng/models';
 import {
   DEFAULT_IMAGE_RATIO,
   DEFAULT_IMAGE_RESOLUTION,
@@ -18,9 +18,13 @@ import {
   VIDEO_RESOLUTIONS,
   type ImageRatio,
   type ImageResolution,
-} from './output-formats';
-import type { ImageCompositionRequest, ImageGenerationRequest, VideoGenerationRequest } from './requests';
-import type { SiteProfile } from './sites';
+} from '../../domain/jimeng/output-formats';
+import type {
+  ImageCompositionRequest,
+  ImageGenerationRequest,
+  VideoGenerationRequest,
+} from '../../domain/jimeng/requests';
+import type { SiteProfile } from '../../domain/jimeng/sites';
 
 /*
  * Turns typed requests into the proxy's JSON bodies, checking first what the proxy would reject or, worse,

@@ -1,15 +1,11 @@
-import {
-  GenerationInputError,
-  MAX_PROMPT_LENGTH,
-  planImage,
-  planVideo,
-} from '../../activities/generation/generation-plan';
+import { MAX_PROMPT_LENGTH, planImage, planVideo } from '../../domain/generation/generation-plan';
+import { InputError } from '../../domain/input-error';
 import type {
   GenerationTaskFields,
   ImageRequestFields,
   VideoRequestFields,
-} from '../../activities/generation/generation-types';
-import { DEFAULT_PRICING, priceImage, priceVideo, type PricingTable } from '../../activities/points/pricing';
+} from '../../domain/generation/generation-types';
+import { DEFAULT_PRICING, priceImage, priceVideo, type PricingTable } from '../../domain/pricing';
 import { SiteType } from '../../db/models/codes';
 
 const TASK: GenerationTaskFields = {
@@ -40,17 +36,16 @@ const CUSTOM_PRICING: PricingTable = {
   modelMultipliers: { 'jimeng-4.5': 2.5, 'jimeng-video-3.5-pro': 1, 'jimeng-video-3.0': 0.5 },
 };
 
-/** Runs `plan` and returns the GenerationInputError it throws; fails the test if it throws anything else. */
-function refusal(plan: () => unknown): GenerationInputError {
+/** Runs `plan` and returns the InputError it throws; fails the test if it throws anything else. */
+function refusal(plan: () => unknown): InputError {
   let thrown: unknown;
   try {
     plan();
   } catch (e) {
     thrown = e;
   }
-  if (thrown === undefined) throw new Error('expected a GenerationInputError, but the request was planned');
-  if (!(thrown instanceof GenerationInputError))
-    throw new Error(`expected a GenerationInputError, got ${String(thrown)}`);
+  if (thrown === undefined) throw new Error('expected a InputError, but the request was planned');
+  if (!(thrown instanceof InputError)) throw new Error(`expected a InputError, got ${String(thrown)}`);
   return thrown;
 }
 
@@ -59,11 +54,11 @@ const image = (request: Partial<ImageRequestFields> = {}, t: Partial<GenerationT
 const video = (request: Partial<VideoRequestFields> = {}, t: Partial<GenerationTaskFields> = {}) =>
   planVideo(task(t), { prompt: 'a red fox running in the snow', ...request }, DEFAULT_PRICING);
 
-describe('GenerationInputError', () => {
+describe('InputError', () => {
   it('is an Error that names the field to fix, also in its message', () => {
-    const error = new GenerationInputError('ratio', 'must be one of 1:1');
+    const error = new InputError('ratio', 'must be one of 1:1');
     expect(error).toBeInstanceOf(Error);
-    expect(error.name).toBe('GenerationInputError');
+    expect(error.name).toBe('InputError');
     expect(error.field).toBe('ratio');
     expect(error.message).toBe('ratio: must be one of 1:1');
   });

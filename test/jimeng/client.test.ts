@@ -4,7 +4,7 @@ import { JimengClient, type JimengClientOptions } from '../../activities/jimeng/
 import { JimengErrorAction as A } from '../../activities/jimeng/error-actions';
 import { JimengError } from '../../activities/jimeng/jimeng-error';
 import type { JimengLogger } from '../../activities/jimeng/logger';
-import type { JimengAccountRef } from '../../activities/jimeng/requests';
+import type { JimengAccountRef } from '../../domain/jimeng/requests';
 import { SiteType } from '../../db/models/codes';
 import type { FaultSpec } from '../../dev/jimeng-sim/faults';
 import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim/simulator';

@@ -1,4 +1,4 @@
-import { LedgerError } from './ledger-errors';
+import { InputError } from './input-error';
 
 /**
  * What a generation costs in points. Pure and table-driven, so the table can be configured per
@@ -49,11 +49,7 @@ function multiplier(table: PricingTable, model: string): number {
 export function priceImage(input: ImagePriceInput, table: PricingTable = DEFAULT_PRICING): number {
   const base = table.imagePerCall[input.resolution];
   if (base === undefined) {
-    throw new LedgerError(
-      'invalid_argument',
-      'resolution',
-      `no image price for resolution ${input.resolution}`,
-    );
+    throw new InputError('resolution', `no image price for resolution ${input.resolution}`);
   }
   return Math.ceil(base * multiplier(table, input.model));
 }
@@ -61,14 +57,10 @@ export function priceImage(input: ImagePriceInput, table: PricingTable = DEFAULT
 export function priceVideo(input: VideoPriceInput, table: PricingTable = DEFAULT_PRICING): number {
   const perSecond = table.videoPerSecond[input.resolution];
   if (perSecond === undefined) {
-    throw new LedgerError(
-      'invalid_argument',
-      'resolution',
-      `no video price for resolution ${input.resolution}`,
-    );
+    throw new InputError('resolution', `no video price for resolution ${input.resolution}`);
   }
   if (!(input.durationSeconds > 0) || !Number.isFinite(input.durationSeconds)) {
-    throw new LedgerError('invalid_argument', 'durationSeconds', 'durationSeconds must be a positive number');
+    throw new InputError('durationSeconds', 'durationSeconds must be a positive number');
   }
   // Part of a second is billed as a whole second.
   return Math.ceil(Math.ceil(input.durationSeconds) * perSecond * multiplier(table, input.model));

@@ -1,4 +1,5 @@
 import { SiteType } from '../../db/models/codes';
+import { InputError } from '../input-error';
 import {
   DEFAULT_IMAGE_MODEL,
   DEFAULT_IMAGE_RATIO,
@@ -21,19 +22,8 @@ import {
   type SiteFamily,
   type VideoGenerationRequest,
 } from '../jimeng';
-import { priceImage, priceVideo, type PricingTable } from '../points/pricing';
+import { priceImage, priceVideo, type PricingTable } from '../pricing';
 import type { GenerationTaskFields, ImageRequestFields, VideoRequestFields } from './generation-types';
-
-/** A request the platform refuses before anything is charged or written; `field` names what to fix. */
-export class GenerationInputError extends Error {
-  override readonly name = 'GenerationInputError';
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
-}
 
 export const MAX_PROMPT_LENGTH = 2000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -77,17 +67,17 @@ export function planImage(
   checkTask(task);
   const prompt = checkPrompt(request.prompt);
   const model = request.model ?? DEFAULT_IMAGE_MODEL;
-  if (!isImageModel(model)) throw new GenerationInputError('model', `unknown image model ${model}`);
+  if (!isImageModel(model)) throw new InputError('model', `unknown image model ${model}`);
   const ratio = oneOf(request.ratio ?? DEFAULT_IMAGE_RATIO, IMAGE_RATIOS, 'ratio');
   const resolution = oneOf(request.resolution ?? DEFAULT_IMAGE_RESOLUTION, IMAGE_RESOLUTIONS, 'resolution');
   if (request.negativePrompt !== undefined && typeof request.negativePrompt !== 'string')
-    throw new GenerationInputError('negativePrompt', 'must be a string');
+    throw new InputError('negativePrompt', 'must be a string');
   if (request.negativePrompt !== undefined && request.negativePrompt.length > MAX_PROMPT_LENGTH)
-    throw new GenerationInputError('negativePrompt', `must be at most ${MAX_PROMPT_LENGTH} characters`);
+    throw new InputError('negativePrompt', `must be at most ${MAX_PROMPT_LENGTH} characters`);
   if (request.intelligentRatio !== undefined && typeof request.intelligentRatio !== 'boolean')
-    throw new GenerationInputError('intelligentRatio', 'must be true or false');
+    throw new InputError('intelligentRatio', 'must be true or false');
   if (request.intelligentRatio && !INTELLIGENT_RATIO_MODELS.includes(model))
-    throw new GenerationInputError('intelligentRatio', `${model} does not support intelligent ratio`);
+    throw new InputError('intelligentRatio', `${model} does not support intelligent ratio`);
   if (
     request.sampleStrength !== undefined &&
     !(
@@ -96,7 +86,7 @@ export function planImage(
       request.sampleStrength <= 1
     )
   )
-    throw new GenerationInputError('sampleStrength', 'must be a number from 0 to 1');
+    throw new InputError('sampleStrength', 'must be a number from 0 to 1');
   const images = request.images === undefined ? undefined : checkUrls(request.images, 'images', 1, 10);
   const call: ImageGenerationRequest = {
     prompt,
@@ -127,7 +117,7 @@ export function planVideo(
   checkTask(task);
   const prompt = checkPrompt(request.prompt);
   const model = request.model ?? DEFAULT_VIDEO_MODEL;
-  if (!isVideoModel(model)) throw new GenerationInputError('model', `unknown video model ${model}`);
+  if (!isVideoModel(model)) throw new InputError('model', `unknown video model ${model}`);
   const spec = VIDEO_MODEL_SPECS[model];
   const ratio = oneOf(request.ratio ?? DEFAULT_VIDEO_RATIO, VIDEO_RATIOS, 'ratio');
   const requested = oneOf(request.resolution ?? DEFAULT_VIDEO_RESOLUTION, VIDEO_RESOLUTIONS, 'resolution');
@@ -135,10 +125,7 @@ export function planVideo(
   const resolution = spec.takesResolution ? requested : DEFAULT_VIDEO_RESOLUTION;
   const duration = request.duration ?? spec.defaultDuration;
   if (!spec.durations.includes(duration))
-    throw new GenerationInputError(
-      'duration',
-      `${model} makes videos of ${spec.durations.join(', ')} seconds`,
-    );
+    throw new InputError('duration', `${model} makes videos of ${spec.durations.join(', ')} seconds`);
   const frames = request.images === undefined ? undefined : checkUrls(request.images, 'images', 1, 2);
   return {
     type: 'video',
@@ -161,31 +148,31 @@ export function planVideo(
 
 function checkTask(task: GenerationTaskFields): void {
   if (typeof task.taskId !== 'string' || !TASK_ID.test(task.taskId))
-    throw new GenerationInputError('taskId', 'must be 1-36 letters, digits, _ or -');
+    throw new InputError('taskId', 'must be 1-36 letters, digits, _ or -');
   if (typeof task.userId !== 'string' || !UUID.test(task.userId))
-    throw new GenerationInputError('userId', 'must be a UUID');
+    throw new InputError('userId', 'must be a UUID');
   for (const field of ['projectId', 'storyboardId', 'workId'] as const) {
     if (typeof task[field] !== 'string' || !ID.test(task[field]))
-      throw new GenerationInputError(field, 'must be 1-50 letters, digits, _ . : -');
+      throw new InputError(field, 'must be 1-50 letters, digits, _ . : -');
   }
   if (typeof task.projectName !== 'string' || task.projectName.trim() === '' || task.projectName.length > 50)
-    throw new GenerationInputError('projectName', 'must be 1-50 characters');
+    throw new InputError('projectName', 'must be 1-50 characters');
   if (task.priority !== undefined && !Number.isInteger(task.priority))
-    throw new GenerationInputError('priority', 'must be an integer');
+    throw new InputError('priority', 'must be an integer');
   if (task.callbackUrl !== undefined) checkUrls([task.callbackUrl], 'callbackUrl', 1, 1);
 }
 
 function checkPrompt(prompt: unknown): string {
   if (typeof prompt !== 'string' || prompt.trim() === '')
-    throw new GenerationInputError('prompt', 'must be a non-empty string');
+    throw new InputError('prompt', 'must be a non-empty string');
   if (prompt.length > MAX_PROMPT_LENGTH)
-    throw new GenerationInputError('prompt', `must be at most ${MAX_PROMPT_LENGTH} characters`);
+    throw new InputError('prompt', `must be at most ${MAX_PROMPT_LENGTH} characters`);
   return prompt;
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
   if (!(allowed as readonly string[]).includes(value))
-    throw new GenerationInputError(field, `must be one of ${allowed.join(', ')}`);
+    throw new InputError(field, `must be one of ${allowed.join(', ')}`);
   return value as T;
 }
 
@@ -194,7 +181,7 @@ const MAX_URL_LENGTH = 500;
 
 function checkUrls(urls: unknown, field: string, min: number, max: number): string[] {
   if (!Array.isArray(urls) || urls.length < min || urls.length > max)
-    throw new GenerationInputError(field, `must hold ${min === max ? min : `${min} to ${max}`} URL(s)`);
+    throw new InputError(field, `must hold ${min === max ? min : `${min} to ${max}`} URL(s)`);
   return urls.map((u, i) => {
     let url: URL | undefined;
     try {
@@ -204,9 +191,9 @@ function checkUrls(urls: unknown, field: string, min: number, max: number): stri
     }
     const name = max === 1 ? field : `${field}[${i}]`;
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
-      throw new GenerationInputError(name, 'must be an http(s) URL');
+      throw new InputError(name, 'must be an http(s) URL');
     if ((u as string).length > MAX_URL_LENGTH)
-      throw new GenerationInputError(name, `must be at most ${MAX_URL_LENGTH} characters`);
+      throw new InputError(name, `must be at most ${MAX_URL_LENGTH} characters`);
     return u as string;
   });
 }
@@ -221,12 +208,11 @@ function sitesFor(
 ): number[] {
   if (preferred !== undefined) {
     const unknown = preferred.find((s) => !ALL_SITES.includes(s));
-    if (unknown !== undefined) throw new GenerationInputError('sites', `unknown site type ${unknown}`);
+    if (unknown !== undefined) throw new InputError('sites', `unknown site type ${unknown}`);
   }
   const sites = [...new Set(preferred && preferred.length > 0 ? preferred : ALL_SITES)].filter((s) =>
     families.includes(SITE_PROFILES[s as SiteType].family),
   );
-  if (sites.length === 0)
-    throw new GenerationInputError('sites', `${model} is not served on the requested sites`);
+  if (sites.length === 0) throw new InputError('sites', `${model} is not served on the requested sites`);
   return sites;
 }
