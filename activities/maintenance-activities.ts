@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
+import type { Sequelize } from 'sequelize';
+import { purgeExpiredIdempotencyKeys } from '../db';
 import type { AccountPool, RefreshResult } from './accounts';
 import { cleanupOldTempFiles } from './oss';
 import type { PointsLedger } from './points';
 
 export interface MaintenanceDependencies {
+  sequelize: Sequelize;
   pool: AccountPool;
   ledger: PointsLedger;
   /** Where generation outputs are staged before upload (<os tmp>/jimeng-flow). */
@@ -26,7 +29,11 @@ export function createMaintenanceActivities(deps: MaintenanceDependencies) {
     async expirePointBatches(): Promise<{ expiredBatches: number }> {
       return { expiredBatches: await deps.ledger.expireDue() };
     },
-    async cleanupTempFiles(): Promise<{ removedFiles: number; prunedLeases: number }> {
+    async cleanupTempFiles(): Promise<{
+      removedFiles: number;
+      prunedLeases: number;
+      purgedIdempotencyKeys: number;
+    }> {
       const removedFiles = await cleanupOldTempFiles(
         deps.tmpDir,
         TEMP_FILE_MAX_AGE_MS,
@@ -34,7 +41,9 @@ export function createMaintenanceActivities(deps: MaintenanceDependencies) {
         deps.logger,
       );
       const prunedLeases = await deps.pool.pruneLeases(LEASE_HISTORY_MS);
-      return { removedFiles, prunedLeases };
+      // The API's Idempotency-Key replays expire after 24 h.
+      const purgedIdempotencyKeys = await purgeExpiredIdempotencyKeys(deps.sequelize, deps.now());
+      return { removedFiles, prunedLeases, purgedIdempotencyKeys };
     },
   };
 }

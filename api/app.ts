@@ -1,24 +1,112 @@
+import Router from '@koa/router';
+import { Client, type Connection } from '@temporalio/client';
 import Koa from 'koa';
-import type { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
+import { DEFAULT_PRICING, type PricingTable } from '../domain/pricing';
+import { authenticate, requireScope } from './auth/authentication';
+import { rateLimit } from './auth/rate-limit';
+import { generationRoutes } from './generations/generation-routes';
+import { renderDocsPage } from './http/docs-page';
+import { jsonBody, DEFAULT_BODY_LIMIT_BYTES } from './http/json-body';
+import { openApiDocument } from './http/openapi';
+import { requestId } from './http/request-id';
+import { mountRoutes, type AnyRoute } from './http/route';
+import { idempotency } from './idempotency/idempotency';
 import { problemDetails } from './problem';
 import { healthRouter } from './routes/health';
+import { TaskStore } from './tasks/task-store';
+import { taskRoutes } from './tasks/task-routes';
+
+export interface ApiSettings {
+  namespace: string;
+  taskQueue: string;
+  pricing: PricingTable;
+  /** Callback and image URLs may name private hosts (development). */
+  allowPrivateUrls: boolean;
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  /** Snowflake node of this API process (task ids). */
+  nodeId: number;
+}
 
 export interface ApiDependencies {
   sequelize: Sequelize;
   temporal: Connection;
   logger: Logger;
+  settings?: Partial<ApiSettings>;
+}
+
+const DEFAULTS: ApiSettings = {
+  namespace: 'default',
+  taskQueue: 'jimeng-flow',
+  pricing: DEFAULT_PRICING,
+  allowPrivateUrls: false,
+  rateLimitPerMinute: 600,
+  bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+  nodeId: 10,
+};
+
+export const API_INFO = {
+  title: 'jimeng-flow',
+  version: '1',
+  description:
+    'Jimeng image and video generations as durable workflows: ask, get a task at once, follow it (poll, ' +
+    '`Prefer: wait`, or a signed callback), cancel it, read the OSS URLs of its outputs.',
+};
+
+/** Every route of the API, declared once: mounted below and listed in /openapi.json. */
+export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
+  const settings = { ...DEFAULTS, ...deps.settings };
+  const client = new Client({ connection: deps.temporal, namespace: settings.namespace });
+  const tasks = new TaskStore(deps.sequelize);
+  return [
+    ...generationRoutes({
+      sequelize: deps.sequelize,
+      client,
+      tasks,
+      taskQueue: settings.taskQueue,
+      pricing: settings.pricing,
+      allowPrivateUrls: settings.allowPrivateUrls,
+      nodeId: settings.nodeId,
+    }),
+    ...taskRoutes({ client, tasks }),
+  ];
 }
 
 /** The Koa application without a listening socket: main.ts listens, tests use it in-process. */
 export function createApp(deps: ApiDependencies): Koa {
+  const settings = { ...DEFAULTS, ...deps.settings };
   const app = new Koa();
   app.proxy = true;
   // Errors are rendered by problemDetails; Koa's default handler would print them a second time.
   app.silent = true;
+  app.use(requestId(deps.logger));
   app.use(problemDetails(deps.logger));
+  app.use(jsonBody(settings.bodyLimitBytes));
+
   const health = healthRouter({ sequelize: deps.sequelize, temporal: deps.temporal });
   app.use(health.routes()).use(health.allowedMethods());
+
+  const routes = apiRoutes(deps);
+  const document = openApiDocument(routes, API_INFO);
+  const router = new Router();
+  const docsPage = renderDocsPage(document);
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = document;
+  });
+  router.get('/docs', (ctx) => {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = docsPage;
+  });
+  mountRoutes(router, routes, {
+    caller: [
+      authenticate({ sequelize: deps.sequelize, logger: deps.logger }),
+      rateLimit({ requestsPerMinute: settings.rateLimitPerMinute }),
+      idempotency({ sequelize: deps.sequelize }),
+    ],
+    admin: [requireScope('admin')],
+  });
+  app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

@@ -3,6 +3,7 @@ import { databaseOptions } from '../config/database';
 import { createLogger } from '../config/logger';
 import { apiPublicUrl, ConfigError, loadConfig } from '../config/settings';
 import { createSequelize } from '../db';
+import { parsePricing } from '../domain/pricing';
 import { createApp } from './app';
 
 /**
@@ -14,7 +15,19 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.logLevel);
   const sequelize = createSequelize(databaseOptions(config));
   const temporal = Connection.lazy({ address: config.temporalAddress });
-  const app = createApp({ sequelize, temporal, logger });
+  const app = createApp({
+    sequelize,
+    temporal,
+    logger,
+    settings: {
+      namespace: config.temporalNamespace,
+      taskQueue: config.temporalTaskQueue,
+      pricing: parsePricing(config.pointsPricing),
+      allowPrivateUrls: config.callbackAllowPrivate,
+      rateLimitPerMinute: config.apiRateLimitPerMinute,
+      nodeId: config.apiNodeId,
+    },
+  });
   const server = app.listen(config.apiPort, config.apiHost, () => {
     logger.info({ url: apiPublicUrl(config) }, 'api listening');
   });

@@ -137,6 +137,18 @@ export const settings = {
   },
   apiHost: { env: 'API_HOST', default: '127.0.0.1', doc: 'address the API listens on', parse: text },
   apiPort: { env: 'API_PORT', default: '3000', doc: 'API port', parse: port },
+  apiRateLimitPerMinute: {
+    env: 'API_RATE_LIMIT_PER_MINUTE',
+    default: '600',
+    doc: 'requests per minute per API key (429 with Retry-After beyond it)',
+    parse: positiveInt,
+  },
+  apiNodeId: {
+    env: 'API_NODE_ID',
+    default: '10',
+    doc: 'snowflake node id of this API process (0-1023, distinct per process): task ids',
+    parse: positiveInt,
+  },
   apiPublicUrl: {
     env: 'API_PUBLIC_URL',
     default: '',

@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /**
  * What callers and operators can say to a generation workflow and ask of it, defined once: the workflows
@@ -29,6 +29,19 @@ export interface GenerationProgress {
 }
 
 export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
+
+/** What a generation answers once it is admitted: its points are reserved and its rows exist. */
+export interface Admission {
+  taskId: string;
+  price: number;
+}
+
+/**
+ * Starters send this with the start (update-with-start): it completes when the job is admitted, or fails with
+ * the reason it was not (InvalidGenerationRequest, InsufficientPoints, StoryboardBusy). For a duplicate request
+ * it reaches the running workflow and answers that one's task id.
+ */
+export const admissionUpdate = defineUpdate<Admission>('admission');
 export const progressQuery = defineQuery<GenerationProgress>('progress');
 
 // project_id and storyboard_id are VARCHAR(50) in seed 002.

@@ -2,6 +2,8 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  allHandlersFinished,
+  condition,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -21,8 +23,10 @@ import type {
 } from '../activities/generation';
 import type { JimengErrorJSON } from '../activities/jimeng';
 import {
+  admissionUpdate,
   cancelSignal,
   progressQuery,
+  type Admission,
   type FinalStatus,
   type GeneratedOutput,
   type GenerationProgress,
@@ -146,12 +150,25 @@ async function runGeneration(input: BeginInput): Promise<GenerationResult> {
     work.cancel();
   });
 
+  let admission: { ok: true; value: Admission } | { ok: false; failure: ApplicationFailure } | null = null;
+  setHandler(admissionUpdate, async () => {
+    await condition(() => admission !== null);
+    if (!admission!.ok) throw admission!.failure;
+    return admission!.value;
+  });
+
   const job = { begun: null as BeginResult | null, lease: null as Lease | null };
   let outcome: Outcome;
   let temporalCancellation: unknown = null;
   try {
     const outputs = await work.run(async () => {
-      job.begun = await bookkeeping.beginGeneration(input);
+      try {
+        job.begun = await bookkeeping.beginGeneration(input);
+      } catch (err) {
+        admission = { ok: false, failure: admissionFailure(err) };
+        throw err;
+      }
+      admission = { ok: true, value: { taskId: input.taskId, price: job.begun.plan.price } };
       return attemptUntilDone(input, job, progress);
     });
     outcome = { status: 'completed', outputs };
@@ -201,6 +218,15 @@ async function runGeneration(input: BeginInput): Promise<GenerationResult> {
     }
     return result;
   });
+  admission ??= {
+    ok: false,
+    failure: ApplicationFailure.create({
+      type: 'Cancelled',
+      message: 'cancelled before admission',
+      nonRetryable: true,
+    }),
+  };
+  await condition(allHandlersFinished);
   // Cancelled from Temporal (Web UI, CLI, API): the run ends as Canceled, after the clean-up above.
   if (temporalCancellation !== null) throw temporalCancellation;
   if (result.status === 'failed') {
@@ -344,6 +370,26 @@ async function wait(
   } finally {
     progress.nextWakeUpAt = null;
   }
+}
+
+/** The admission update fails with the activity's own failure type, message and details (the field). */
+function admissionFailure(err: unknown): ApplicationFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    return ApplicationFailure.create({
+      type: cause.type ?? 'GenerationFailed',
+      message: cause.message,
+      nonRetryable: true,
+      details: cause.details ? [...cause.details] : [],
+    });
+  }
+  if (isCancellation(err))
+    return ApplicationFailure.create({
+      type: 'Cancelled',
+      message: 'cancelled before admission',
+      nonRetryable: true,
+    });
+  return ApplicationFailure.create({ type: 'GenerationFailed', message: String(err), nonRetryable: true });
 }
 
 function jimengFailureOf(err: unknown): JimengErrorJSON | null {

@@ -7,7 +7,6 @@ export {
 } from './callback-sender';
 export {
   checkCallbackUrl,
-  isPublicAddress,
   CallbackAddressError,
   type CallbackAddressRefusal,
   type CallbackUrlOptions,
@@ -19,3 +18,4 @@ export {
   verifyCallbackSignature,
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
 } from './callback-signature';
+export { isPublicAddress } from '../../domain/public-address';

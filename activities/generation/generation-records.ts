@@ -97,7 +97,7 @@ export async function openRecords(
           generation_status: GenerationStatus.PENDING,
           priority: task.priority ?? 0,
           callback_url: task.callbackUrl ?? null,
-          create_by: task.userId.slice(0, 50),
+          create_by: (task.createdBy ?? task.userId).slice(0, 50),
         };
         if (plan.type === 'video') columns.duration = plan.durationSeconds;
         else {

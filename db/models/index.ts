@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import { ApiKey } from './api-key';
 import { ImageGenerationRecord } from './image-generation-record';
 import { JimengAccount } from './jimeng-account';
 import { JobOutput } from './job-output';
@@ -10,7 +11,8 @@ import { VideoGenerationRecord } from './video-generation-record';
 
 export * from './codes';
 export { ImageGenerationRecord, JimengAccount, JobOutput, PointBatch, PointTransaction, TemplateExecution };
-export { UserPoints, VideoGenerationRecord };
+export { ApiKey, UserPoints, VideoGenerationRecord };
+export { ApiKeyScope } from './api-key';
 export type { JsonValue } from './template-execution';
 
 export interface Models {
@@ -22,6 +24,7 @@ export interface Models {
   UserPoints: typeof UserPoints;
   TemplateExecution: typeof TemplateExecution;
   JobOutput: typeof JobOutput;
+  ApiKey: typeof ApiKey;
 }
 
 /** Binds every model to one Sequelize instance; the schema itself comes from migrations, never sync(). */
@@ -35,5 +38,6 @@ export function initModels(sequelize: Sequelize): Models {
     UserPoints: UserPoints.initialize(sequelize),
     TemplateExecution: TemplateExecution.initialize(sequelize),
     JobOutput: JobOutput.initialize(sequelize),
+    ApiKey: ApiKey.initialize(sequelize),
   };
 }

@@ -22,6 +22,8 @@ export interface GenerationTaskFields {
   /** template_executions.template_id; 0 when the request did not come from a template. */
   templateId?: number;
   platform?: GenerationPlatform;
+  /** Who asked (the API key's owner): records' create_by, and the owner who may read and cancel the task. */
+  createdBy?: string;
   /** Sites (jimeng_accounts.site_type) to lease from, best first; default: every site serving the model. */
   sites?: number[];
 }

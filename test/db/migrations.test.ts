@@ -4,6 +4,8 @@ import { migrations } from '../../db/migrations';
 import { connectTestDatabase, testDatabaseOptions } from '../support/database';
 
 const SEED_TABLES = [
+  'api_idempotency_keys',
+  'api_keys',
   'jimeng_accounts',
   'jimeng_account_leases',
   'jimeng_image_generation_records',
@@ -67,6 +69,10 @@ describe('migrations', () => {
   it('step down one at a time, each removing only its own tables', async () => {
     const migrator = createMigrator(sequelize);
     await migrator.up();
+    await migrator.down(); // 0007
+    expect(await tables()).not.toContain('api_keys');
+    expect(await tables()).not.toContain('api_idempotency_keys');
+    expect(await tables()).toContain('mjk_point_reservations');
     await migrator.down(); // 0006
     expect(await tables()).not.toContain('mjk_point_reservations');
     await migrator.down(); // 0005

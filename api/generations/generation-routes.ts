@@ -1,0 +1,299 @@
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Context } from 'koa';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { SnowflakeGenerator } from '../../db/ids/snowflake';
+import { planImage, planVideo } from '../../domain/generation/generation-plan';
+import type {
+  GenerationTaskFields,
+  ImageGenerationInput,
+  VideoGenerationInput,
+} from '../../domain/generation/generation-types';
+import { InputError } from '../../domain/input-error';
+import type { PricingTable } from '../../domain/pricing';
+import { admissionUpdate, type Admission } from '../../workflows/generation-definitions';
+import { generationStartOptions } from '../../workflows/generation-start';
+import { principalOf } from '../auth/authentication';
+import { defineRoute, type AnyRoute } from '../http/route';
+import { Problem } from '../problem';
+import {
+  imageCompositionRequest,
+  imageGenerationRequest,
+  videoGenerationRequest,
+  type ImageCompositionRequestBody,
+  type ImageGenerationRequestBody,
+  type VideoGenerationRequestBody,
+} from '../schemas/generation-requests';
+import { taskResource } from '../schemas/task-resource';
+import { FINAL_STATUSES, type TaskView } from '../tasks/task-view';
+import type { TaskStore } from '../tasks/task-store';
+import { bodyFieldOf, preferredWaitSeconds, privateUrlProblems } from './request-fields';
+
+export interface GenerationRouteDependencies {
+  sequelize: Sequelize;
+  client: Client;
+  tasks: TaskStore;
+  taskQueue: string;
+  pricing: PricingTable;
+  allowPrivateUrls: boolean;
+  /** Distinguishes task ids minted by several API processes. */
+  nodeId: number;
+}
+
+export const MAX_PREFER_WAIT_SECONDS = 60;
+const WAIT_POLL_MS = 200;
+
+const responses = {
+  200: { description: 'Finished within `Prefer: wait`: the final task', schema: taskResource },
+  202: {
+    description: 'Admitted: points reserved, the task is running (Location: /v1/tasks/{id})',
+    schema: taskResource,
+  },
+  400: { description: 'Malformed JSON or Idempotency-Key' },
+  401: { description: 'Missing or unknown API key' },
+  402: { description: 'Not enough points for the estimated cost; nothing was started' },
+  409: { description: 'The storyboard is generating under another task' },
+  413: { description: 'Body too large' },
+  422: {
+    description: 'Invalid fields (each named in `errors`), or Idempotency-Key reused with another body',
+  },
+  429: { description: 'Rate limit; see Retry-After' },
+};
+const headers = [
+  { name: 'Idempotency-Key', description: 'Replays the first response for the same key and body (24 h)' },
+  {
+    name: 'Prefer',
+    description: '`wait=N` (N ≤ 60): hold the request until the task is final or N seconds pass',
+  },
+];
+
+/**
+ * The three ways to ask for a generation. Each checks the request on its face (schema, then the plan's rules:
+ * model, durations, sites), checks the balance, then starts the workflow with the admission update: a 202 means
+ * the points are reserved and the task's rows exist. A duplicate request for a running storyboard gets the
+ * running task.
+ */
+export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] {
+  const ids = new SnowflakeGenerator({ nodeId: deps.nodeId });
+
+  const taskFields = (
+    ctx: Context,
+    body: ImageGenerationRequestBody | VideoGenerationRequestBody,
+  ): GenerationTaskFields => ({
+    taskId: ids.next(),
+    userId: body.user_id,
+    projectId: body.project_id,
+    projectName: body.project_name,
+    storyboardId: body.storyboard_id,
+    workId: body.work_id,
+    createdBy: principalOf(ctx).owner,
+    platform: 'api',
+    ...(body.priority !== undefined ? { priority: body.priority } : {}),
+    ...(body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {}),
+    ...(body.sites !== undefined ? { sites: body.sites } : {}),
+  });
+
+  const checkUrls = (body: { callback_url?: string; images?: string[] }) => {
+    const problems = privateUrlProblems(
+      {
+        'body.callback_url': body.callback_url,
+        ...Object.fromEntries((body.images ?? []).map((u, i) => [`body.images.${i}`, u])),
+      },
+      deps.allowPrivateUrls,
+    );
+    if (problems.length > 0) throw invalid(problems);
+  };
+
+  const plan = (compute: () => { price: number }): { price: number } => {
+    try {
+      return compute();
+    } catch (err) {
+      if (err instanceof InputError)
+        throw invalid([{ field: bodyFieldOf(err.field), reason: err.message.replace(/^[^:]+: /, '') }]);
+      throw err;
+    }
+  };
+
+  const checkBalance = async (userId: string, price: number) => {
+    const rows = await deps.sequelize.query<{ balance: number }>(
+      'SELECT balance FROM mjk_user_points WHERE user_id = ?',
+      {
+        replacements: [userId],
+        type: QueryTypes.SELECT,
+      },
+    );
+    const balance = Number(rows[0]?.balance ?? 0);
+    if (balance < price)
+      throw insufficient(`the estimated cost is ${price} points, the balance is ${balance}`);
+  };
+
+  const admit = async (
+    ctx: Context,
+    start: { type: 'image'; input: ImageGenerationInput } | { type: 'video'; input: VideoGenerationInput },
+  ) => {
+    let admission: Admission;
+    try {
+      const operation =
+        start.type === 'image'
+          ? new WithStartWorkflowOperation(
+              'imageGeneration',
+              generationStartOptions('image', start.input, deps.taskQueue),
+            )
+          : new WithStartWorkflowOperation(
+              'videoGeneration',
+              generationStartOptions('video', start.input, deps.taskQueue),
+            );
+      admission = await deps.client.workflow.executeUpdateWithStart(admissionUpdate, {
+        startWorkflowOperation: operation,
+      });
+    } catch (err) {
+      throw problemOfAdmission(err);
+    }
+    await answer(ctx, admission.taskId);
+  };
+
+  const answer = async (ctx: Context, taskId: string) => {
+    const owner = principalOf(ctx).owner;
+    let view = await deps.tasks.find(taskId, null);
+    const wait = preferredWaitSeconds(ctx.get('Prefer'), MAX_PREFER_WAIT_SECONDS);
+    if (wait !== null && view) {
+      const deadline = Date.now() + wait * 1000;
+      while (view && !FINAL_STATUSES.includes(view.status) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+        view = await deps.tasks.find(taskId, null);
+      }
+      ctx.set('Preference-Applied', `wait=${wait}`);
+    }
+    if (!view)
+      throw new Problem(500, 'Internal Server Error', 'the task was admitted but its record is missing');
+    // Attached to another owner's running storyboard: nothing of theirs is shown.
+    if (view.id !== taskId || (await deps.tasks.find(taskId, owner)) === null) {
+      throw new Problem(409, 'Conflict', 'this storyboard is generating under a task of another owner');
+    }
+    ctx.status = FINAL_STATUSES.includes(view.status) && wait !== null ? 200 : 202;
+    ctx.set('Location', `/v1/tasks/${view.id}`);
+    ctx.body = view satisfies TaskView;
+  };
+
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/images/generations',
+      operationId: 'createImageGeneration',
+      summary: 'Generate images from a prompt',
+      tag: 'Generations',
+      scope: 'caller',
+      body: imageGenerationRequest,
+      headers,
+      responses,
+      async handler(ctx, { body }) {
+        checkUrls(body);
+        const input: ImageGenerationInput = { ...taskFields(ctx, body), request: imageRequestOf(body) };
+        const { price } = plan(() => planImage(input, input.request, deps.pricing));
+        await checkBalance(input.userId, price);
+        await admit(ctx, { type: 'image', input });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/images/compositions',
+      operationId: 'createImageComposition',
+      summary: 'Generate images from reference images and a prompt',
+      tag: 'Generations',
+      scope: 'caller',
+      body: imageCompositionRequest,
+      headers,
+      responses,
+      async handler(ctx, { body }) {
+        checkUrls(body);
+        const input: ImageGenerationInput = {
+          ...taskFields(ctx, body),
+          request: { ...imageRequestOf(body), images: body.images },
+        };
+        const { price } = plan(() => planImage(input, input.request, deps.pricing));
+        await checkBalance(input.userId, price);
+        await admit(ctx, { type: 'image', input });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/videos/generations',
+      operationId: 'createVideoGeneration',
+      summary: 'Generate a video from a prompt, optionally from first/last frames',
+      tag: 'Generations',
+      scope: 'caller',
+      body: videoGenerationRequest,
+      headers,
+      responses,
+      async handler(ctx, { body }) {
+        checkUrls(body);
+        const input: VideoGenerationInput = { ...taskFields(ctx, body), request: videoRequestOf(body) };
+        const { price } = plan(() => planVideo(input, input.request, deps.pricing));
+        await checkBalance(input.userId, price);
+        await admit(ctx, { type: 'video', input });
+      },
+    }),
+  ];
+}
+
+function imageRequestOf(
+  body: ImageGenerationRequestBody | ImageCompositionRequestBody,
+): ImageGenerationInput['request'] {
+  return {
+    prompt: body.prompt,
+    ...(body.model !== undefined ? { model: body.model } : {}),
+    ...(body.negative_prompt !== undefined ? { negativePrompt: body.negative_prompt } : {}),
+    ...(body.ratio !== undefined ? { ratio: body.ratio } : {}),
+    ...(body.resolution !== undefined ? { resolution: body.resolution } : {}),
+    ...(body.intelligent_ratio !== undefined ? { intelligentRatio: body.intelligent_ratio } : {}),
+    ...(body.sample_strength !== undefined ? { sampleStrength: body.sample_strength } : {}),
+  };
+}
+
+function videoRequestOf(body: VideoGenerationRequestBody): VideoGenerationInput['request'] {
+  return {
+    prompt: body.prompt,
+    ...(body.model !== undefined ? { model: body.model } : {}),
+    ...(body.ratio !== undefined ? { ratio: body.ratio } : {}),
+    ...(body.resolution !== undefined ? { resolution: body.resolution } : {}),
+    ...(body.duration !== undefined ? { duration: body.duration } : {}),
+    ...(body.images !== undefined ? { images: body.images } : {}),
+  };
+}
+
+function invalid(errors: { field: string; reason: string }[]): Problem {
+  return new Problem(
+    422,
+    'Unprocessable Content',
+    'the request body is not valid',
+    errors,
+    'https://jimeng-flow.dev/problems/validation',
+  );
+}
+
+function insufficient(detail: string): Problem {
+  return new Problem(
+    402,
+    'Payment Required',
+    detail,
+    [],
+    'https://jimeng-flow.dev/problems/insufficient-points',
+  );
+}
+
+/** The admission update's refusal, as the caller's problem. */
+function problemOfAdmission(err: unknown): unknown {
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+  if (!(cause instanceof ApplicationFailure)) return err;
+  const details = (cause.details?.[0] ?? {}) as { field?: string };
+  switch (cause.type) {
+    case 'InsufficientPoints':
+      return insufficient(cause.message);
+    case 'InvalidGenerationRequest':
+      return invalid([{ field: details.field ? bodyFieldOf(details.field) : 'body', reason: cause.message }]);
+    case 'StoryboardBusy':
+      return new Problem(409, 'Conflict', cause.message);
+    default:
+      return err;
+  }
+}

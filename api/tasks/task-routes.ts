@@ -1,0 +1,141 @@
+import type { Client } from '@temporalio/client';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { cancelSignal, generationWorkflowId } from '../../workflows/generation-definitions';
+import { principalOf } from '../auth/authentication';
+import { defineRoute, type AnyRoute } from '../http/route';
+import { Problem } from '../problem';
+import { taskPage, taskResource, taskStatus } from '../schemas/task-resource';
+import { decodeCursor, encodeCursor, type TaskStore } from './task-store';
+import { FINAL_STATUSES } from './task-view';
+
+export interface TaskRouteDependencies {
+  client: Client;
+  tasks: TaskStore;
+}
+
+const idParams = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,36}$/, 'must be a task id')
+    .meta({ description: 'Task id' }),
+});
+
+const listQuery = z.strictObject({
+  project_id: z.string().max(50).optional(),
+  storyboard_id: z.string().max(50).optional(),
+  type: z.enum(['image', 'video']).optional(),
+  status: taskStatus.optional(),
+  created_from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Inclusive, ISO 8601' }),
+  created_to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Exclusive, ISO 8601' }),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional().meta({ description: '`next_cursor` of the previous page' }),
+});
+
+const notFound = (id: string) => new Problem(404, 'Not Found', `no task ${id}`);
+
+/** Admin keys see every task; caller keys only their owner's (another owner's task is a 404, not a 403). */
+const ownerScope = (ctx: Context): string | null => {
+  const principal = principalOf(ctx);
+  return principal.scope === 'admin' ? null : principal.owner;
+};
+
+export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/tasks/:id',
+      operationId: 'getTask',
+      summary: 'A task: status, progress, attempts, OSS URLs, error, timings, cost',
+      tag: 'Tasks',
+      scope: 'caller',
+      params: idParams,
+      responses: {
+        200: { description: 'The task', schema: taskResource },
+        401: { description: 'Missing or unknown API key' },
+        404: { description: 'No such task for this owner' },
+      },
+      async handler(ctx, { params }) {
+        const view = await deps.tasks.find(params.id, ownerScope(ctx));
+        if (!view) throw notFound(params.id);
+        ctx.body = view;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/tasks',
+      operationId: 'listTasks',
+      summary: 'Tasks, newest first, filtered, by keyset pages',
+      tag: 'Tasks',
+      scope: 'caller',
+      query: listQuery,
+      responses: {
+        200: { description: 'A page of tasks; follow `next_cursor` until it is null', schema: taskPage },
+        401: { description: 'Missing or unknown API key' },
+        422: { description: 'Invalid filter or cursor' },
+      },
+      async handler(ctx, { query }) {
+        const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+        if (after === null)
+          throw new Problem(422, 'Unprocessable Content', 'the cursor is not one this API issued', [
+            { field: 'query.cursor', reason: 'unknown cursor' },
+          ]);
+        const page = await deps.tasks.list(
+          {
+            ...(query.type ? { type: query.type } : {}),
+            ...(query.status ? { status: query.status } : {}),
+            ...(query.project_id ? { projectId: query.project_id } : {}),
+            ...(query.storyboard_id ? { storyboardId: query.storyboard_id } : {}),
+            ...(query.created_from ? { createdFrom: new Date(query.created_from) } : {}),
+            ...(query.created_to ? { createdTo: new Date(query.created_to) } : {}),
+          },
+          ownerScope(ctx),
+          query.limit + 1,
+          after,
+        );
+        const data = page.slice(0, query.limit);
+        ctx.body = {
+          data,
+          next_cursor: page.length > query.limit ? encodeCursor(data[data.length - 1]!) : null,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/tasks/:id/cancel',
+      operationId: 'cancelTask',
+      summary: 'Cancel a task: it stops at once, its points are refunded',
+      tag: 'Tasks',
+      scope: 'caller',
+      params: idParams,
+      responses: {
+        200: { description: 'Already cancelled (cancelling again changes nothing)', schema: taskResource },
+        202: {
+          description: 'Cancellation requested; the task becomes cancelled shortly',
+          schema: taskResource,
+        },
+        401: { description: 'Missing or unknown API key' },
+        404: { description: 'No such task for this owner' },
+        409: { description: 'The task already completed or failed' },
+      },
+      async handler(ctx, { params }) {
+        const view = await deps.tasks.find(params.id, ownerScope(ctx));
+        if (!view) throw notFound(params.id);
+        if (view.status === 'cancelled') {
+          ctx.body = view;
+          return;
+        }
+        if (FINAL_STATUSES.includes(view.status))
+          throw new Problem(409, 'Conflict', `task ${view.id} is already ${view.status}`);
+        const handle = deps.client.workflow.getHandle(
+          generationWorkflowId(view.type, view.project_id, view.storyboard_id),
+        );
+        await handle.signal(cancelSignal, {
+          reason: `cancelled through the API by ${principalOf(ctx).owner}`,
+        });
+        ctx.status = 202;
+        ctx.body = (await deps.tasks.find(view.id, null)) ?? view;
+      },
+    }),
+  ];
+}
