@@ -115,4 +115,3 @@ function blockList(type: 'ipv4' | 'ipv6', subnets: readonly (readonly [string, n
 export function isLocalHostName(host: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost');
 }
-
