@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import { DEFAULT_PRICING, type PricingTable } from '../domain/pricing';
+import { accountRoutes } from './accounts/account-routes';
 import { authenticate, requireScope } from './auth/authentication';
 import { rateLimit } from './auth/rate-limit';
 import { generationRoutes } from './generations/generation-routes';
@@ -13,6 +14,7 @@ import { openApiDocument } from './http/openapi';
 import { requestId } from './http/request-id';
 import { mountRoutes, type AnyRoute } from './http/route';
 import { idempotency } from './idempotency/idempotency';
+import { pointsRoutes } from './points/points-routes';
 import { problemDetails } from './problem';
 import { healthRouter } from './routes/health';
 import { TaskStore } from './tasks/task-store';
@@ -71,6 +73,8 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
       nodeId: settings.nodeId,
     }),
     ...taskRoutes({ client, tasks }),
+    ...accountRoutes({ sequelize: deps.sequelize, client, taskQueue: settings.taskQueue }),
+    ...pointsRoutes({ sequelize: deps.sequelize, client, taskQueue: settings.taskQueue }),
   ];
 }
 
