@@ -10,7 +10,9 @@ import { rateLimit } from './auth/rate-limit';
 import { generationRoutes } from './generations/generation-routes';
 import { renderDocsPage } from './http/docs-page';
 import { jsonBody, DEFAULT_BODY_LIMIT_BYTES } from './http/json-body';
+import { ApiMetrics } from './http/metrics';
 import { openApiDocument } from './http/openapi';
+import { poolAvailability } from './http/pool-gauges';
 import { requestId } from './http/request-id';
 import { mountRoutes, type AnyRoute } from './http/route';
 import { idempotency } from './idempotency/idempotency';
@@ -37,6 +39,8 @@ export interface ApiDependencies {
   temporal: Connection;
   logger: Logger;
   settings?: Partial<ApiSettings>;
+  /** Shared with the routes that count what they start; one per process. */
+  metrics?: ApiMetrics;
 }
 
 const DEFAULTS: ApiSettings = {
@@ -71,6 +75,7 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
       pricing: settings.pricing,
       allowPrivateUrls: settings.allowPrivateUrls,
       nodeId: settings.nodeId,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     }),
     ...taskRoutes({ client, tasks }),
     ...accountRoutes({ sequelize: deps.sequelize, client, taskQueue: settings.taskQueue }),
@@ -81,11 +86,15 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
 /** The Koa application without a listening socket: main.ts listens, tests use it in-process. */
 export function createApp(deps: ApiDependencies): Koa {
   const settings = { ...DEFAULTS, ...deps.settings };
+  const metrics = deps.metrics ?? new ApiMetrics();
+  deps = { ...deps, metrics };
   const app = new Koa();
   app.proxy = true;
   // Errors are rendered by problemDetails; Koa's default handler would print them a second time.
   app.silent = true;
   app.use(requestId(deps.logger));
+  // Outside problemDetails, so a request that failed is counted with the status it was answered with.
+  app.use(metrics.middleware());
   app.use(problemDetails(deps.logger));
   app.use(jsonBody(settings.bodyLimitBytes));
 
@@ -98,6 +107,11 @@ export function createApp(deps: ApiDependencies): Koa {
   const docsPage = renderDocsPage(document);
   router.get('/openapi.json', (ctx) => {
     ctx.body = document;
+  });
+  // Unauthenticated like /healthz, for Prometheus; it shows counts and pool sizes, nothing about callers.
+  router.get('/metrics', async (ctx) => {
+    ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
+    ctx.body = metrics.render([await poolAvailability(deps.sequelize)]);
   });
   router.get('/docs', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';

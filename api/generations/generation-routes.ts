@@ -38,6 +38,7 @@ export interface GenerationRouteDependencies {
   allowPrivateUrls: boolean;
   /** Distinguishes task ids minted by several API processes. */
   nodeId: number;
+  metrics?: { workflowStarted(type: string): void };
 }
 
 export const MAX_PREFER_WAIT_SECONDS = 60;
@@ -149,6 +150,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
     } catch (err) {
       throw problemOfAdmission(err);
     }
+    deps.metrics?.workflowStarted(start.type);
     await answer(ctx, admission.taskId);
   };
 
