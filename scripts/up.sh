@@ -13,7 +13,7 @@ say "migrating $MYSQL_DATABASE"
 (cd "$ROOT" && node dist/scripts/register-search-attributes.js) >&2
 if [[ "$JIMENG_BASE_URL" == http://127.0.0.1:* || "$JIMENG_BASE_URL" == http://localhost:* ]]; then
   # Against the local simulator only: simulator accounts in an empty pool, points for the dev user.
-  (cd "$ROOT" && node dist/scripts/seed-dev.js) >&2
+  (cd "$ROOT" && JIMENG_FLOW_DEV_KEY_FILE="$DATA_DIR/dev-api-key" node dist/scripts/seed-dev.js) >&2
 fi
 
 if [[ "$JIMENG_BASE_URL" == http://127.0.0.1:* || "$JIMENG_BASE_URL" == http://localhost:* ]]; then
@@ -41,10 +41,14 @@ cat <<INFO
     OSS            $OSS_ENDPOINT (bucket $OSS_BUCKET)
     Logs           $LOG_DIR
 
-  Try a first generation (an image through the workflow, stored in OSS, recorded in MySQL):
-    npm run submit -- "a lighthouse at dawn, watercolor"
+  Try a first generation through the API (an image, stored in OSS, recorded in MySQL; waits up to 30 s):
+    curl -s -X POST $API_URL/v1/images/generations \\
+      -H "Authorization: Bearer \$(cat $DATA_DIR/dev-api-key)" -H 'Content-Type: application/json' -H 'Prefer: wait=30' \\
+      -d '{"user_id":"00000000-0000-4000-8000-000000000001","project_id":"demo-project","project_name":"Demo",
+           "storyboard_id":"sb-'\$RANDOM'","work_id":"w1","prompt":"a lighthouse at dawn, watercolor"}'
+  or with the Temporal client:  npm run submit -- "a lighthouse at dawn, watercolor"
   then find the run in the Web UI by project:  JimengProjectId="demo-project"
-    curl -s $API_URL/readyz
+  API reference: $API_URL/docs
 
   Stop everything: bash scripts/down.sh     Status: bash scripts/status.sh
 INFO
