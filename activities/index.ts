@@ -1,4 +1,6 @@
+import { createAccountCheckActivities } from './accounts/account-check';
 import { createGenerationActivities, type GenerationDependencies } from './generation';
+import { createPointsActivities } from './points/points-activities';
 import { createMaintenanceActivities, type MaintenanceDependencies } from './maintenance-activities';
 
 /** What activities are built over: injected so tests run them against real but private instances. */
@@ -11,6 +13,8 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createMaintenanceActivities(deps),
     ...createGenerationActivities(deps),
+    ...createAccountCheckActivities(deps),
+    ...createPointsActivities(deps),
   };
 }
 

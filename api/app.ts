@@ -30,8 +30,10 @@ export interface ApiSettings {
   allowPrivateUrls: boolean;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
-  /** Snowflake node of this API process (task ids). */
+  /** Snowflake node of this API process (task and account ids). */
   nodeId: number;
+  /** QUOTA_TIME_ZONE: new accounts' first daily quota reset. */
+  quotaTimeZone: string;
 }
 
 export interface ApiDependencies {
@@ -51,6 +53,7 @@ const DEFAULTS: ApiSettings = {
   rateLimitPerMinute: 600,
   bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
   nodeId: 10,
+  quotaTimeZone: 'Asia/Shanghai',
 };
 
 export const API_INFO = {
@@ -78,7 +81,13 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
     }),
     ...taskRoutes({ client, tasks }),
-    ...accountRoutes({ sequelize: deps.sequelize, client, taskQueue: settings.taskQueue }),
+    ...accountRoutes({
+      sequelize: deps.sequelize,
+      client,
+      taskQueue: settings.taskQueue,
+      quotaTimeZone: settings.quotaTimeZone,
+      nodeId: settings.nodeId,
+    }),
     ...pointsRoutes({ sequelize: deps.sequelize, client, taskQueue: settings.taskQueue }),
   ];
 }

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       allowPrivateUrls: config.callbackAllowPrivate,
       rateLimitPerMinute: config.apiRateLimitPerMinute,
       nodeId: config.apiNodeId,
+      quotaTimeZone: config.quotaTimeZone,
     },
   });
   const server = app.listen(config.apiPort, config.apiHost, () => {

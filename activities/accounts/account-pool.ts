@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { isDeadlock, isUniqueViolation, SiteType } from '../../db';
 import { accountChangesFor, type AccountChanges, type Capability, type LeaseOutcome } from './lease-outcome';
-import { initialQuotaResetTime, nextQuotaResetAfter } from './quota-reset';
+import { initialQuotaResetTime, nextQuotaResetAfter } from '../../domain/quota-reset';
 
 export interface AccountPoolOptions {
   sequelize: Sequelize;

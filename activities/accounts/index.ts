@@ -9,4 +9,4 @@ export type {
 } from './account-pool';
 export { accountChangesFor, leaseOutcomeForAction, LEASE_OUTCOMES } from './lease-outcome';
 export type { AccountChanges, Capability, LeaseOutcome } from './lease-outcome';
-export { initialQuotaResetTime, nextQuotaResetAfter, timeZoneOffsetMinutes } from './quota-reset';
+export { initialQuotaResetTime, nextQuotaResetAfter, timeZoneOffsetMinutes } from '../../domain/quota-reset';

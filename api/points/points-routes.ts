@@ -1,6 +1,18 @@
 import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
-import type { AnyRoute } from '../http/route';
+import { principalOf } from '../auth/authentication';
+import { defineRoute, type AnyRoute } from '../http/route';
+import { Problem } from '../problem';
+import { rechargeThroughWorkflow } from './points-recharge';
+import {
+  balanceQuery,
+  pointsBalance,
+  pointTransactionPage,
+  rechargeRequest,
+  rechargeResult,
+  transactionsQuery,
+} from './points-schemas';
+import { decodeTransactionCursor, encodeTransactionCursor, PointsStore } from './points-store';
 
 export interface PointsRouteDependencies {
   sequelize: Sequelize;
@@ -8,7 +20,119 @@ export interface PointsRouteDependencies {
   taskQueue: string;
 }
 
+/** Points belong to end users, not to API keys (unlike tasks, which belong to the key's owner). */
+const READ_RULE =
+  'Any API key may read any user: the calling backend is trusted for its own users, so pass their `user_id`.';
+
 /** Points: balance and transactions for callers, recharge for admins. */
-export function pointsRoutes(_deps: PointsRouteDependencies): AnyRoute[] {
-  return [];
+export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
+  const store = new PointsStore(deps.sequelize);
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/points/balance',
+      operationId: 'getPointsBalance',
+      summary: "A user's spendable points and the batches that will expire first",
+      description: `${READ_RULE} A user who never had points has a balance of 0.`,
+      tag: 'Points',
+      scope: 'caller',
+      query: balanceQuery,
+      responses: {
+        200: { description: 'The balance', schema: pointsBalance },
+        401: { description: 'Missing or unknown API key' },
+        422: { description: 'Invalid user_id' },
+        429: { description: 'Rate limit; see Retry-After' },
+      },
+      async handler(ctx, { query }) {
+        ctx.body = await store.balance(query.user_id.toLowerCase(), new Date());
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/points/transactions',
+      operationId: 'listPointTransactions',
+      summary: "A user's point transactions, newest first, filtered, by keyset pages",
+      description: `${READ_RULE} Each row moves one batch; a generation that used two batches has two rows.`,
+      tag: 'Points',
+      scope: 'caller',
+      query: transactionsQuery,
+      responses: {
+        200: {
+          description: 'A page of transactions; follow `next_cursor` until it is null',
+          schema: pointTransactionPage,
+        },
+        401: { description: 'Missing or unknown API key' },
+        422: { description: 'Invalid user_id, filter or cursor' },
+        429: { description: 'Rate limit; see Retry-After' },
+      },
+      async handler(ctx, { query }) {
+        const beforeId = query.cursor === undefined ? undefined : decodeTransactionCursor(query.cursor);
+        if (beforeId === null)
+          throw new Problem(422, 'Unprocessable Content', 'the cursor is not one this API issued', [
+            { field: 'query.cursor', reason: 'unknown cursor' },
+          ]);
+        // One row more than the page tells whether another page follows, without counting.
+        const rows = await store.transactions(
+          query.user_id.toLowerCase(),
+          {
+            ...(query.type ? { type: query.type } : {}),
+            ...(query.source_type ? { sourceType: query.source_type } : {}),
+            ...(query.source_id ? { sourceId: query.source_id } : {}),
+          },
+          query.limit + 1,
+          beforeId,
+        );
+        const data = rows.slice(0, query.limit);
+        ctx.body = {
+          data,
+          next_cursor: rows.length > query.limit ? encodeTransactionCursor(data[data.length - 1]!.id) : null,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/points/recharge',
+      operationId: 'rechargePoints',
+      summary: 'Credit points to a user as one batch, optionally expiring',
+      description:
+        'The recharge is written by a workflow in the worker. `reference` identifies it: the same reference ' +
+        'from the same owner is paid once and answered with the first result; the same reference with ' +
+        'different fields is refused (422).',
+      tag: 'Points',
+      scope: 'admin',
+      body: rechargeRequest,
+      headers: [
+        {
+          name: 'Idempotency-Key',
+          description: 'Replays the first response for the same key and body (24 h)',
+        },
+      ],
+      responses: {
+        201: { description: 'Recharged (or recharged before under this reference)', schema: rechargeResult },
+        400: { description: 'Malformed JSON or Idempotency-Key' },
+        401: { description: 'Missing or unknown API key' },
+        403: { description: 'The key is not an admin key' },
+        409: { description: 'A request with this Idempotency-Key is still in progress' },
+        413: { description: 'Body too large' },
+        415: { description: 'The body is not JSON' },
+        422: {
+          description:
+            'Invalid fields (each named in `errors`), a reference reused for another recharge, ' +
+            'or Idempotency-Key reused with another body',
+        },
+        429: { description: 'Rate limit; see Retry-After' },
+        503: { description: 'The ledger could not be written; retry with the same reference' },
+      },
+      async handler(ctx, { body }) {
+        const outcome = await rechargeThroughWorkflow(
+          deps.client,
+          deps.taskQueue,
+          principalOf(ctx).owner,
+          body,
+        );
+        ctx.status = 201;
+        ctx.body = { batch_id: outcome.batchId, balance: outcome.balance };
+      },
+    }),
+  ];
 }

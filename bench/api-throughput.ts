@@ -1,0 +1,227 @@
+/**
+ * API throughput and latency: requests per second and p50/p99 of `POST /v1/images/generations` (workflow start
+ * and admission included: the answer waits until the workflow has reserved the points and written the rows) and
+ * of `GET /v1/tasks/{id}`, with 1, 16 and 64 concurrent clients. Baseline in the same run: a bare Koa route
+ * answering `{"ok":true}` on the same machine, same clients, so the figures show what auth, validation, MySQL
+ * and Temporal cost on top of Koa itself.
+ *
+ *   node dist/bench/api-throughput.js [postsPerLevel=150] [getsPerLevel=1500]
+ *
+ * Runs everything in this process on the dev stack's MariaDB (database <MYSQL_DATABASE>_bench) and Temporal dev
+ * server: the API, a worker (on its own task queue) and the clients. Admitted jobs are terminated right after
+ * their 202 by a background loop, so the measured requests do not compete with hundreds of running generations
+ * (that load is what the capacity benchmark of issue 8 measures).
+ */
+import { Client, Connection } from '@temporalio/client';
+import Koa from 'koa';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createApp } from '../api/app';
+import { issueApiKey } from '../api/auth/issue-api-key';
+import { PointsLedger } from '../activities/points';
+import { loadConfig } from '../config/settings';
+import { startJimengSimulator } from '../dev/jimeng-sim/simulator';
+import { startOssServer } from '../dev/oss-server';
+import { buildActivityDependencies } from '../worker/activity-dependencies';
+import { createWorker } from '../worker/create-worker';
+import { dependencySettingsFrom } from '../worker/dependency-settings';
+import { generationWorkflowId } from '../workflows/generation-definitions';
+import { openBenchDatabase } from './bench-database';
+
+const posts = Number(process.argv[2] ?? 150);
+const gets = Number(process.argv[3] ?? 1500);
+const LEVELS = [1, 16, 64];
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(
+  total: number,
+  clients: number,
+  request: (i: number) => Promise<boolean>,
+): Promise<Figures> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const t = performance.now();
+        if (!(await request(i))) errors++;
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { rps: total / seconds, p50: at(0.5), p99: at(0.99), errors };
+}
+
+function listen(app: Koa): Promise<{ server: Server; url: string }> {
+  const server = app.listen(0, '127.0.0.1');
+  return new Promise((resolve) =>
+    server.once('listening', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const sequelize = await openBenchDatabase(40);
+  const logger = pino({ level: 'silent' });
+  const taskQueue = `bench-api-${randomUUID().slice(0, 8)}`;
+  const sim = await startJimengSimulator({ port: 0 });
+  const oss = await startOssServer({
+    port: 0,
+    buckets: [{ name: 'bench' }],
+    credentials: [{ accessKeyId: 'bench', accessKeySecret: 'bench-secret' }],
+  });
+  const tmp = await mkdtemp(join(tmpdir(), 'jimeng-flow-bench-'));
+  await sequelize.query('DELETE FROM jimeng_account_leases');
+  await sequelize.query('DELETE FROM jimeng_accounts');
+  const { worker, connection: native } = await createWorker(
+    { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
+    buildActivityDependencies(
+      sequelize,
+      logger,
+      dependencySettingsFrom(config, {
+        jimengBaseUrl: sim.url,
+        oss: {
+          bucket: 'bench',
+          endpoint: oss.endpoint,
+          cname: true,
+          accessKeyId: 'bench',
+          accessKeySecret: 'bench-secret',
+        },
+        tmpDir: tmp,
+      }),
+    ),
+  );
+  const running = worker.run();
+  const temporal = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({ connection: temporal, namespace: config.temporalNamespace });
+  const api = await listen(
+    createApp({
+      sequelize,
+      temporal,
+      logger,
+      settings: { namespace: config.temporalNamespace, taskQueue, rateLimitPerMinute: 10_000_000 },
+    }),
+  );
+  const bare = new Koa();
+  bare.use((ctx) => {
+    ctx.body = { ok: true };
+  });
+  const baseline = await listen(bare);
+
+  const owner = `bench-${randomUUID().slice(0, 8)}`;
+  const { key } = await issueApiKey(sequelize, { owner, scope: 'caller' });
+  const userId = randomUUID();
+  await new PointsLedger({ sequelize, now: () => new Date() }).recharge({
+    idempotencyKey: `bench-${userId}`,
+    userId,
+    amount: 10_000_000,
+    expiresAt: null,
+    sourceType: 'gift',
+  });
+  const auth = { authorization: `Bearer ${key}` };
+  const project = `bench-${Date.now()}`;
+  const taskIds: string[] = [];
+  const toTerminate: string[] = [];
+  let benchOver = false;
+  const terminator = (async () => {
+    while (!benchOver || toTerminate.length > 0) {
+      const batch = toTerminate.splice(0, 8);
+      if (batch.length === 0) await new Promise((r) => setTimeout(r, 50));
+      await Promise.all(
+        batch.map((id) =>
+          client.workflow
+            .getHandle(id)
+            .terminate('benchmark: admitted')
+            .catch(() => undefined),
+        ),
+      );
+    }
+  })();
+
+  const post = async (i: number, level: number) => {
+    const storyboard = `sb-${level}-${i}`;
+    const res = await fetch(`${api.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        user_id: userId,
+        project_id: project,
+        project_name: 'bench',
+        storyboard_id: storyboard,
+        work_id: 'w',
+        prompt: 'benchmark',
+      }),
+    });
+    const body = (await res.json()) as { id?: string };
+    toTerminate.push(generationWorkflowId('image', project, storyboard));
+    if (body.id) taskIds.push(body.id);
+    return res.status === 202;
+  };
+
+  const rows: string[] = [];
+  const row = (what: string, level: number, f: Figures) =>
+    rows.push(
+      `| ${what} | ${level} | ${f.rps.toFixed(0)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.errors} |`,
+    );
+  // Warm-up: JIT, connection pools, the workflow bundle's first tasks.
+  await load(20, 4, (i) => post(i, 0));
+  await load(200, 8, async () => (await fetch(`${baseline.url}/hello`)).ok);
+  for (const level of LEVELS) {
+    row(
+      'baseline: bare Koa GET',
+      level,
+      await load(gets, level, async () => (await fetch(`${baseline.url}/hello`)).ok),
+    );
+    row(
+      'GET /v1/tasks/{id}',
+      level,
+      await load(gets, level, async (i) => {
+        const res = await fetch(`${api.url}/v1/tasks/${taskIds[i % taskIds.length]}`, { headers: auth });
+        await res.arrayBuffer();
+        return res.ok;
+      }),
+    );
+    row('POST /v1/images/generations', level, await load(posts, level, (i) => post(i, level)));
+  }
+
+  console.log(`\n${posts} POSTs and ${gets} GETs per concurrency level\n`);
+  console.log('| request | clients | req/s | p50 ms | p99 ms | errors |');
+  console.log('|---|---|---|---|---|---|');
+  for (const line of rows) console.log(line);
+
+  benchOver = true;
+  await terminator;
+  worker.shutdown();
+  await running;
+  await native.close();
+  await temporal.close();
+  api.server.close();
+  baseline.server.close();
+  await sim.close();
+  await oss.close();
+  await rm(tmp, { recursive: true, force: true });
+  await sequelize.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
