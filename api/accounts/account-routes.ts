@@ -19,7 +19,8 @@ import {
   accountResource,
   type AccountCheckView,
 } from './account-schemas';
-import { AccountStore, decodeCursor, encodeCursor } from './account-store';
+import { decodeTimeCursor, encodeTimeCursor, pageOf } from '../http/keyset-cursor';
+import { AccountStore } from './account-store';
 import { accountResourceOf, type AccountRow } from './account-view';
 
 export interface AccountRouteDependencies {
@@ -104,7 +105,7 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
         422: { description: 'Invalid filter or cursor' },
       },
       async handler(ctx, { query }) {
-        const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+        const after = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
         if (after === null)
           throw new Problem(422, 'Unprocessable Content', 'the cursor is not one this API issued', [
             { field: 'query.cursor', reason: 'unknown cursor' },
@@ -120,11 +121,9 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
           query.limit + 1,
           after,
         );
-        const data = rows.slice(0, query.limit).map(accountResourceOf);
-        ctx.body = {
-          data,
-          next_cursor: rows.length > query.limit ? encodeCursor(data[data.length - 1]!) : null,
-        };
+        ctx.body = pageOf(rows.map(accountResourceOf), query.limit, (last) =>
+          encodeTimeCursor(last.create_time, last.id),
+        );
       },
     }),
     defineRoute({

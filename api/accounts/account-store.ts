@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { TimeCursor } from '../http/keyset-cursor';
 import { isUniqueViolation } from '../../db';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
 import { sessionSiteKey, type AccountInput, type AccountPatch } from './account-schemas';
@@ -20,11 +21,6 @@ export interface AccountFilter {
   videoStatus?: number;
   /** Prefix of jimeng_account. */
   namePrefix?: string;
-}
-
-export interface AccountCursor {
-  createdAt: Date;
-  id: string;
 }
 
 export type CreateResult =
@@ -60,7 +56,7 @@ export class AccountStore {
   }
 
   /** Newest first by (create_time, id): a walk through the pages meets every row once. */
-  async list(filter: AccountFilter, limit: number, after?: AccountCursor): Promise<AccountRow[]> {
+  async list(filter: AccountFilter, limit: number, after?: TimeCursor): Promise<AccountRow[]> {
     const where = ['is_deleted = 0'];
     const replacements: unknown[] = [];
     const add = (sql: string, ...values: unknown[]) => {
@@ -221,21 +217,6 @@ export class AccountStore {
     );
     const keys = new Set(held.map((row) => sessionSiteKey({ ...row, site_type: Number(row.site_type) })));
     return inputs.flatMap((input, index) => (keys.has(sessionSiteKey(input)) ? [index] : []));
-  }
-}
-
-export function encodeCursor(row: { create_time: string; id: string }): string {
-  return Buffer.from(JSON.stringify([row.create_time, row.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): AccountCursor | null {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) return null;
-    return { createdAt: date, id };
-  } catch {
-    return null;
   }
 }
 

@@ -6,7 +6,8 @@ import { principalOf } from '../auth/authentication';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Problem } from '../problem';
 import { taskPage, taskResource, taskStatus } from '../schemas/task-resource';
-import { decodeCursor, encodeCursor, type TaskStore } from './task-store';
+import { decodeTimeCursor, encodeTimeCursor, pageOf } from '../http/keyset-cursor';
+import type { TaskStore } from './task-store';
 import { FINAL_STATUSES } from './task-view';
 
 export interface TaskRouteDependencies {
@@ -75,7 +76,7 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
         422: { description: 'Invalid filter or cursor' },
       },
       async handler(ctx, { query }) {
-        const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+        const after = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
         if (after === null)
           throw new Problem(422, 'Unprocessable Content', 'the cursor is not one this API issued', [
             { field: 'query.cursor', reason: 'unknown cursor' },
@@ -93,11 +94,7 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
           query.limit + 1,
           after,
         );
-        const data = page.slice(0, query.limit);
-        ctx.body = {
-          data,
-          next_cursor: page.length > query.limit ? encodeCursor(data[data.length - 1]!) : null,
-        };
+        ctx.body = pageOf(page, query.limit, (last) => encodeTimeCursor(last.created_at, last.id));
       },
     }),
     defineRoute({

@@ -1,5 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { generationWorkflowId } from '../../workflows/generation-definitions';
+import type { TimeCursor } from '../http/keyset-cursor';
 import { taskStatusOf, type TaskOutput, type TaskStatus, type TaskType, type TaskView } from './task-view';
 
 const TABLES: Record<TaskType, string> = {
@@ -61,7 +62,7 @@ export class TaskStore {
     filter: TaskFilter,
     owner: string | null,
     limit: number,
-    after?: TaskCursor,
+    after?: TimeCursor,
   ): Promise<TaskView[]> {
     const parts: string[] = [];
     const replacements: unknown[] = [];
@@ -190,25 +191,7 @@ export interface TaskFilter {
   createdTo?: Date;
 }
 
-export interface TaskCursor {
-  createdAt: Date;
-  id: string;
-}
-
-export function encodeCursor(view: TaskView): string {
-  return Buffer.from(JSON.stringify([view.created_at, view.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): TaskCursor | null {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) return null;
-    return { createdAt: date, id };
-  } catch {
-    return null;
-  }
-}
+export type { TimeCursor as TaskCursor } from '../http/keyset-cursor';
 
 function statusCondition(status: TaskStatus): [string, unknown[]] {
   switch (status) {

@@ -1,8 +1,10 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { issueApiKey } from '../../api/auth/issue-api-key';
 import { createApp } from '../../api/app';
+import { generationWorkflowId } from '../../workflows/generation-definitions';
 import { GenerationFixture } from '../workflows/generation-fixture';
 
 /**
@@ -118,6 +120,47 @@ describe('generations through the HTTP API', () => {
     ]);
     expect(rows).toEqual([]);
     expect(await f.ledger.balance(userId)).toBe(1);
+    await expect(
+      f.client.workflow
+        .getHandle(generationWorkflowId('image', body.project_id, body.storyboard_id))
+        .describe(),
+    ).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it.each<[string, string, Record<string, unknown>, string]>([
+    ['a duration the model does not offer', '/v1/videos/generations', { duration: 7 }, 'body.duration'],
+    ['a duration out of range', '/v1/videos/generations', { duration: 99 }, 'body.duration'],
+    [
+      'a video resolution that does not exist',
+      '/v1/videos/generations',
+      { resolution: '4k' },
+      'body.resolution',
+    ],
+    [
+      'a reference image on a private address',
+      '/v1/images/compositions',
+      { images: ['http://192.168.1.4/a.png'] },
+      'body.images.0',
+    ],
+    [
+      'a reference image that is not http(s)',
+      '/v1/images/compositions',
+      { images: ['file:///etc/passwd'] },
+      'body.images.0',
+    ],
+    ['a composition without images', '/v1/images/compositions', {}, 'body.images'],
+  ])('bad input (%s) on %s → 422 naming %s, no workflow', async (_name, path, extra, field) => {
+    const userId = await f.userWithPoints(100);
+    const body = imageBody(userId, extra);
+    const res = await call(path, { method: 'POST', json: body });
+    expect(res.status).toBe(422);
+    const problem = (await res.json()) as { errors: Array<{ field: string }> };
+    expect(problem.errors.map((e) => e.field)).toContain(field);
+    const type = path.startsWith('/v1/videos') ? 'video' : 'image';
+    await expect(
+      f.client.workflow.getHandle(generationWorkflowId(type, body.project_id, body.storyboard_id)).describe(),
+    ).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect(await f.ledger.balance(userId)).toBe(100);
   });
 
   it.each<[string, Record<string, unknown>, string]>([
