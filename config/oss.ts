@@ -1,11 +1,10 @@
 import type { OssClientOptions } from '../activities/oss';
 import type { Config } from './settings';
 
-const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
-
 /**
- * ali-oss options from the OSS_* settings. A local endpoint (dev/oss-server) serves the bucket directly, so it
- * is addressed as a custom domain (cname); Aliyun endpoints use the usual bucket.endpoint host names.
+ * ali-oss options from the OSS_* settings. Aliyun's own endpoints (*.aliyuncs.com) are addressed the usual way,
+ * bucket.endpoint; any other endpoint (a custom domain bound to the bucket, or dev/oss-server, locally or as the
+ * `oss-server` service of docker-compose) serves the bucket directly and is addressed as a custom domain (cname).
  */
 export function ossClientOptions(config: Config): OssClientOptions {
   const endpoint = new URL(config.ossEndpoint);
@@ -15,6 +14,6 @@ export function ossClientOptions(config: Config): OssClientOptions {
     endpoint: config.ossEndpoint,
     accessKeyId: config.ossAccessKey,
     accessKeySecret: config.ossSecret,
-    ...(LOCAL_HOSTS.includes(endpoint.hostname) ? { cname: true } : {}),
+    ...(endpoint.hostname.endsWith('.aliyuncs.com') ? {} : { cname: true }),
   };
 }

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { issueApiKey } from '../../api/auth/issue-api-key';
 import { createApp } from '../../api/app';
 import { generationWorkflowId } from '../../workflows/generation-definitions';
+import { apiCaller } from '../support/koa-test-server';
 import { GenerationFixture } from '../workflows/generation-fixture';
 
 /**
@@ -19,16 +20,10 @@ describe('generations through the HTTP API', () => {
   let otherKey: string;
   let adminKey: string;
 
-  const call = (path: string, init: RequestInit & { key?: string | null; json?: unknown } = {}) => {
-    const headers = new Headers(init.headers);
-    if (init.key !== null) headers.set('authorization', `Bearer ${init.key ?? callerKey}`);
-    if (init.json !== undefined) headers.set('content-type', 'application/json');
-    return fetch(`${url}${path}`, {
-      ...init,
-      headers,
-      ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
-    });
-  };
+  const call = apiCaller(
+    () => url,
+    () => callerKey,
+  );
 
   beforeAll(async () => {
     await f.start();

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { createPointsActivities } from '../../activities/points/points-activities';
 import { createApp } from '../../api/app';
 import { issueApiKey } from '../../api/auth/issue-api-key';
+import { apiCaller } from '../support/koa-test-server';
 import { GenerationFixture } from '../workflows/generation-fixture';
 
 interface Balance {
@@ -53,16 +54,10 @@ describe('points through the HTTP API', () => {
   let otherAdminKey: string;
   let callerKey: string;
 
-  const call = (path: string, init: RequestInit & { key?: string | null; json?: unknown } = {}) => {
-    const headers = new Headers(init.headers);
-    if (init.key !== null) headers.set('authorization', `Bearer ${init.key ?? callerKey}`);
-    if (init.json !== undefined) headers.set('content-type', 'application/json');
-    return fetch(`${url}${path}`, {
-      ...init,
-      headers,
-      ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
-    });
-  };
+  const call = apiCaller(
+    () => url,
+    () => callerKey,
+  );
   const recharge = (json: Record<string, unknown>, key = adminKey, headers: Record<string, string> = {}) =>
     call('/v1/points/recharge', { method: 'POST', key, json, headers });
   const balanceOf = async (userId: string): Promise<Balance> => {

@@ -36,3 +36,24 @@ export function rawJsonBody(): Middleware {
     await next();
   };
 }
+
+export type ApiCallInit = RequestInit & {
+  /** Bearer key; null sends none; undefined uses the caller's default key. */
+  key?: string | null;
+  /** Sent as the JSON body. */
+  json?: unknown;
+};
+
+/** A fetch bound to one API: a default key, JSON bodies serialised and typed as such. */
+export function apiCaller(baseUrl: () => string, defaultKey: () => string) {
+  return (path: string, init: ApiCallInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.key !== null) headers.set('authorization', `Bearer ${init.key ?? defaultKey()}`);
+    if (init.json !== undefined) headers.set('content-type', 'application/json');
+    return fetch(`${baseUrl()}${path}`, {
+      ...init,
+      headers,
+      ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
+    });
+  };
+}
