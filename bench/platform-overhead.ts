@@ -1,0 +1,206 @@
+/**
+ * Platform overhead: end-to-end time of one image job through the whole platform (POST with `Prefer: wait` →
+ * admission → lease → Jimeng call → 4 uploads to OSS → settle → final answer) minus the simulator's own
+ * generation time, p50 and p99, at 1, 8 and 32 concurrent jobs. Floor, in the same run: the same job done by a
+ * direct script (JimengClient → simulator → ali-oss uploads), with no workflow, database or API.
+ *
+ *   node dist/bench/platform-overhead.js [jobsPerLevel=40] [imageLatencyMs=500]
+ *
+ * Everything runs in this process on the dev stack's MariaDB (database <MYSQL_DATABASE>_bench) and Temporal dev
+ * server; 40 simulator accounts so the pool never limits.
+ */
+import { Connection } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createApp } from '../api/app';
+import { issueApiKey } from '../api/auth/issue-api-key';
+import { JimengClient } from '../activities/jimeng';
+import { createOutputStorage, type OssClientOptions } from '../activities/oss';
+import { PointsLedger } from '../activities/points';
+import { loadConfig } from '../config/settings';
+import { SnowflakeGenerator } from '../db/ids/snowflake';
+import { startJimengSimulator } from '../dev/jimeng-sim/simulator';
+import { startOssServer } from '../dev/oss-server';
+import { buildActivityDependencies } from '../worker/activity-dependencies';
+import { createWorker } from '../worker/create-worker';
+import { dependencySettingsFrom } from '../worker/dependency-settings';
+import { openBenchDatabase } from './bench-database';
+
+const jobs = Number(process.argv[2] ?? 40);
+const latencyMs = Number(process.argv[3] ?? 500);
+const LEVELS = [1, 8, 32];
+const ACCOUNTS = 40;
+
+async function timed(total: number, clients: number, job: (i: number) => Promise<void>): Promise<number[]> {
+  const times: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const t = performance.now();
+        await job(i);
+        times.push(performance.now() - t);
+      }
+    }),
+  );
+  return times.sort((a, b) => a - b);
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const sequelize = await openBenchDatabase(40);
+  const logger = pino({ level: 'silent' });
+  const taskQueue = `bench-overhead-${randomUUID().slice(0, 8)}`;
+  const sim = await startJimengSimulator({ port: 0, imageLatencyMs: latencyMs, dailyQuota: 100_000 });
+  const oss = await startOssServer({
+    port: 0,
+    buckets: [{ name: 'bench' }],
+    credentials: [{ accessKeyId: 'bench', accessKeySecret: 'bench-secret' }],
+  });
+  const ossOptions: OssClientOptions = {
+    bucket: 'bench',
+    endpoint: oss.endpoint,
+    cname: true,
+    accessKeyId: 'bench',
+    accessKeySecret: 'bench-secret',
+  };
+  const tmp = await mkdtemp(join(tmpdir(), 'jimeng-flow-overhead-'));
+
+  await sequelize.query('DELETE FROM jimeng_account_leases');
+  await sequelize.query('DELETE FROM jimeng_accounts');
+  const ids = new SnowflakeGenerator({ nodeId: 950 });
+  const sessions: string[] = [];
+  for (let i = 0; i < ACCOUNTS; i++) {
+    const sessionId = `bench-${randomUUID()}`;
+    sessions.push(sessionId);
+    sim.admin.registerSession({
+      sessionId,
+      dailyQuota: 100_000,
+      rateLimit: { maxRequests: 100_000, windowMs: 60_000 },
+    });
+    await sequelize.query(
+      'INSERT INTO jimeng_accounts (id, jimeng_account, session_id, site_type, max_retry_count) VALUES (?, ?, ?, 0, 4)',
+      { replacements: [ids.next(), `bench-${i}`, sessionId] },
+    );
+  }
+
+  const { worker, connection: native } = await createWorker(
+    { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
+    buildActivityDependencies(
+      sequelize,
+      logger,
+      dependencySettingsFrom(config, {
+        jimengBaseUrl: sim.url,
+        oss: ossOptions,
+        tmpDir: tmp,
+        heartbeatMs: 5_000,
+      }),
+    ),
+  );
+  const running = worker.run();
+  const temporal = await Connection.connect({ address: config.temporalAddress });
+  const server = createApp({
+    sequelize,
+    temporal,
+    logger,
+    settings: { namespace: config.temporalNamespace, taskQueue, rateLimitPerMinute: 10_000_000 },
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { key } = await issueApiKey(sequelize, {
+    owner: `bench-${randomUUID().slice(0, 8)}`,
+    scope: 'caller',
+  });
+  const userId = randomUUID();
+  await new PointsLedger({ sequelize, now: () => new Date() }).recharge({
+    idempotencyKey: `bench-${userId}`,
+    userId,
+    amount: 10_000_000,
+    expiresAt: null,
+    sourceType: 'gift',
+  });
+  const project = `overhead-${Date.now()}`;
+  let failures = 0;
+
+  const platformJob = async (tag: string) => {
+    const res = await fetch(`${url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'wait=60' },
+      body: JSON.stringify({
+        user_id: userId,
+        project_id: project,
+        project_name: 'overhead',
+        storyboard_id: tag,
+        work_id: 'w',
+        prompt: 'overhead benchmark',
+        resolution: '1k',
+      }),
+    });
+    const body = (await res.json()) as { status?: string; outputs?: unknown[] };
+    if (res.status !== 200 || body.status !== 'completed' || body.outputs?.length !== 4) failures++;
+  };
+
+  const jimeng = new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 60_000 });
+  const storage = createOutputStorage({ oss: ossOptions, tmpDir: tmp });
+  const directJob = async (i: number) => {
+    const result = await jimeng.generateImages(
+      { sessionId: sessions[i % sessions.length]!, siteType: 0 },
+      { prompt: 'overhead benchmark', resolution: '1k' },
+    );
+    const jobId = `direct-${randomUUID()}`;
+    await Promise.all(
+      result.images.map((image, n) =>
+        storage.uploadFromUrl(
+          storage.objectKeyFor({ userId, jobId, type: 'image', timestamp: Date.now() + n, ext: 'png' }),
+          image.url!,
+          { jobId },
+        ),
+      ),
+    );
+  };
+
+  // Warm-up: JIT, pools, the workflow bundle's first tasks.
+  await timed(4, 2, (i) => platformJob(`warm-${i}`));
+  await timed(4, 2, directJob);
+
+  const rows: string[] = [];
+  for (const level of LEVELS) {
+    const total = Math.max(jobs, level * 2);
+    const direct = await timed(total, level, directJob);
+    const platform = await timed(total, level, (i) => platformJob(`c${level}-${i}`));
+    const overhead = (sorted: number[], q: number) => (quantile(sorted, q) - latencyMs).toFixed(0);
+    rows.push(
+      `| ${level} | ${total} | ${overhead(direct, 0.5)} | ${overhead(direct, 0.99)} | ${overhead(platform, 0.5)} | ${overhead(platform, 0.99)} |`,
+    );
+  }
+
+  console.log(
+    `\nimage jobs of ${latencyMs} ms upstream time (4 images each), overhead = end to end - ${latencyMs} ms\n`,
+  );
+  console.log('| concurrent jobs | jobs | floor p50 ms | floor p99 ms | platform p50 ms | platform p99 ms |');
+  console.log('|---|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
+  console.log(`\nplatform jobs not completed with 4 outputs: ${failures}`);
+
+  worker.shutdown();
+  await running;
+  await native.close();
+  await temporal.close();
+  server.close();
+  await sim.close();
+  await oss.close();
+  await rm(tmp, { recursive: true, force: true });
+  await sequelize.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
