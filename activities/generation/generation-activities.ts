@@ -327,38 +327,43 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       outputs: ProducedOutput[];
       durationSeconds?: number;
     }): Promise<GeneratedOutput[]> {
-      const stored: GeneratedOutput[] = [];
-      for (const [index, output] of input.outputs.entries()) {
-        Context.current().heartbeat({ stored: index });
-        const durationSeconds = output.durationSeconds ?? input.durationSeconds;
-        const record = await storeJobOutput(
-          { sequelize, storage: deps.storage },
-          {
-            userId: input.userId,
-            jobId: input.taskId,
-            type: input.type,
-            sourceUrl: output.url,
-            // One timestamp per output: the key must differ between a job's images.
-            timestamp: input.timestamp + index,
-            ext: outputExtensionOf(output.url, input.type),
-            sortOrder: index,
-            isPrimary: index === 0,
+      // In parallel: a job's images are independent objects and rows (own keys, own sort_order), and a
+      // sequential loop made storing four images four times as slow as storing one.
+      const context = Context.current();
+      let done = 0;
+      const stored = await Promise.all(
+        input.outputs.map(async (output, index): Promise<GeneratedOutput> => {
+          const durationSeconds = output.durationSeconds ?? input.durationSeconds;
+          const record = await storeJobOutput(
+            { sequelize, storage: deps.storage },
+            {
+              userId: input.userId,
+              jobId: input.taskId,
+              type: input.type,
+              sourceUrl: output.url,
+              // One timestamp per output: the key must differ between a job's images.
+              timestamp: input.timestamp + index,
+              ext: outputExtensionOf(output.url, input.type),
+              sortOrder: index,
+              isPrimary: index === 0,
+              ...(output.width !== undefined ? { width: output.width } : {}),
+              ...(output.height !== undefined ? { height: output.height } : {}),
+              ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+            },
+          );
+          context.heartbeat({ stored: ++done });
+          return {
+            ossUrl: record.ossUrl,
+            ossCdnUrl: record.ossCdnUrl,
+            ossPath: record.ossPath,
+            size: record.size,
+            contentType: record.contentType,
             ...(output.width !== undefined ? { width: output.width } : {}),
             ...(output.height !== undefined ? { height: output.height } : {}),
             ...(durationSeconds !== undefined ? { durationSeconds } : {}),
-          },
-        );
-        stored.push({
-          ossUrl: record.ossUrl,
-          ossCdnUrl: record.ossCdnUrl,
-          ossPath: record.ossPath,
-          size: record.size,
-          contentType: record.contentType,
-          ...(output.width !== undefined ? { width: output.width } : {}),
-          ...(output.height !== undefined ? { height: output.height } : {}),
-          ...(durationSeconds !== undefined ? { durationSeconds } : {}),
-        });
-      }
+          };
+        }),
+      );
       await markProgress(sequelize, input.taskId, 90);
       return stored;
     },
