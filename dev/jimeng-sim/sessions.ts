@@ -33,6 +33,8 @@ export interface SessionInput {
   /** Sets what is left today (default: the daily quota on creation, unchanged on update). */
   readonly remainingQuota?: number;
   readonly rateLimit?: RateLimit;
+  /** Generation calls the account runs at once; beyond it the upstream refuses (ret 5001). Null = no limit. */
+  readonly maxConcurrent?: number | null;
 }
 
 export interface SessionSnapshot {
@@ -43,6 +45,9 @@ export interface SessionSnapshot {
   readonly rateLimit: RateLimit;
   /** Requests inside the current rate window. */
   readonly recentRequests: number;
+  readonly maxConcurrent: number | null;
+  /** Synchronous generation calls being served now. */
+  readonly inFlight: number;
 }
 
 interface SessionRecord {
@@ -54,6 +59,8 @@ interface SessionRecord {
   rateLimit: RateLimit;
   /** Arrival times of accepted requests still inside the window. */
   hits: number[];
+  maxConcurrent: number | null;
+  inFlight: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -62,11 +69,19 @@ export const quotaDayOf = (nowMs: number): number => Math.floor((nowMs + UTC8_MS
 
 export function parseSessionInput(value: unknown): SessionInput {
   const body = objectBody(value);
-  rejectUnknownKeys(body, ['sessionId', 'state', 'dailyQuota', 'remainingQuota', 'rateLimit']);
+  rejectUnknownKeys(body, [
+    'sessionId',
+    'state',
+    'dailyQuota',
+    'remainingQuota',
+    'rateLimit',
+    'maxConcurrent',
+  ]);
   const sessionId = sessionIdField(body, 'sessionId', true) as string;
   const state = optionalOneOf(body, 'state', SESSION_STATES);
   const dailyQuota = optionalInt(body, 'dailyQuota', 0);
   const remainingQuota = optionalInt(body, 'remainingQuota', 0);
+  const maxConcurrent = body.maxConcurrent === null ? null : optionalInt(body, 'maxConcurrent', 1);
   let rateLimit: RateLimit | undefined;
   if (body.rateLimit !== undefined) {
     if (typeof body.rateLimit !== 'object' || body.rateLimit === null || Array.isArray(body.rateLimit)) {
@@ -86,6 +101,7 @@ export function parseSessionInput(value: unknown): SessionInput {
     ...(dailyQuota === undefined ? {} : { dailyQuota }),
     ...(remainingQuota === undefined ? {} : { remainingQuota }),
     ...(rateLimit === undefined ? {} : { rateLimit }),
+    ...(maxConcurrent === undefined ? {} : { maxConcurrent }),
   };
 }
 
@@ -109,6 +125,7 @@ export class SessionRegistry {
     }
     if (input.remainingQuota !== undefined) record.remaining = input.remainingQuota;
     if (input.rateLimit !== undefined) record.rateLimit = input.rateLimit;
+    if (input.maxConcurrent !== undefined) record.maxConcurrent = input.maxConcurrent;
     this.sessions.set(record.sessionId, record);
     return this.snapshot(record);
   }
@@ -148,6 +165,19 @@ export class SessionRegistry {
     return { ok: true };
   }
 
+  /** Starts a synchronous generation call; false when the account already runs as many as it may. */
+  enter(sessionId: string): boolean {
+    const record = this.must(sessionId);
+    if (record.maxConcurrent !== null && record.inFlight >= record.maxConcurrent) return false;
+    record.inFlight += 1;
+    return true;
+  }
+
+  leave(sessionId: string): void {
+    const record = this.sessions.get(sessionId);
+    if (record !== undefined && record.inFlight > 0) record.inFlight -= 1;
+  }
+
   /** Takes one unit of today's quota; false when none is left. */
   consume(sessionId: string): boolean {
     const record = this.must(sessionId);
@@ -170,6 +200,8 @@ export class SessionRegistry {
       quotaDay: quotaDayOf(this.now()),
       rateLimit: this.defaults.rateLimit,
       hits: [],
+      maxConcurrent: null,
+      inFlight: 0,
     };
   }
 
@@ -197,6 +229,8 @@ export class SessionRegistry {
       remainingQuota: record.remaining,
       rateLimit: record.rateLimit,
       recentRequests: record.hits.filter((t) => t > now - record.rateLimit.windowMs).length,
+      maxConcurrent: record.maxConcurrent,
+      inFlight: record.inFlight,
     };
   }
 }

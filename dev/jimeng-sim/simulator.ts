@@ -97,6 +97,7 @@ const MESSAGES = {
   videoCredits: '[视频生成失败]: 积分不足且无法自动收取',
   contentPolicy: '[内容违规]: 提示词或素材包含违规内容',
   tooMany: '[请求过于频繁]: too many requests',
+  tooManyJobs: '[生成失败]: credit prededuct failed (ret 5001)',
   recordMissing: '[视频生成失败]: 记录不存在',
   unknownRoute: '[系统错误]: 路由不存在',
 } as const;
@@ -356,6 +357,16 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   }
 
   /** Credits are taken once the request is known to be valid: the proxy validates before calling upstream. */
+  /**
+   * An account busy with as many synchronous jobs as it may run: the upstream's "credit prededuct failed"
+   * (ret 5001), which users report when too many tasks are queued on one account.
+   */
+  function enterJob(res: http.ServerResponse, auth: Auth): boolean {
+    if (sessions.enter(auth.sessionId)) return true;
+    sendEnvelope(res, -2007, MESSAGES.tooManyJobs);
+    return false;
+  }
+
   function takeCredit(res: http.ServerResponse, auth: Auth, endpoint: Endpoint): boolean {
     if (sessions.consume(auth.sessionId)) return true;
     if (isVideo(endpoint)) sendEnvelope(res, -2008, MESSAGES.videoCredits);
@@ -445,8 +456,13 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
         case ENDPOINTS.imageCompositions: {
           const composition = endpoint === ENDPOINTS.imageCompositions;
           const job = parseImageJob(body, auth.family, imagesPerCall, composition);
-          if (!takeCredit(res, auth, endpoint)) return;
-          await delay(imageLatencyMs);
+          if (!enterJob(res, auth)) return;
+          try {
+            if (!takeCredit(res, auth, endpoint)) return;
+            await delay(imageLatencyMs);
+          } finally {
+            sessions.leave(auth.sessionId);
+          }
           const data = imageItems(job);
           return sendJson(
             res,
@@ -463,8 +479,13 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
         }
         case ENDPOINTS.videoGenerations: {
           const job = parseVideoJob(body, auth.family);
-          if (!takeCredit(res, auth, endpoint)) return;
-          await delay(videoDurationMs);
+          if (!enterJob(res, auth)) return;
+          try {
+            if (!takeCredit(res, auth, endpoint)) return;
+            await delay(videoDurationMs);
+          } finally {
+            sessions.leave(auth.sessionId);
+          }
           if (failCode !== undefined)
             return sendEnvelope(res, -2008, `[视频生成失败]: 状态码: 30，错误码: ${failCode}`);
           const mp4 = buildMp4(job.durationSeconds);

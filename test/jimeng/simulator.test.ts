@@ -224,6 +224,30 @@ describe('accounts: quota, rate limit, state', () => {
     expect((video.json as { message: string }).message).toContain('积分不足');
   });
 
+  it('runs at most maxConcurrent generations per account; beyond it answers ret 5001 without spending quota', async () => {
+    const sim = await start({ imageLatencyMs: 200 });
+    sim.admin.registerSession({ sessionId: 'sess-c', dailyQuota: 10, maxConcurrent: 2 });
+    const answers = await Promise.all([1, 2, 3].map(() => image(sim, 'sess-c')));
+    const refused = answers.filter((a) => codeOf(a) !== undefined);
+    expect(answers.filter((a) => codeOf(a) === undefined)).toHaveLength(2);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.json).toMatchObject({ code: -2007 });
+    expect((refused[0]!.json as { message: string }).message).toContain('credit prededuct failed');
+    expect(sim.admin.session('sess-c')).toMatchObject({ remainingQuota: 8, inFlight: 0, maxConcurrent: 2 });
+    // Once the two are done, the account takes work again; null lifts the limit.
+    expect(codeOf(await image(sim, 'sess-c'))).toBeUndefined();
+    sim.admin.registerSession({ sessionId: 'sess-c', maxConcurrent: null });
+    const unlimited = await Promise.all([1, 2, 3].map(() => image(sim, 'sess-c')));
+    expect(unlimited.every((a) => codeOf(a) === undefined)).toBe(true);
+  });
+
+  it('refuses a maxConcurrent below 1, naming the field', async () => {
+    const sim = await start();
+    const res = await call(sim, 'POST', '/__admin/sessions', { body: { sessionId: 's', maxConcurrent: 0 } });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ field: 'maxConcurrent' });
+  });
+
   it('does not spend quota on calls it refuses', async () => {
     const sim = await start();
     sim.admin.registerSession({ sessionId: 'sess-q2', dailyQuota: 5 });
