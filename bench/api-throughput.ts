@@ -12,26 +12,9 @@
  * their 202 by a background loop, so the measured requests do not compete with hundreds of running generations
  * (that load is what the capacity benchmark of issue 8 measures).
  */
-import { Client, Connection } from '@temporalio/client';
 import Koa from 'koa';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { createApp } from '../api/app';
-import { issueApiKey } from '../api/auth/issue-api-key';
-import { PointsLedger } from '../activities/points';
-import { loadConfig } from '../config/settings';
-import { startJimengSimulator } from '../dev/jimeng-sim/simulator';
-import { startOssServer } from '../dev/oss-server';
-import { buildActivityDependencies } from '../worker/activity-dependencies';
-import { createWorker } from '../worker/create-worker';
-import { dependencySettingsFrom } from '../worker/dependency-settings';
 import { generationWorkflowId } from '../workflows/generation-definitions';
-import { openBenchDatabase } from './bench-database';
+import { listen, startBenchStack } from './bench-stack';
 
 const posts = Number(process.argv[2] ?? 150);
 const gets = Number(process.argv[3] ?? 1500);
@@ -68,74 +51,15 @@ async function load(
   return { rps: total / seconds, p50: at(0.5), p99: at(0.99), errors };
 }
 
-function listen(app: Koa): Promise<{ server: Server; url: string }> {
-  const server = app.listen(0, '127.0.0.1');
-  return new Promise((resolve) =>
-    server.once('listening', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
-    ),
-  );
-}
-
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const sequelize = await openBenchDatabase(40);
-  const logger = pino({ level: 'silent' });
-  const taskQueue = `bench-api-${randomUUID().slice(0, 8)}`;
-  const sim = await startJimengSimulator({ port: 0 });
-  const oss = await startOssServer({
-    port: 0,
-    buckets: [{ name: 'bench' }],
-    credentials: [{ accessKeyId: 'bench', accessKeySecret: 'bench-secret' }],
-  });
-  const tmp = await mkdtemp(join(tmpdir(), 'jimeng-flow-bench-'));
-  await sequelize.query('DELETE FROM jimeng_account_leases');
-  await sequelize.query('DELETE FROM jimeng_accounts');
-  const { worker, connection: native } = await createWorker(
-    { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
-    buildActivityDependencies(
-      sequelize,
-      logger,
-      dependencySettingsFrom(config, {
-        jimengBaseUrl: sim.url,
-        oss: {
-          bucket: 'bench',
-          endpoint: oss.endpoint,
-          cname: true,
-          accessKeyId: 'bench',
-          accessKeySecret: 'bench-secret',
-        },
-        tmpDir: tmp,
-      }),
-    ),
-  );
-  const running = worker.run();
-  const temporal = await Connection.connect({ address: config.temporalAddress });
-  const client = new Client({ connection: temporal, namespace: config.temporalNamespace });
-  const api = await listen(
-    createApp({
-      sequelize,
-      temporal,
-      logger,
-      settings: { namespace: config.temporalNamespace, taskQueue, rateLimitPerMinute: 10_000_000 },
-    }),
-  );
+  const stack = await startBenchStack({ name: 'api' });
+  const { client, url, key, userId } = stack;
   const bare = new Koa();
   bare.use((ctx) => {
     ctx.body = { ok: true };
   });
   const baseline = await listen(bare);
 
-  const owner = `bench-${randomUUID().slice(0, 8)}`;
-  const { key } = await issueApiKey(sequelize, { owner, scope: 'caller' });
-  const userId = randomUUID();
-  await new PointsLedger({ sequelize, now: () => new Date() }).recharge({
-    idempotencyKey: `bench-${userId}`,
-    userId,
-    amount: 10_000_000,
-    expiresAt: null,
-    sourceType: 'gift',
-  });
   const auth = { authorization: `Bearer ${key}` };
   const project = `bench-${Date.now()}`;
   const taskIds: string[] = [];
@@ -158,7 +82,7 @@ async function main(): Promise<void> {
 
   const post = async (i: number, level: number) => {
     const storyboard = `sb-${level}-${i}`;
-    const res = await fetch(`${api.url}/v1/images/generations`, {
+    const res = await fetch(`${url}/v1/images/generations`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -194,7 +118,7 @@ async function main(): Promise<void> {
       'GET /v1/tasks/{id}',
       level,
       await load(gets, level, async (i) => {
-        const res = await fetch(`${api.url}/v1/tasks/${taskIds[i % taskIds.length]}`, { headers: auth });
+        const res = await fetch(`${url}/v1/tasks/${taskIds[i % taskIds.length]}`, { headers: auth });
         await res.arrayBuffer();
         return res.ok;
       }),
@@ -209,16 +133,8 @@ async function main(): Promise<void> {
 
   benchOver = true;
   await terminator;
-  worker.shutdown();
-  await running;
-  await native.close();
-  await temporal.close();
-  api.server.close();
   baseline.server.close();
-  await sim.close();
-  await oss.close();
-  await rm(tmp, { recursive: true, force: true });
-  await sequelize.close();
+  await stack.close();
 }
 
 main().catch((err: unknown) => {

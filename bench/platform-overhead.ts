@@ -9,26 +9,11 @@
  * Everything runs in this process on the dev stack's MariaDB (database <MYSQL_DATABASE>_bench) and Temporal dev
  * server; 40 simulator accounts so the pool never limits.
  */
-import { Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { createApp } from '../api/app';
-import { issueApiKey } from '../api/auth/issue-api-key';
 import { JimengClient } from '../activities/jimeng';
-import { createOutputStorage, type OssClientOptions } from '../activities/oss';
-import { PointsLedger } from '../activities/points';
-import { loadConfig } from '../config/settings';
+import { createOutputStorage } from '../activities/oss';
 import { SnowflakeGenerator } from '../db/ids/snowflake';
-import { startJimengSimulator } from '../dev/jimeng-sim/simulator';
-import { startOssServer } from '../dev/oss-server';
-import { buildActivityDependencies } from '../worker/activity-dependencies';
-import { createWorker } from '../worker/create-worker';
-import { dependencySettingsFrom } from '../worker/dependency-settings';
-import { openBenchDatabase } from './bench-database';
+import { startBenchStack } from './bench-stack';
 
 const jobs = Number(process.argv[2] ?? 40);
 const latencyMs = Number(process.argv[3] ?? 500);
@@ -54,27 +39,12 @@ const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const sequelize = await openBenchDatabase(40);
-  const logger = pino({ level: 'silent' });
-  const taskQueue = `bench-overhead-${randomUUID().slice(0, 8)}`;
-  const sim = await startJimengSimulator({ port: 0, imageLatencyMs: latencyMs, dailyQuota: 100_000 });
-  const oss = await startOssServer({
-    port: 0,
-    buckets: [{ name: 'bench' }],
-    credentials: [{ accessKeyId: 'bench', accessKeySecret: 'bench-secret' }],
+  const stack = await startBenchStack({
+    name: 'overhead',
+    simulator: { imageLatencyMs: latencyMs, dailyQuota: 100_000 },
+    worker: { heartbeatMs: 5_000 },
   });
-  const ossOptions: OssClientOptions = {
-    bucket: 'bench',
-    endpoint: oss.endpoint,
-    cname: true,
-    accessKeyId: 'bench',
-    accessKeySecret: 'bench-secret',
-  };
-  const tmp = await mkdtemp(join(tmpdir(), 'jimeng-flow-overhead-'));
-
-  await sequelize.query('DELETE FROM jimeng_account_leases');
-  await sequelize.query('DELETE FROM jimeng_accounts');
+  const { sequelize, sim, ossOptions, url, key, userId } = stack;
   const ids = new SnowflakeGenerator({ nodeId: 950 });
   const sessions: string[] = [];
   for (let i = 0; i < ACCOUNTS; i++) {
@@ -90,42 +60,6 @@ async function main(): Promise<void> {
       { replacements: [ids.next(), `bench-${i}`, sessionId] },
     );
   }
-
-  const { worker, connection: native } = await createWorker(
-    { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
-    buildActivityDependencies(
-      sequelize,
-      logger,
-      dependencySettingsFrom(config, {
-        jimengBaseUrl: sim.url,
-        oss: ossOptions,
-        tmpDir: tmp,
-        heartbeatMs: 5_000,
-      }),
-    ),
-  );
-  const running = worker.run();
-  const temporal = await Connection.connect({ address: config.temporalAddress });
-  const server = createApp({
-    sequelize,
-    temporal,
-    logger,
-    settings: { namespace: config.temporalNamespace, taskQueue, rateLimitPerMinute: 10_000_000 },
-  }).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { key } = await issueApiKey(sequelize, {
-    owner: `bench-${randomUUID().slice(0, 8)}`,
-    scope: 'caller',
-  });
-  const userId = randomUUID();
-  await new PointsLedger({ sequelize, now: () => new Date() }).recharge({
-    idempotencyKey: `bench-${userId}`,
-    userId,
-    amount: 10_000_000,
-    expiresAt: null,
-    sourceType: 'gift',
-  });
   const project = `overhead-${Date.now()}`;
   let failures = 0;
 
@@ -148,7 +82,7 @@ async function main(): Promise<void> {
   };
 
   const jimeng = new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 60_000 });
-  const storage = createOutputStorage({ oss: ossOptions, tmpDir: tmp });
+  const storage = createOutputStorage({ oss: ossOptions, tmpDir: stack.tmpDir });
   const directJob = async (i: number) => {
     const result = await jimeng.generateImages(
       { sessionId: sessions[i % sessions.length]!, siteType: 0 },
@@ -189,15 +123,7 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(row);
   console.log(`\nplatform jobs not completed with 4 outputs: ${failures}`);
 
-  worker.shutdown();
-  await running;
-  await native.close();
-  await temporal.close();
-  server.close();
-  await sim.close();
-  await oss.close();
-  await rm(tmp, { recursive: true, force: true });
-  await sequelize.close();
+  await stack.close();
 }
 
 main().catch((err: unknown) => {

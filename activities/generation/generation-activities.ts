@@ -395,18 +395,17 @@ export function createGenerationActivities(deps: GenerationDependencies) {
         // Nothing was reserved (the job stopped before its reservation): nothing to settle.
         if (!(err instanceof LedgerError && err.code === 'unknown_reservation')) throw err;
       }
-      if ((await readRecord(sequelize, input.type, input.taskId)) !== null) {
-        await closeRecords(sequelize, {
-          type: input.type,
-          taskId: input.taskId,
-          status: input.status,
-          outputs: input.outputs,
-          cost,
-          ...(input.errorCode !== undefined ? { errorCode: input.errorCode } : {}),
-          ...(input.errorMessage !== undefined ? { errorMessage: input.errorMessage } : {}),
-          now: deps.now(),
-        });
-      }
+      // A job stopped before its rows existed (refused at begin) has nothing to close: both UPDATEs match no row.
+      await closeRecords(sequelize, {
+        type: input.type,
+        taskId: input.taskId,
+        status: input.status,
+        outputs: input.outputs,
+        cost,
+        ...(input.errorCode !== undefined ? { errorCode: input.errorCode } : {}),
+        ...(input.errorMessage !== undefined ? { errorMessage: input.errorMessage } : {}),
+        now: deps.now(),
+      });
       return { cost };
     },
 

@@ -19,7 +19,7 @@ import {
   accountResource,
   type AccountCheckView,
 } from './account-schemas';
-import { decodeTimeCursor, encodeTimeCursor, pageOf } from '../http/keyset-cursor';
+import { cursorFromQuery, decodeTimeCursor, encodeTimeCursor, pageOf } from '../http/keyset-cursor';
 import { AccountStore } from './account-store';
 import { accountResourceOf, type AccountRow } from './account-view';
 
@@ -105,11 +105,7 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
         422: { description: 'Invalid filter or cursor' },
       },
       async handler(ctx, { query }) {
-        const after = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
-        if (after === null)
-          throw new Problem(422, 'Unprocessable Content', 'the cursor is not one this API issued', [
-            { field: 'query.cursor', reason: 'unknown cursor' },
-          ]);
+        const after = cursorFromQuery(query.cursor, decodeTimeCursor);
         const rows = await store.list(
           {
             ...(query.site_type !== undefined ? { siteType: query.site_type } : {}),

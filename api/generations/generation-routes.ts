@@ -156,22 +156,21 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
 
   const answer = async (ctx: Context, taskId: string) => {
     const owner = principalOf(ctx).owner;
-    let view = await deps.tasks.find(taskId, null);
+    // Admitted means the record exists: a task this owner cannot see is another owner's running storyboard,
+    // which the request attached to. Nothing of theirs is shown, and there is nothing to wait for.
+    let view = await deps.tasks.find(taskId, owner);
+    if (!view)
+      throw new Problem(409, 'Conflict', 'this storyboard is generating under a task of another owner');
     const wait = preferredWaitSeconds(ctx.get('Prefer'), MAX_PREFER_WAIT_SECONDS);
-    if (wait !== null && view) {
+    if (wait !== null) {
       const deadline = Date.now() + wait * 1000;
       while (view && !FINAL_STATUSES.includes(view.status) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
-        view = await deps.tasks.find(taskId, null);
+        view = await deps.tasks.find(taskId, owner);
       }
       ctx.set('Preference-Applied', `wait=${wait}`);
     }
-    if (!view)
-      throw new Problem(500, 'Internal Server Error', 'the task was admitted but its record is missing');
-    // Attached to another owner's running storyboard: nothing of theirs is shown.
-    if (view.id !== taskId || (await deps.tasks.find(taskId, owner)) === null) {
-      throw new Problem(409, 'Conflict', 'this storyboard is generating under a task of another owner');
-    }
+    if (!view) throw new Problem(500, 'Internal Server Error', `task ${taskId} disappeared while waited for`);
     ctx.status = FINAL_STATUSES.includes(view.status) && wait !== null ? 200 : 202;
     ctx.set('Location', `/v1/tasks/${view.id}`);
     ctx.body = view satisfies TaskView;

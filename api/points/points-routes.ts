@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { principalOf } from '../auth/authentication';
 import { defineRoute, type AnyRoute } from '../http/route';
-import { Problem } from '../problem';
+import { cursorFromQuery, pageOf } from '../http/keyset-cursor';
 import { rechargeThroughWorkflow } from './points-recharge';
 import {
   balanceQuery,
@@ -66,11 +66,7 @@ export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
         429: { description: 'Rate limit; see Retry-After' },
       },
       async handler(ctx, { query }) {
-        const beforeId = query.cursor === undefined ? undefined : decodeTransactionCursor(query.cursor);
-        if (beforeId === null)
-          throw new Problem(422, 'Unprocessable Content', 'the cursor is not one this API issued', [
-            { field: 'query.cursor', reason: 'unknown cursor' },
-          ]);
+        const beforeId = cursorFromQuery(query.cursor, decodeTransactionCursor);
         // One row more than the page tells whether another page follows, without counting.
         const rows = await store.transactions(
           query.user_id.toLowerCase(),
@@ -82,11 +78,7 @@ export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
           query.limit + 1,
           beforeId,
         );
-        const data = rows.slice(0, query.limit);
-        ctx.body = {
-          data,
-          next_cursor: rows.length > query.limit ? encodeTransactionCursor(data[data.length - 1]!.id) : null,
-        };
+        ctx.body = pageOf(rows, query.limit, (last) => encodeTransactionCursor(last.id));
       },
     }),
     defineRoute({

@@ -6,7 +6,7 @@ import { principalOf } from '../auth/authentication';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Problem } from '../problem';
 import { taskPage, taskResource, taskStatus } from '../schemas/task-resource';
-import { decodeTimeCursor, encodeTimeCursor, pageOf } from '../http/keyset-cursor';
+import { cursorFromQuery, decodeTimeCursor, encodeTimeCursor, pageOf } from '../http/keyset-cursor';
 import type { TaskStore } from './task-store';
 import { FINAL_STATUSES } from './task-view';
 
@@ -76,11 +76,7 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
         422: { description: 'Invalid filter or cursor' },
       },
       async handler(ctx, { query }) {
-        const after = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
-        if (after === null)
-          throw new Problem(422, 'Unprocessable Content', 'the cursor is not one this API issued', [
-            { field: 'query.cursor', reason: 'unknown cursor' },
-          ]);
+        const after = cursorFromQuery(query.cursor, decodeTimeCursor);
         const page = await deps.tasks.list(
           {
             ...(query.type ? { type: query.type } : {}),
