@@ -13,6 +13,17 @@ export interface CountersSnapshot {
   >;
   /** How often each fault kind fired. */
   readonly faultsFired: Readonly<Record<string, number>>;
+  /**
+   * Generation calls refused because of the account's state (injected or real): invalid, banned, rate_limited,
+   * quota, and busy (more synchronous jobs than the account's maxConcurrent).
+   */
+  readonly refusals: Readonly<Record<string, number>>;
+  /**
+   * Generation calls made to an account after it had been told it could not serve them (see refusals.ts), by
+   * the refusal they ignored: the calls a pool should never make.
+   */
+  readonly callsAfterRefusal: Readonly<Record<string, number>>;
+  readonly callsAfterRefusalBySession: Readonly<Record<string, number>>;
 }
 
 export const NO_SESSION = '(none)';
@@ -22,6 +33,9 @@ export class Counters {
   private byEndpoint = new Map<string, number>();
   private bySession = new Map<string, { total: number; byEndpoint: Map<string, number> }>();
   private faults = new Map<string, number>();
+  private refused = new Map<string, number>();
+  private ignored = new Map<string, number>();
+  private ignoredBySession = new Map<string, number>();
 
   received(endpoint: Endpoint, sessionId: string | undefined): void {
     this.total += 1;
@@ -37,11 +51,23 @@ export class Counters {
     bump(this.faults, kind);
   }
 
+  refusal(reason: string): void {
+    bump(this.refused, reason);
+  }
+
+  callAfterRefusal(reason: string, sessionId: string): void {
+    bump(this.ignored, reason);
+    bump(this.ignoredBySession, sessionId);
+  }
+
   reset(): void {
     this.total = 0;
     this.byEndpoint.clear();
     this.bySession.clear();
     this.faults.clear();
+    this.refused.clear();
+    this.ignored.clear();
+    this.ignoredBySession.clear();
   }
 
   snapshot(): CountersSnapshot {
@@ -53,6 +79,9 @@ export class Counters {
       byEndpoint: Object.fromEntries(this.byEndpoint),
       bySession,
       faultsFired: Object.fromEntries(this.faults),
+      refusals: Object.fromEntries(this.refused),
+      callsAfterRefusal: Object.fromEntries(this.ignored),
+      callsAfterRefusalBySession: Object.fromEntries(this.ignoredBySession),
     };
   }
 }

@@ -66,6 +66,8 @@ interface SessionRecord {
 const DAY_MS = 86_400_000;
 const UTC8_MS = 8 * 3_600_000;
 export const quotaDayOf = (nowMs: number): number => Math.floor((nowMs + UTC8_MS) / DAY_MS);
+/** When the quota day after the one containing nowMs begins. */
+export const nextQuotaDayStartMs = (nowMs: number): number => (quotaDayOf(nowMs) + 1) * DAY_MS - UTC8_MS;
 
 export function parseSessionInput(value: unknown): SessionInput {
   const body = objectBody(value);

@@ -8,6 +8,7 @@ import { FileStore } from './file-store';
 import { buildMp4 } from './mp4';
 import { encodePng, type Rgb } from './png';
 import { Prng } from './prng';
+import { RefusalLog, type RefusalReason } from './refusals';
 import {
   ProtocolError,
   parseImageJob,
@@ -18,6 +19,7 @@ import {
 } from './protocol';
 import {
   SessionRegistry,
+  nextQuotaDayStartMs,
   parseSessionInput,
   type RateLimit,
   type SessionInput,
@@ -63,6 +65,11 @@ export interface SimulatorAdmin {
   clearFaults(): number;
   counters(): CountersSnapshot;
   resetCounters(): void;
+  /**
+   * An operator took the account out of the client's pool: from now on every generation call to it counts as a
+   * call after refusal (`withdrawn`), though the simulator still serves it.
+   */
+  withdraw(sessionId: string): void;
   /** Back to the state right after start: no sessions, faults, tasks, files or counts; the PRNG reseeded. */
   reset(): void;
 }
@@ -210,6 +217,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   );
   const faults = new FaultRegistry();
   const counters = new Counters();
+  const refusals = new RefusalLog();
   const files = new FileStore();
   const tasks = new VideoTaskStore();
   const timers = new Set<NodeJS.Timeout>();
@@ -228,7 +236,11 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
         });
 
   const admin: SimulatorAdmin = {
-    registerSession: (input) => sessions.upsert(parseSessionInput(input)),
+    registerSession: (input) => {
+      const parsed = parseSessionInput(input);
+      refusals.forget(parsed.sessionId);
+      return sessions.upsert(parsed);
+    },
     session: (id) => sessions.get(id),
     sessions: () => sessions.list(),
     injectFault: (spec) => faults.add(parseFaultSpec(spec)),
@@ -236,7 +248,9 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     clearFaults: () => faults.clear(),
     counters: () => counters.snapshot(),
     resetCounters: () => counters.reset(),
+    withdraw: (sessionId) => refusals.refused(sessionId, 'withdrawn', null),
     reset: () => {
+      refusals.clear();
       sessions.clear();
       faults.clear();
       tasks.clear();
@@ -274,9 +288,27 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     return parsed.sessionId === '' ? undefined : { ...parsed, token };
   }
 
-  function sendFault(res: http.ServerResponse, fault: FaultSpec, endpoint: Endpoint): void {
+  /** Counts a refusal of a generation call and remembers what the account was told. */
+  function refuse(
+    auth: Auth | undefined,
+    endpoint: Endpoint,
+    reason: RefusalReason | 'busy',
+    untilMs: number | null,
+  ): void {
+    if (!GENERATION_ENDPOINTS.includes(endpoint)) return;
+    counters.refusal(reason);
+    if (auth !== undefined && reason !== 'busy') refusals.refused(auth.sessionId, reason, untilMs);
+  }
+
+  function sendFault(
+    res: http.ServerResponse,
+    fault: FaultSpec,
+    endpoint: Endpoint,
+    auth: Auth | undefined,
+  ): void {
     switch (fault.kind) {
       case 'http_429':
+        refuse(auth, endpoint, 'rate_limited', now() + (fault.retryAfterMs ?? 1000));
         sendJson(
           res,
           429,
@@ -285,12 +317,15 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
         );
         return;
       case 'quota_exhausted':
+        refuse(auth, endpoint, 'quota', nextQuotaDayStartMs(now()));
         return isVideo(endpoint)
           ? sendEnvelope(res, -2008, MESSAGES.videoCredits)
           : sendEnvelope(res, -2009, MESSAGES.imageCredits);
       case 'session_invalid':
+        refuse(auth, endpoint, 'invalid', null);
         return sendEnvelope(res, -2002, MESSAGES.loginExpired);
       case 'banned':
+        refuse(auth, endpoint, 'banned', null);
         return sendEnvelope(res, -2001, MESSAGES.banned);
       case 'content_policy':
         return sendEnvelope(res, -2006, MESSAGES.contentPolicy);
@@ -329,22 +364,25 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   }
 
   /** Generation and session routes: who is calling, and may they? Returns false when it already answered. */
-  function admitSession(res: http.ServerResponse, auth: Auth | undefined): auth is Auth {
+  function admitSession(res: http.ServerResponse, auth: Auth | undefined, endpoint: Endpoint): auth is Auth {
     if (auth === undefined) {
       sendEnvelope(res, -2000, MESSAGES.missingAuth);
       return false;
     }
     const session = sessions.resolve(auth.sessionId);
     if (session === undefined || session.state === 'invalid') {
+      refuse(auth, endpoint, 'invalid', null);
       sendEnvelope(res, -2002, MESSAGES.loginExpired);
       return false;
     }
     if (session.state === 'banned') {
+      refuse(auth, endpoint, 'banned', null);
       sendEnvelope(res, -2001, MESSAGES.banned);
       return false;
     }
     const admitted = sessions.admit(auth.sessionId);
     if (!admitted.ok) {
+      refuse(auth, endpoint, 'rate_limited', now() + Math.ceil(admitted.retryAfterMs / 1000) * 1000);
       sendJson(
         res,
         429,
@@ -361,14 +399,16 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
    * An account busy with as many synchronous jobs as it may run: the upstream's "credit prededuct failed"
    * (ret 5001), which users report when too many tasks are queued on one account.
    */
-  function enterJob(res: http.ServerResponse, auth: Auth): boolean {
+  function enterJob(res: http.ServerResponse, auth: Auth, endpoint: Endpoint): boolean {
     if (sessions.enter(auth.sessionId)) return true;
+    refuse(auth, endpoint, 'busy', null);
     sendEnvelope(res, -2007, MESSAGES.tooManyJobs);
     return false;
   }
 
   function takeCredit(res: http.ServerResponse, auth: Auth, endpoint: Endpoint): boolean {
     if (sessions.consume(auth.sessionId)) return true;
+    refuse(auth, endpoint, 'quota', nextQuotaDayStartMs(now()));
     if (isVideo(endpoint)) sendEnvelope(res, -2008, MESSAGES.videoCredits);
     else sendEnvelope(res, -2009, MESSAGES.imageCredits);
     return false;
@@ -384,6 +424,10 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     const body = parseJsonObject(rawBody);
     const auth = authOf(endpoint, req, body);
     counters.received(endpoint, auth?.sessionId);
+    if (auth !== undefined && GENERATION_ENDPOINTS.includes(endpoint)) {
+      const ignored = refusals.ignoredBy(auth.sessionId, now());
+      if (ignored !== undefined) counters.callAfterRefusal(ignored, auth.sessionId);
+    }
 
     const decision = faults.decide(auth?.sessionId, endpoint, prng);
     await delay(decision.delayMs);
@@ -391,7 +435,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     if (decision.outcome !== undefined) {
       counters.faultFired(decision.outcome.kind);
       if (decision.outcome.kind === 'task_failure') failCode = decision.outcome.failCode ?? '2038';
-      else return sendFault(res, decision.outcome, endpoint);
+      else return sendFault(res, decision.outcome, endpoint, auth);
     }
 
     switch (endpoint) {
@@ -438,7 +482,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
         break;
     }
 
-    if (!admitSession(res, auth)) return;
+    if (!admitSession(res, auth, endpoint)) return;
     if (body === undefined) return sendEnvelope(res, -2000, MESSAGES.bodyInvalid);
 
     try {
@@ -456,7 +500,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
         case ENDPOINTS.imageCompositions: {
           const composition = endpoint === ENDPOINTS.imageCompositions;
           const job = parseImageJob(body, auth.family, imagesPerCall, composition);
-          if (!enterJob(res, auth)) return;
+          if (!enterJob(res, auth, endpoint)) return;
           try {
             if (!takeCredit(res, auth, endpoint)) return;
             await delay(imageLatencyMs);
@@ -479,7 +523,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
         }
         case ENDPOINTS.videoGenerations: {
           const job = parseVideoJob(body, auth.family);
-          if (!enterJob(res, auth)) return;
+          if (!enterJob(res, auth, endpoint)) return;
           try {
             if (!takeCredit(res, auth, endpoint)) return;
             await delay(videoDurationMs);

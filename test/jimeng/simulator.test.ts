@@ -241,6 +241,59 @@ describe('accounts: quota, rate limit, state', () => {
     expect(unlimited.every((a) => codeOf(a) === undefined)).toBe(true);
   });
 
+  describe('calls after a refusal (what a pool must never do)', () => {
+    it('counts a call to a banned or logged-out account after it was told, but not the call that found out', async () => {
+      const sim = await start();
+      sim.admin.registerSession({ sessionId: 'sess-b', state: 'banned' });
+      sim.admin.injectFault({ kind: 'session_invalid', sessionId: 'sess-i', count: 1 });
+      await image(sim, 'sess-b');
+      await image(sim, 'sess-i');
+      expect(sim.admin.counters().callsAfterRefusal).toEqual({});
+      await image(sim, 'sess-b');
+      await image(sim, 'sess-i'); // the injected fault is spent: served, yet the client had been told
+      const counters = sim.admin.counters();
+      expect(counters.refusals).toEqual({ banned: 2, invalid: 1 });
+      expect(counters.callsAfterRefusal).toEqual({ banned: 1, invalid: 1 });
+      expect(counters.callsAfterRefusalBySession).toEqual({ 'sess-b': 1, 'sess-i': 1 });
+    });
+
+    it('forgives a rate-limited account once its Retry-After has passed', async () => {
+      let clock = 1_000_000;
+      const sim = await start({ now: () => clock });
+      sim.admin.injectFault({ kind: 'http_429', sessionId: 'sess-r', count: 1, retryAfterMs: 2000 });
+      expect((await image(sim, 'sess-r')).status).toBe(429);
+      clock += 1999;
+      await image(sim, 'sess-r');
+      clock += 1;
+      await image(sim, 'sess-r');
+      expect(sim.admin.counters().callsAfterRefusal).toEqual({ rate_limited: 1 });
+    });
+
+    it('holds an exhausted account until the next quota day, and counts busy refusals without remembering them', async () => {
+      let clock = Date.UTC(2026, 0, 1, 10, 0, 0); // 18:00 in UTC+8
+      const sim = await start({ now: () => clock, imageLatencyMs: 100 });
+      sim.admin.registerSession({ sessionId: 'sess-q', dailyQuota: 1, maxConcurrent: 1 });
+      await Promise.all([image(sim, 'sess-q'), image(sim, 'sess-q')]); // one served, one busy
+      await image(sim, 'sess-q'); // quota gone
+      await image(sim, 'sess-q'); // told already
+      clock = Date.UTC(2026, 0, 1, 16, 0, 0); // 00:00 next day in UTC+8
+      await image(sim, 'sess-q');
+      const counters = sim.admin.counters();
+      expect(counters.refusals).toEqual({ busy: 1, quota: 2 });
+      expect(counters.callsAfterRefusal).toEqual({ quota: 1 });
+    });
+
+    it('counts every call to an account the operator withdrew, until it is registered again', async () => {
+      const sim = await start();
+      sim.admin.registerSession({ sessionId: 'sess-w' });
+      sim.admin.withdraw('sess-w');
+      await image(sim, 'sess-w');
+      sim.admin.registerSession({ sessionId: 'sess-w' });
+      await image(sim, 'sess-w');
+      expect(sim.admin.counters().callsAfterRefusal).toEqual({ withdrawn: 1 });
+    });
+  });
+
   it('refuses a maxConcurrent below 1, naming the field', async () => {
     const sim = await start();
     const res = await call(sim, 'POST', '/__admin/sessions', { body: { sessionId: 's', maxConcurrent: 0 } });
@@ -457,6 +510,9 @@ describe('admin API', () => {
         '(none)': { total: 1, byEndpoint: { 'GET /ping': 1 } },
       },
       faultsFired: {},
+      refusals: {},
+      callsAfterRefusal: {},
+      callsAfterRefusalBySession: {},
     });
     expect((await call(sim, 'POST', '/__admin/counters/reset')).status).toBe(200);
     expect(sim.admin.counters().total).toBe(0);

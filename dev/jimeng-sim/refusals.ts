@@ -1,0 +1,61 @@
+/*
+ * What each account has been told it cannot do, so the simulator can count the calls a client makes anyway.
+ * A client that honours the answers (marks a banned or logged-out account unusable, rests a rate-limited one
+ * for its Retry-After, leaves an exhausted one until the next quota day) makes none of these; a naive client
+ * makes many. Injected faults count like real refusals: the client cannot tell them apart.
+ */
+
+export const REFUSAL_REASONS = [
+  /** Login expired / session invalid: until an operator re-registers the session. */
+  'invalid',
+  'banned',
+  /** A 429: until its Retry-After has passed. */
+  'rate_limited',
+  /** Today's credits are gone: until the next quota day. */
+  'quota',
+  /** Taken out of the pool by an operator (the test tells the simulator when). */
+  'withdrawn',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+interface Told {
+  readonly reason: RefusalReason;
+  /** Epoch ms from which the account may be called again; null = until an operator steps in. */
+  readonly untilMs: number | null;
+}
+
+export class RefusalLog {
+  private readonly told = new Map<string, Told>();
+
+  /**
+   * Remembers a refusal. A lasting refusal is not shortened by a later temporary one (a banned account that
+   * also answered 429 stays banned).
+   */
+  refused(sessionId: string, reason: RefusalReason, untilMs: number | null): void {
+    const previous = this.told.get(sessionId);
+    if (previous !== undefined && previous.untilMs === null && untilMs !== null) return;
+    if (previous !== undefined && previous.untilMs !== null && untilMs !== null && previous.untilMs > untilMs)
+      return;
+    this.told.set(sessionId, { reason, untilMs });
+  }
+
+  /** The refusal a call arriving now ignores, if any. */
+  ignoredBy(sessionId: string, nowMs: number): RefusalReason | undefined {
+    const told = this.told.get(sessionId);
+    if (told === undefined) return undefined;
+    if (told.untilMs !== null && nowMs >= told.untilMs) {
+      this.told.delete(sessionId);
+      return undefined;
+    }
+    return told.reason;
+  }
+
+  /** An operator re-registered the session: what it was told before no longer holds. */
+  forget(sessionId: string): void {
+    this.told.delete(sessionId);
+  }
+
+  clear(): void {
+    this.told.clear();
+  }
+}
