@@ -90,14 +90,17 @@ const videoSubmits = proxyActivities<Activities>({
 /** Polling is safe to repeat: a retry resumes watching the same upstream job. */
 const videoPolls = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '60 seconds',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-/** Uploads are idempotent (fixed object keys, MD5-checked); large videos need the long timeout. */
+/**
+ * Uploads are idempotent (fixed object keys, MD5-checked); large videos need the long timeout. They heartbeat
+ * every 10 s, so a killed worker's uploads are retried after 30 s rather than minutes.
+ */
 const uploads = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 

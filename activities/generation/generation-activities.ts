@@ -121,6 +121,7 @@ function asFailure(err: unknown): unknown {
 export function createGenerationActivities(deps: GenerationDependencies) {
   const heartbeatMs = deps.heartbeatMs ?? 10_000;
   const pollMs = deps.videoPollIntervalMs ?? 5_000;
+  const noLease = (): Promise<void> => Promise.resolve();
   const { sequelize } = deps;
 
   const accountOf = async (lease: Lease): Promise<JimengAccountRef> => {
@@ -331,38 +332,42 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       // sequential loop made storing four images four times as slow as storing one.
       const context = Context.current();
       let done = 0;
-      const stored = await Promise.all(
-        input.outputs.map(async (output, index): Promise<GeneratedOutput> => {
-          const durationSeconds = output.durationSeconds ?? input.durationSeconds;
-          const record = await storeJobOutput(
-            { sequelize, storage: deps.storage },
-            {
-              userId: input.userId,
-              jobId: input.taskId,
-              type: input.type,
-              sourceUrl: output.url,
-              // One timestamp per output: the key must differ between a job's images.
-              timestamp: input.timestamp + index,
-              ext: outputExtensionOf(output.url, input.type),
-              sortOrder: index,
-              isPrimary: index === 0,
+      // Beats on a timer too, not only per stored output: a large video upload may take longer than the heartbeat
+      // timeout, which is short so that a killed worker's uploads are picked up again quickly.
+      const stored = await withHeartbeat(heartbeatMs, noLease, () =>
+        Promise.all(
+          input.outputs.map(async (output, index): Promise<GeneratedOutput> => {
+            const durationSeconds = output.durationSeconds ?? input.durationSeconds;
+            const record = await storeJobOutput(
+              { sequelize, storage: deps.storage },
+              {
+                userId: input.userId,
+                jobId: input.taskId,
+                type: input.type,
+                sourceUrl: output.url,
+                // One timestamp per output: the key must differ between a job's images.
+                timestamp: input.timestamp + index,
+                ext: outputExtensionOf(output.url, input.type),
+                sortOrder: index,
+                isPrimary: index === 0,
+                ...(output.width !== undefined ? { width: output.width } : {}),
+                ...(output.height !== undefined ? { height: output.height } : {}),
+                ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+              },
+            );
+            context.heartbeat({ stored: ++done });
+            return {
+              ossUrl: record.ossUrl,
+              ossCdnUrl: record.ossCdnUrl,
+              ossPath: record.ossPath,
+              size: record.size,
+              contentType: record.contentType,
               ...(output.width !== undefined ? { width: output.width } : {}),
               ...(output.height !== undefined ? { height: output.height } : {}),
               ...(durationSeconds !== undefined ? { durationSeconds } : {}),
-            },
-          );
-          context.heartbeat({ stored: ++done });
-          return {
-            ossUrl: record.ossUrl,
-            ossCdnUrl: record.ossCdnUrl,
-            ossPath: record.ossPath,
-            size: record.size,
-            contentType: record.contentType,
-            ...(output.width !== undefined ? { width: output.width } : {}),
-            ...(output.height !== undefined ? { height: output.height } : {}),
-            ...(durationSeconds !== undefined ? { durationSeconds } : {}),
-          };
-        }),
+            };
+          }),
+        ),
       );
       await markProgress(sequelize, input.taskId, 90);
       return stored;
