@@ -3,6 +3,10 @@
  * A client that honours the answers (marks a banned or logged-out account unusable, rests a rate-limited one
  * for its Retry-After, leaves an exhausted one until the next quota day) makes none of these; a naive client
  * makes many. Injected faults count like real refusals: the client cannot tell them apart.
+ *
+ * An account is invalid, banned or withdrawn as a whole; a rate limit or an exhausted quota is remembered per
+ * capability (image, video), as the upstream words them apart (-2009 image credits, -2008 video credits) and
+ * the pool rests the two capabilities separately (jimeng_accounts' image_/video_ status and unavailable time).
  */
 
 export const REFUSAL_REASONS = [
@@ -18,6 +22,11 @@ export const REFUSAL_REASONS = [
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
+export type Capability = 'image' | 'video';
+
+const keyOf = (sessionId: string, reason: RefusalReason, capability: Capability): string =>
+  reason === 'rate_limited' || reason === 'quota' ? `${sessionId}\u0000${capability}` : sessionId;
+
 interface Told {
   readonly reason: RefusalReason;
   /** Epoch ms from which the account may be called again; null = until an operator steps in. */
@@ -31,28 +40,30 @@ export class RefusalLog {
    * Remembers a refusal. A lasting refusal is not shortened by a later temporary one (a banned account that
    * also answered 429 stays banned).
    */
-  refused(sessionId: string, reason: RefusalReason, untilMs: number | null): void {
-    const previous = this.told.get(sessionId);
+  refused(sessionId: string, capability: Capability, reason: RefusalReason, untilMs: number | null): void {
+    const key = keyOf(sessionId, reason, capability);
+    const previous = this.told.get(key);
     if (previous !== undefined && previous.untilMs === null && untilMs !== null) return;
     if (previous !== undefined && previous.untilMs !== null && untilMs !== null && previous.untilMs > untilMs)
       return;
-    this.told.set(sessionId, { reason, untilMs });
+    this.told.set(key, { reason, untilMs });
   }
 
   /** The refusal a call arriving now ignores, if any. */
-  ignoredBy(sessionId: string, nowMs: number): RefusalReason | undefined {
-    const told = this.told.get(sessionId);
-    if (told === undefined) return undefined;
-    if (told.untilMs !== null && nowMs >= told.untilMs) {
-      this.told.delete(sessionId);
-      return undefined;
+  ignoredBy(sessionId: string, capability: Capability, nowMs: number): RefusalReason | undefined {
+    for (const key of [sessionId, `${sessionId}\u0000${capability}`]) {
+      const told = this.told.get(key);
+      if (told === undefined) continue;
+      if (told.untilMs !== null && nowMs >= told.untilMs) this.told.delete(key);
+      else return told.reason;
     }
-    return told.reason;
+    return undefined;
   }
 
   /** An operator re-registered the session: what it was told before no longer holds. */
   forget(sessionId: string): void {
-    this.told.delete(sessionId);
+    for (const key of [sessionId, `${sessionId}\u0000image`, `${sessionId}\u0000video`])
+      this.told.delete(key);
   }
 
   clear(): void {

@@ -248,7 +248,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     clearFaults: () => faults.clear(),
     counters: () => counters.snapshot(),
     resetCounters: () => counters.reset(),
-    withdraw: (sessionId) => refusals.refused(sessionId, 'withdrawn', null),
+    withdraw: (sessionId) => refusals.refused(sessionId, 'image', 'withdrawn', null),
     reset: () => {
       refusals.clear();
       sessions.clear();
@@ -297,7 +297,8 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   ): void {
     if (!GENERATION_ENDPOINTS.includes(endpoint)) return;
     counters.refusal(reason);
-    if (auth !== undefined && reason !== 'busy') refusals.refused(auth.sessionId, reason, untilMs);
+    if (auth !== undefined && reason !== 'busy')
+      refusals.refused(auth.sessionId, isVideo(endpoint) ? 'video' : 'image', reason, untilMs);
   }
 
   function sendFault(
@@ -425,7 +426,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     const auth = authOf(endpoint, req, body);
     counters.received(endpoint, auth?.sessionId);
     if (auth !== undefined && GENERATION_ENDPOINTS.includes(endpoint)) {
-      const ignored = refusals.ignoredBy(auth.sessionId, now());
+      const ignored = refusals.ignoredBy(auth.sessionId, isVideo(endpoint) ? 'video' : 'image', now());
       if (ignored !== undefined) counters.callAfterRefusal(ignored, auth.sessionId);
     }
 

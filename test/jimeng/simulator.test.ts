@@ -276,10 +276,12 @@ describe('accounts: quota, rate limit, state', () => {
       await Promise.all([image(sim, 'sess-q'), image(sim, 'sess-q')]); // one served, one busy
       await image(sim, 'sess-q'); // quota gone
       await image(sim, 'sess-q'); // told already
+      // Told about image credits only: a video submit may find out for itself.
+      await call(sim, 'POST', '/v1/async/videos/generations', { token: 'sess-q', body: { prompt: 'x' } });
       clock = Date.UTC(2026, 0, 1, 16, 0, 0); // 00:00 next day in UTC+8
       await image(sim, 'sess-q');
       const counters = sim.admin.counters();
-      expect(counters.refusals).toEqual({ busy: 1, quota: 2 });
+      expect(counters.refusals).toEqual({ busy: 1, quota: 3 });
       expect(counters.callsAfterRefusal).toEqual({ quota: 1 });
     });
 
