@@ -207,6 +207,12 @@ export const settings = {
     doc: "time zone of the accounts' daily quota reset (00:30)",
     parse: timeZone,
   },
+  accountRateLimitCooldownMs: {
+    env: 'ACCOUNT_RATE_LIMIT_COOLDOWN_MS',
+    default: '300000',
+    doc: 'how long an account capability rests after a 429 before it is leased again (ms)',
+    parse: positiveInt,
+  },
   callbackSigningSecret: {
     env: 'CALLBACK_SIGNING_SECRET',
     default: 'dev-callback-secret',

@@ -24,6 +24,8 @@ export interface DependencySettings {
   videoPollIntervalMs?: number;
   heartbeatMs?: number;
   leaseTtlMs?: number;
+  /** ACCOUNT_RATE_LIMIT_COOLDOWN_MS; the pool's default (5 min) when absent. */
+  rateLimitCooldownMs?: number;
 }
 
 /** Wires the activities' dependencies from one Sequelize instance: the worker and tests build them alike. */
@@ -44,6 +46,9 @@ export function buildActivityDependencies(
       now,
       quotaTimeZone: settings.quotaTimeZone,
       ...(settings.leaseTtlMs !== undefined ? { leaseTtlMs: settings.leaseTtlMs } : {}),
+      ...(settings.rateLimitCooldownMs !== undefined
+        ? { rateLimitCooldownMs: settings.rateLimitCooldownMs }
+        : {}),
     }),
     ledger: new PointsLedger({ sequelize, now }),
     tmpDir,

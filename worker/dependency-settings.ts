@@ -10,6 +10,7 @@ export function dependencySettingsFrom(
 ): DependencySettings {
   return {
     quotaTimeZone: config.quotaTimeZone,
+    rateLimitCooldownMs: config.accountRateLimitCooldownMs,
     jimengBaseUrl: config.jimengBaseUrl,
     oss: ossClientOptions(config),
     ossBaseUrl: config.ossBaseUrl ?? null,
