@@ -23,7 +23,9 @@ ensure_installed() {
 mariadbd_bin() { command -v mariadbd || echo /usr/sbin/mariadbd; }
 
 # SQL over the private instance's socket as root (installed with unix_socket/normal auth for root).
-root_sql() { "$(client)" --socket="$SOCKET" -uroot -e "$1"; }
+# Without MYSQL_HOST: the client reads it from the environment (common.sh exports it) and then talks TCP to
+# the default port 3306, whatever listens there, instead of this instance's socket (even with --protocol=socket).
+root_sql() { env -u MYSQL_HOST "$(client)" --protocol=socket --socket="$SOCKET" -uroot -e "$1"; }
 
 create_database_and_user() {
   root_sql "CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
@@ -73,7 +75,7 @@ start() {
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --max-connections=500 \
     --skip-name-resolve "${user_flag[@]}" </dev/null >/dev/null 2>&1 &
-  wait_for "MariaDB" 60 mariadb-admin --socket="$SOCKET" -uroot ping ||
+  wait_for "MariaDB" 60 env -u MYSQL_HOST mariadb-admin --protocol=socket --socket="$SOCKET" -uroot ping ||
     die "MariaDB did not answer within 60 s (see $LOG_DIR/mariadb.log)"
   create_database_and_user
 }
