@@ -24,7 +24,19 @@ export interface CountersSnapshot {
    */
   readonly callsAfterRefusal: Readonly<Record<string, number>>;
   readonly callsAfterRefusalBySession: Readonly<Record<string, number>>;
+  /** The first of those calls in detail (up to 100), for a post-mortem. */
+  readonly callsAfterRefusalLog: readonly CallAfterRefusal[];
 }
+
+export interface CallAfterRefusal {
+  readonly sessionId: string;
+  readonly endpoint: string;
+  readonly reason: string;
+  readonly toldAtMs: number;
+  readonly atMs: number;
+}
+
+const LOG_LIMIT = 100;
 
 export const NO_SESSION = '(none)';
 
@@ -36,6 +48,7 @@ export class Counters {
   private refused = new Map<string, number>();
   private ignored = new Map<string, number>();
   private ignoredBySession = new Map<string, number>();
+  private ignoredLog: CallAfterRefusal[] = [];
 
   received(endpoint: Endpoint, sessionId: string | undefined): void {
     this.total += 1;
@@ -55,9 +68,10 @@ export class Counters {
     bump(this.refused, reason);
   }
 
-  callAfterRefusal(reason: string, sessionId: string): void {
-    bump(this.ignored, reason);
-    bump(this.ignoredBySession, sessionId);
+  callAfterRefusal(call: CallAfterRefusal): void {
+    bump(this.ignored, call.reason);
+    bump(this.ignoredBySession, call.sessionId);
+    if (this.ignoredLog.length < LOG_LIMIT) this.ignoredLog.push(call);
   }
 
   reset(): void {
@@ -68,6 +82,7 @@ export class Counters {
     this.refused.clear();
     this.ignored.clear();
     this.ignoredBySession.clear();
+    this.ignoredLog = [];
   }
 
   snapshot(): CountersSnapshot {
@@ -82,6 +97,7 @@ export class Counters {
       refusals: Object.fromEntries(this.refused),
       callsAfterRefusal: Object.fromEntries(this.ignored),
       callsAfterRefusalBySession: Object.fromEntries(this.ignoredBySession),
+      callsAfterRefusalLog: [...this.ignoredLog],
     };
   }
 }

@@ -29,6 +29,7 @@ const keyOf = (sessionId: string, reason: RefusalReason, capability: Capability)
 
 interface Told {
   readonly reason: RefusalReason;
+  readonly toldAtMs: number;
   /** Epoch ms from which the account may be called again; null = until an operator steps in. */
   readonly untilMs: number | null;
 }
@@ -40,22 +41,32 @@ export class RefusalLog {
    * Remembers a refusal. A lasting refusal is not shortened by a later temporary one (a banned account that
    * also answered 429 stays banned).
    */
-  refused(sessionId: string, capability: Capability, reason: RefusalReason, untilMs: number | null): void {
+  refused(
+    sessionId: string,
+    capability: Capability,
+    reason: RefusalReason,
+    untilMs: number | null,
+    nowMs: number,
+  ): void {
     const key = keyOf(sessionId, reason, capability);
     const previous = this.told.get(key);
     if (previous !== undefined && previous.untilMs === null && untilMs !== null) return;
     if (previous !== undefined && previous.untilMs !== null && untilMs !== null && previous.untilMs > untilMs)
       return;
-    this.told.set(key, { reason, untilMs });
+    this.told.set(key, { reason, untilMs, toldAtMs: nowMs });
   }
 
   /** The refusal a call arriving now ignores, if any. */
-  ignoredBy(sessionId: string, capability: Capability, nowMs: number): RefusalReason | undefined {
+  ignoredBy(
+    sessionId: string,
+    capability: Capability,
+    nowMs: number,
+  ): { reason: RefusalReason; toldAtMs: number } | undefined {
     for (const key of [sessionId, `${sessionId}\u0000${capability}`]) {
       const told = this.told.get(key);
       if (told === undefined) continue;
       if (told.untilMs !== null && nowMs >= told.untilMs) this.told.delete(key);
-      else return told.reason;
+      else return { reason: told.reason, toldAtMs: told.toldAtMs };
     }
     return undefined;
   }

@@ -248,7 +248,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     clearFaults: () => faults.clear(),
     counters: () => counters.snapshot(),
     resetCounters: () => counters.reset(),
-    withdraw: (sessionId) => refusals.refused(sessionId, 'image', 'withdrawn', null),
+    withdraw: (sessionId) => refusals.refused(sessionId, 'image', 'withdrawn', null, now()),
     reset: () => {
       refusals.clear();
       sessions.clear();
@@ -298,7 +298,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     if (!GENERATION_ENDPOINTS.includes(endpoint)) return;
     counters.refusal(reason);
     if (auth !== undefined && reason !== 'busy')
-      refusals.refused(auth.sessionId, isVideo(endpoint) ? 'video' : 'image', reason, untilMs);
+      refusals.refused(auth.sessionId, isVideo(endpoint) ? 'video' : 'image', reason, untilMs, now());
   }
 
   function sendFault(
@@ -426,8 +426,10 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     const auth = authOf(endpoint, req, body);
     counters.received(endpoint, auth?.sessionId);
     if (auth !== undefined && GENERATION_ENDPOINTS.includes(endpoint)) {
-      const ignored = refusals.ignoredBy(auth.sessionId, isVideo(endpoint) ? 'video' : 'image', now());
-      if (ignored !== undefined) counters.callAfterRefusal(ignored, auth.sessionId);
+      const atMs = now();
+      const ignored = refusals.ignoredBy(auth.sessionId, isVideo(endpoint) ? 'video' : 'image', atMs);
+      if (ignored !== undefined)
+        counters.callAfterRefusal({ sessionId: auth.sessionId, endpoint, atMs, ...ignored });
     }
 
     const decision = faults.decide(auth?.sessionId, endpoint, prng);

@@ -515,6 +515,7 @@ describe('admin API', () => {
       refusals: {},
       callsAfterRefusal: {},
       callsAfterRefusalBySession: {},
+      callsAfterRefusalLog: [],
     });
     expect((await call(sim, 'POST', '/__admin/counters/reset')).status).toBe(200);
     expect(sim.admin.counters().total).toBe(0);
