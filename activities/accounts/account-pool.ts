@@ -27,6 +27,11 @@ export interface LeaseRequest {
   excludeAccountIds?: readonly string[];
   /** Who holds it (workflow id), for operators reading jimeng_account_leases. */
   holder?: string;
+  /**
+   * Identifies the request across retries (an activity's run id + activity id): while the lease it took is
+   * live, asking again returns that lease instead of taking another account.
+   */
+  requestKey?: string;
   ttlMs?: number;
 }
 
@@ -109,6 +114,10 @@ export class AccountPool {
     await this.reapExpired(now);
     await this.reportMalformed(now);
     const sites = request.sites && request.sites.length > 0 ? request.sites : ALL_SITES;
+    if (request.requestKey !== undefined) {
+      const earlier = await this.leaseOfRequest(request.requestKey, now);
+      if (earlier !== null) return earlier;
+    }
     for (let round = 0; round < ROUNDS; round++) {
       const candidates = await this.candidates(request, sites, now);
       if (candidates.length === 0) break;
@@ -127,7 +136,49 @@ export class AccountPool {
       }
       if (!contended) break; // every candidate was ineligible on a second look, not merely busy
     }
+    // A concurrent attempt of the same request (a worker thought dead) may have won: its lease is ours.
+    if (request.requestKey !== undefined) {
+      const raced = await this.leaseOfRequest(request.requestKey, now);
+      if (raced !== null) return raced;
+    }
     this.stats.noAccountAvailable++;
+    return null;
+  }
+
+  /**
+   * The live lease an earlier attempt of this request took, or null. A lease of the request that ended
+   * (released, expired) frees the key, so the request can lease again.
+   */
+  private async leaseOfRequest(requestKey: string, now: Date): Promise<Lease | null> {
+    const rows = await this.sequelize.query<{
+      token: string;
+      account_id: string;
+      capability: Capability;
+      expires_at: Date;
+      released_at: Date | null;
+      site_type: number;
+      max_retry_count: number | null;
+    }>(
+      `SELECT l.token, l.account_id, l.capability, l.expires_at, l.released_at, a.site_type, a.max_retry_count
+         FROM jimeng_account_leases l JOIN jimeng_accounts a ON a.id = l.account_id
+        WHERE l.request_key = ?`,
+      { replacements: [requestKey], type: QueryTypes.SELECT },
+    );
+    const row = rows[0];
+    if (row === undefined) return null;
+    if (row.released_at === null && row.expires_at.getTime() > now.getTime()) {
+      return {
+        token: row.token,
+        accountId: String(row.account_id),
+        capability: row.capability,
+        siteType: row.site_type as SiteType,
+        maxRetryCount: row.max_retry_count ?? 4,
+        expiresAt: row.expires_at.toISOString(),
+      };
+    }
+    await this.sequelize.query('UPDATE jimeng_account_leases SET request_key = NULL WHERE token = ?', {
+      replacements: [row.token],
+    });
     return null;
   }
 
@@ -375,14 +426,16 @@ export class AccountPool {
           );
         }
         await this.sequelize.query(
-          `INSERT INTO jimeng_account_leases (token, account_id, capability, holder, live_key, leased_at, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO jimeng_account_leases
+             (token, account_id, capability, holder, request_key, live_key, leased_at, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
           {
             replacements: [
               token,
               candidate.id,
               request.capability,
               request.holder ?? null,
+              request.requestKey ?? null,
               `${candidate.id}:${request.capability}`,
               now,
               expiresAt,

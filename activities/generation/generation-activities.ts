@@ -219,11 +219,16 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       excludeAccountIds: string[];
       holder: string;
     }): Promise<Lease | null> {
+      // The same on every retry of this activity: a retry after a crash gets the lease its first attempt took.
+      const { workflowExecution, activityId } = Context.current().info;
       return deps.pool.lease({
         capability: input.type,
         sites: input.sites as Lease['siteType'][],
         excludeAccountIds: input.excludeAccountIds,
         holder: input.holder,
+        ...(workflowExecution !== undefined
+          ? { requestKey: `${workflowExecution.runId}:${activityId}` }
+          : {}),
       });
     },
 
@@ -374,8 +379,9 @@ export function createGenerationActivities(deps: GenerationDependencies) {
     },
 
     /**
-     * Settles the reservation (keeps the price when completed, refunds it otherwise) and writes the final rows.
-     * Both steps are idempotent, so a retry after a crash between them finishes the job once.
+     * Settles the reservation (keeps the price when completed, refunds it otherwise), writes the final rows and
+     * removes the job's leftover temp files. Every step is idempotent, so a retry after a crash between them
+     * finishes the job once.
      */
     async finishGeneration(input: {
       type: GenerationKind;
@@ -411,6 +417,9 @@ export function createGenerationActivities(deps: GenerationDependencies) {
         ...(input.errorMessage !== undefined ? { errorMessage: input.errorMessage } : {}),
         now: deps.now(),
       });
+      // Seed 003: a job's temp files go when it ends. Normally none are left; a worker killed mid-upload leaves
+      // its staged files behind, and this (on the same host) or the daily sweep (on another) removes them.
+      await deps.storage.cleanupJobTempFiles(input.taskId);
       return { cost };
     },
 

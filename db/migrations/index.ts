@@ -6,6 +6,7 @@ import { migration as m0004 } from './0004-job-outputs';
 import { migration as m0005 } from './0005-account-leases';
 import { migration as m0006 } from './0006-point-reservations';
 import { migration as m0007 } from './0007-api-keys';
+import { migration as m0008 } from './0008-lease-request-key';
 
 /** In order. Listed explicitly so the same code runs from ts-jest and from compiled dist/. */
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];

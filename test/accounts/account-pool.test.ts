@@ -48,6 +48,29 @@ describe('account pool over jimeng_accounts (real MariaDB)', () => {
       expect(Number(live[0]!.n)).toBe(10);
     });
 
+    it('gives a retried request the lease its first attempt took, and a fresh one once that lease ended', async () => {
+      const first = await insertAccount(sequelize, { priority: 10 });
+      const second = await insertAccount(sequelize, { priority: 0 });
+      const accounts = pool();
+      const request = { capability: 'image' as const, holder: 'wf-retry', requestKey: 'run-1:3' };
+      const taken = await accounts.lease(request);
+      // The attempt's answer was lost (worker killed): the retry must not take the second account too.
+      const retried = await accounts.lease(request);
+      expect(retried).toEqual(taken);
+      expect(taken?.accountId).toBe(first);
+      const live = await sequelize.query<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM jimeng_account_leases WHERE live_key IS NOT NULL',
+        { type: QueryTypes.SELECT },
+      );
+      expect(Number(live[0]!.n)).toBe(1);
+      // Another request is not confused with it.
+      expect((await accounts.lease({ ...request, requestKey: 'run-1:9' }))?.accountId).toBe(second);
+      await accounts.release(taken!.token, 'success');
+      const again = await accounts.lease(request);
+      expect(again?.accountId).toBe(first);
+      expect(again?.token).not.toBe(taken?.token);
+    });
+
     it('leases image and video capacity of one account independently', async () => {
       const id = await insertAccount(sequelize);
       const accounts = pool();

@@ -69,6 +69,18 @@ describe('migrations', () => {
   it('step down one at a time, each removing only its own tables', async () => {
     const migrator = createMigrator(sequelize);
     await migrator.up();
+    const leaseColumns = async () =>
+      (
+        await sequelize.query<{ COLUMN_NAME: string }>(
+          `SELECT COLUMN_NAME FROM information_schema.COLUMNS
+            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'jimeng_account_leases'`,
+          { type: QueryTypes.SELECT },
+        )
+      ).map((c) => c.COLUMN_NAME);
+    expect(await leaseColumns()).toContain('request_key');
+    await migrator.down(); // 0008
+    expect(await leaseColumns()).not.toContain('request_key');
+    expect(await tables()).toContain('api_keys');
     await migrator.down(); // 0007
     expect(await tables()).not.toContain('api_keys');
     expect(await tables()).not.toContain('api_idempotency_keys');
