@@ -1,6 +1,9 @@
 import { WorkflowFailedError } from '@temporalio/client';
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { verifyCallbackSignature } from '../../activities/callbacks';
 import { progressQuery, cancelSignal, type GenerationResult } from '../../workflows/generation-definitions';
 import { readAccount } from '../support/accounts';
@@ -254,6 +257,22 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     expect(execution.error_message).toMatch(/内容违规|content/i);
     // The account did nothing wrong.
     expect((await readAccount(f.sequelize, first.id)).image_generation_status).toBe(1);
+    await f.expectConsistent(userId, [input.taskId]);
+  });
+
+  it("removes the temp files a killed attempt left behind when the job ends, and only that job's", async () => {
+    await f.account();
+    const userId = await f.userWithPoints(100);
+    const input = { ...f.task(userId), request: { prompt: 'a lighthouse' } };
+    const leftover = join(f.tmpDir, `${input.taskId}.5b1c0e3e-killed-attempt.png`);
+    const otherJob = join(f.tmpDir, `${input.taskId}9.5b1c0e3e-other-job.png`);
+    await writeFile(leftover, 'half an image');
+    await writeFile(otherJob, 'another job, still uploading');
+    const handle = await f.startImage(input);
+    expect((await handle.result()).status).toBe('completed');
+    expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(otherJob)).toBe(true);
+    await rm(otherJob);
     await f.expectConsistent(userId, [input.taskId]);
   });
 
