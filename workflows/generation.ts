@@ -288,6 +288,14 @@ async function attemptUntilDone(
     try {
       produced = await callUpstream(input, plan, lease, siteSwitchCount, progress);
     } catch (err) {
+      if (isAccountWithdrawn(err)) {
+        // Nobody called it: another job found it banned or logged out, or an operator switched it off, after
+        // this lease was taken. Not a failure of the job: move to another account at once.
+        await bookkeeping.releaseAccount({ token: lease.token, result: 'abandoned' });
+        job.lease = null;
+        excluded.push(lease.accountId);
+        continue;
+      }
       const failure = jimengFailureOf(err);
       if (!failure) throw err;
       await bookkeeping.releaseAccount({ token: lease.token, result: failure.action });
@@ -393,6 +401,14 @@ function admissionFailure(err: unknown): ApplicationFailure {
       nonRetryable: true,
     });
   return ApplicationFailure.create({ type: 'GenerationFailed', message: String(err), nonRetryable: true });
+}
+
+function isAccountWithdrawn(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === 'AccountWithdrawn'
+  );
 }
 
 function jimengFailureOf(err: unknown): JimengErrorJSON | null {

@@ -182,6 +182,20 @@ export class AccountPool {
     return null;
   }
 
+  /**
+   * Applies what a failed call said about the account (cooldown, quota, invalid, banned) while its lease is
+   * still held, so no other lease hands it out meanwhile. The release applies the same outcome again: each
+   * change is idempotent (a cooldown only starts on an available capability).
+   */
+  async markAccount(accountId: string, capability: Capability, outcome: LeaseOutcome): Promise<void> {
+    if (outcome === 'success' || outcome === 'failed') return;
+    const now = this.now();
+    await this.sequelize.transaction((transaction) =>
+      this.applyChanges(accountId, accountChangesFor(outcome, capability, now), transaction),
+    );
+    this.logger.info({ accountId, capability, outcome }, 'account state changed');
+  }
+
   /** Moves a live lease's expiry on (long video jobs heartbeat through this); false if it is gone. */
   async extend(token: string, ttlMs: number = this.leaseTtlMs): Promise<boolean> {
     const now = this.now();

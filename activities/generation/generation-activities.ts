@@ -52,7 +52,9 @@ export type GenerationFailureType =
   | 'InsufficientPoints'
   | 'StoryboardBusy'
   | 'CallbackRejected'
-  | 'UnknownAccount';
+  | 'UnknownAccount'
+  /** The account became unusable between the lease and the call: the workflow moves on without calling it. */
+  | 'AccountWithdrawn';
 
 export interface GenerationDependencies {
   sequelize: Sequelize;
@@ -133,8 +135,44 @@ export function createGenerationActivities(deps: GenerationDependencies) {
     return { id: lease.accountId, siteType: lease.siteType, sessionId: rows[0].session_id };
   };
 
+  /**
+   * Right before a paid call: is the leased account still usable? Between the lease and the call another job
+   * may have learned it is banned or logged out, or an operator switched it off; calling it anyway is a call
+   * the upstream refuses (or, for a switched-off account, one the operator did not want made).
+   */
+  const usableAccountOf = async (lease: Lease): Promise<JimengAccountRef> => {
+    const status = lease.capability === 'image' ? 'image_generation_status' : 'video_generation_status';
+    const rows = await sequelize.query<{ session_id: string; usable: number }>(
+      `SELECT session_id, (account_status = 0 AND is_deleted = 0 AND ${status} = 1) AS usable
+         FROM jimeng_accounts WHERE id = ?`,
+      { replacements: [lease.accountId], type: QueryTypes.SELECT },
+    );
+    if (!rows[0]) throw failure('UnknownAccount', `account ${lease.accountId} is gone`);
+    if (Number(rows[0].usable) !== 1)
+      throw failure('AccountWithdrawn', `account ${lease.accountId} became unusable after it was leased`);
+    return { id: lease.accountId, siteType: lease.siteType, sessionId: rows[0].session_id };
+  };
+
+  /**
+   * What a failed call says about the account is written at once, not only when the workflow releases the
+   * lease a workflow task later: until then other jobs could lease the account's other capability (or this
+   * one, once released) and call an account the upstream just refused. The release applies it again, harmlessly.
+   */
+  const failed = async (lease: Lease, err: unknown): Promise<unknown> => {
+    if (JimengError.is(err)) {
+      const outcome = leaseOutcomeForAction(err.action);
+      await deps.pool.markAccount(lease.accountId, lease.capability, outcome).catch((markError: unknown) => {
+        deps.logger.warn(
+          { err: markError, accountId: lease.accountId },
+          'could not mark the account at once',
+        );
+      });
+    }
+    return asFailure(err);
+  };
+
   const startAttempt = async (type: GenerationKind, input: AttemptInput): Promise<JimengAccountRef> => {
-    const account = await accountOf(input.lease);
+    const account = await usableAccountOf(input.lease);
     await markProcessing(sequelize, {
       type,
       taskId: input.taskId,
@@ -265,7 +303,7 @@ export function createGenerationActivities(deps: GenerationDependencies) {
         await markProgress(sequelize, input.taskId, 60);
         return outputs;
       } catch (err) {
-        throw asFailure(err);
+        throw await failed(input.lease, err);
       }
     },
 
@@ -281,7 +319,7 @@ export function createGenerationActivities(deps: GenerationDependencies) {
         await markVideoSubmitted(sequelize, input.taskId, submitted.taskId);
         return { remoteTaskId: submitted.taskId };
       } catch (err) {
-        throw asFailure(err);
+        throw await failed(input.lease, err);
       }
     },
 
@@ -310,7 +348,7 @@ export function createGenerationActivities(deps: GenerationDependencies) {
           }
         });
       } catch (err) {
-        throw asFailure(err);
+        throw await failed(input.lease, err);
       }
     },
 
