@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_PRICING } from '../../domain/pricing';
+import { planImage, planVideo } from '../../domain/generation/generation-plan';
+import { ENDPOINTS } from '../../dev/jimeng-sim/endpoints';
+import type { ChaosEvent, ChaosPlan, PlannedJob } from './chaos-plan';
+import type { ChaosStack } from './chaos-stack';
+
+/*
+ * Drives a chaos plan through the HTTP API, the way a careful backend caller would: every POST carries an
+ * Idempotency-Key and is retried while the platform answers 5xx, 409 (key in flight) or nothing at all; a key
+ * stuck in flight (its request died with the database) is given up after a while for a new one, which is safe
+ * because the storyboard, not the key, decides whether a generation starts.
+ */
+
+export interface SubmittedTask {
+  readonly taskId: string;
+  readonly job: PlannedJob;
+  readonly userId: string;
+  readonly key: string;
+  readonly expectedPrice: number;
+  /** The callback receiver the request named, if any. */
+  readonly receiver: number | null;
+}
+
+export interface DriveReport {
+  readonly tasks: SubmittedTask[];
+  /** Duplicate requests that attached to the first task (same id) / that started a new task. */
+  readonly duplicatesAttached: number;
+  readonly duplicatesNew: number;
+  readonly cancelsSent: number;
+  readonly apiRetries: number;
+  readonly eventsDone: string[];
+  readonly uploadCaughtByKill: boolean;
+  readonly accountIds: string[];
+  readonly sessionIds: string[];
+}
+
+interface Answer {
+  status: number;
+  json: Record<string, unknown> | null;
+  etag: string | null;
+}
+
+const FINAL = new Set(['completed', 'failed', 'cancelled']);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class ChaosDriver {
+  private apiRetries = 0;
+  private readonly users: { userId: string; key: string }[] = [];
+  private accountIds: string[] = [];
+  private sessionIds: string[] = [];
+
+  constructor(
+    private readonly stack: ChaosStack,
+    private readonly plan: ChaosPlan,
+  ) {}
+
+  /** Users funded, accounts imported through the admin API, and the simulator shaped as planned. */
+  async prepare(): Promise<void> {
+    for (let u = 0; u < this.plan.size.users; u++) {
+      const userId = randomUUID();
+      const key = await this.stack.callerKey(`chaos-caller-${u}`);
+      await this.call('POST', '/v1/points/recharge', this.stack.adminKey, {
+        user_id: userId,
+        amount: 1_000_000,
+        source_type: 'recharge',
+        reference: `chaos-${userId}`,
+      });
+      this.users.push({ userId, key });
+    }
+    this.sessionIds = this.plan.accounts.map((a) => `chaos-sess-${a.index}-${randomUUID().slice(0, 8)}`);
+    const imported = await this.call('POST', '/v1/accounts/import', this.stack.adminKey, {
+      accounts: this.plan.accounts.map((a) => ({
+        jimeng_account: `chaos-${a.index}`,
+        session_id: this.sessionIds[a.index],
+        site_type: 0,
+        max_retry_count: 6,
+      })),
+    });
+    if (imported.status !== 201) throw new Error(`account import answered ${imported.status}`);
+    this.accountIds = (imported.json!.data as { id: string }[]).map((a) => a.id);
+    const sim = this.stack.sim.admin;
+    for (const a of this.plan.accounts) {
+      sim.registerSession({
+        sessionId: this.sessionIds[a.index]!,
+        dailyQuota: a.dailyQuota,
+        maxConcurrent: a.maxConcurrent,
+        rateLimit: a.rateLimit,
+      });
+    }
+    const generation = [ENDPOINTS.imageGenerations, ENDPOINTS.imageCompositions, ENDPOINTS.videoSubmit];
+    for (const f of this.plan.faults) {
+      const spec = {
+        kind: f.kind,
+        rate: f.rate,
+        ...(f.delayMs !== undefined ? { delayMs: f.delayMs } : {}),
+        ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
+      };
+      if (f.kind === 'task_failure') sim.injectFault({ ...spec, endpoint: ENDPOINTS.videoSubmit });
+      else if (f.generationOnly) for (const endpoint of generation) sim.injectFault({ ...spec, endpoint });
+      else sim.injectFault(spec);
+    }
+    for (const b of this.plan.bursts) {
+      const spec = {
+        kind: b.kind,
+        count: b.count,
+        ...(b.delayMs !== undefined ? { delayMs: b.delayMs } : {}),
+      };
+      if (b.kind === 'task_failure') sim.injectFault({ ...spec, endpoint: ENDPOINTS.videoSubmit });
+      else if (b.kind === 'content_policy')
+        sim.injectFault({ ...spec, endpoint: ENDPOINTS.imageGenerations });
+      else sim.injectFault(spec);
+    }
+    for (const f of this.plan.accountFaults) {
+      sim.injectFault({
+        kind: f.kind,
+        sessionId: this.sessionIds[f.account]!,
+        endpoint: ENDPOINTS.imageGenerations,
+        count: 1,
+      });
+    }
+  }
+
+  /** Submits every job on its schedule and runs the disasters on theirs; resolves when all were done. */
+  async drive(): Promise<DriveReport> {
+    const started = Date.now();
+    const tasks: SubmittedTask[] = [];
+    let duplicatesAttached = 0;
+    let duplicatesNew = 0;
+    let cancelsSent = 0;
+    const eventsDone: string[] = [];
+    let uploadCaughtByKill = false;
+
+    const submissions = this.plan.jobs.map(async (job) => {
+      await sleep(Math.max(0, started + job.submitAtMs - Date.now()));
+      const user = this.users[job.user]!;
+      const receiver = job.callback ? job.user % this.stack.receivers.length : null;
+      const body = this.requestBody(job, user.userId, receiver);
+      const expectedPrice = this.priceOf(job, body);
+      const first = await this.submit(job, body, user.key);
+      tasks.push({ taskId: first, job, userId: user.userId, key: user.key, expectedPrice, receiver });
+      if (job.duplicate) {
+        const again = await this.submit(job, body, user.key);
+        if (again === first) duplicatesAttached++;
+        else {
+          duplicatesNew++;
+          tasks.push({ taskId: again, job, userId: user.userId, key: user.key, expectedPrice, receiver });
+        }
+      }
+      if (job.cancelAfterMs !== undefined) {
+        await sleep(job.cancelAfterMs);
+        await this.call('POST', `/v1/tasks/${first}/cancel`, user.key, {}, (s) => s >= 500 || s === 0);
+        cancelsSent++;
+      }
+    });
+
+    const disasters = (async () => {
+      for (const event of this.plan.events) {
+        await sleep(Math.max(0, started + event.atMs - Date.now()));
+        const caught = await this.perform(event);
+        uploadCaughtByKill ||= caught;
+        eventsDone.push(`${event.kind}@${Math.round((Date.now() - started) / 1000)}s`);
+      }
+    })();
+
+    await Promise.all([...submissions, disasters]);
+    return {
+      tasks,
+      duplicatesAttached,
+      duplicatesNew,
+      cancelsSent,
+      apiRetries: this.apiRetries,
+      eventsDone,
+      uploadCaughtByKill,
+      accountIds: this.accountIds,
+      sessionIds: this.sessionIds,
+    };
+  }
+
+  /** Polls the API until every task is final or the deadline passes; returns the last status of each. */
+  async awaitFinal(tasks: readonly SubmittedTask[], deadlineMs: number): Promise<Map<string, string>> {
+    const status = new Map<string, string>();
+    const until = Date.now() + deadlineMs;
+    while (Date.now() < until) {
+      const open = tasks.filter((t) => !FINAL.has(status.get(t.taskId) ?? ''));
+      if (open.length === 0) break;
+      for (const t of open) {
+        const answer = await this.call('GET', `/v1/tasks/${t.taskId}`, t.key, undefined, () => false);
+        if (answer.status === 200) status.set(t.taskId, String(answer.json!.status));
+      }
+      await sleep(1000);
+    }
+    return status;
+  }
+
+  private requestBody(job: PlannedJob, userId: string, receiver: number | null): Record<string, unknown> {
+    const common = {
+      user_id: userId,
+      project_id: job.project,
+      project_name: 'Chaos',
+      storyboard_id: job.storyboard,
+      work_id: 'chaos-work',
+      prompt: `chaos ${job.kind} ${job.index}`,
+      ...(receiver !== null ? { callback_url: this.stack.receivers[receiver]!.url } : {}),
+    };
+    if (job.kind === 'video') return { ...common, duration: job.duration };
+    if (job.kind === 'composition')
+      return { ...common, model: 'jimeng-4.5', images: ['https://cdn.chaos.example/ref/1.png'] };
+    return { ...common, model: 'jimeng-4.5', resolution: '2k' };
+  }
+
+  /** The price the platform's own plan gives the request: what a completed job must cost, once. */
+  private priceOf(job: PlannedJob, body: Record<string, unknown>): number {
+    const task = {
+      taskId: '1',
+      userId: String(body.user_id),
+      projectId: job.project,
+      projectName: 'Chaos',
+      storyboardId: job.storyboard,
+      workId: 'chaos-work',
+    };
+    return job.kind === 'video'
+      ? planVideo(task, { prompt: String(body.prompt), duration: job.duration! }, DEFAULT_PRICING).price
+      : planImage(task, body as never, DEFAULT_PRICING).price;
+  }
+
+  private async submit(job: PlannedJob, body: Record<string, unknown>, key: string): Promise<string> {
+    const path =
+      job.kind === 'video'
+        ? '/v1/videos/generations'
+        : job.kind === 'composition'
+          ? '/v1/images/compositions'
+          : '/v1/images/generations';
+    const giveUpAt = Date.now() + 240_000;
+    while (Date.now() < giveUpAt) {
+      // A key whose request died with the database stays claimed (409) until its claim expires: after 20 s
+      // the caller moves to a fresh key; the storyboard keeps it from starting a second generation.
+      const idempotencyKey = `chaos-${job.index}-${randomUUID()}`;
+      const keyGiveUpAt = Math.min(giveUpAt, Date.now() + 20_000);
+      const answer = await this.call(
+        'POST',
+        path,
+        key,
+        body,
+        (s) => s === 0 || s >= 500 || s === 409 || s === 429,
+        { 'Idempotency-Key': idempotencyKey },
+        keyGiveUpAt,
+      );
+      if (answer.status === 202 || answer.status === 200) return String(answer.json!.id);
+      if (answer.status !== 0 && answer.status < 500 && answer.status !== 409)
+        throw new Error(
+          `job ${job.index}: POST ${path} answered ${answer.status} ${JSON.stringify(answer.json)}`,
+        );
+    }
+    throw new Error(`job ${job.index}: not admitted within 4 minutes`);
+  }
+
+  private async perform(event: ChaosEvent): Promise<boolean> {
+    const { stack } = this;
+    switch (event.kind) {
+      case 'kill-worker':
+        await stack.killWorker();
+        await stack.startWorker();
+        return false;
+      case 'kill-worker-during-upload': {
+        stack.oss.injectFault({ kind: 'slow', method: 'PUT', count: 2, delayMs: 5000 });
+        const until = Date.now() + 60_000;
+        let caught = false;
+        while (Date.now() < until) {
+          const pending = stack.oss.pendingFaults().find((f) => f.kind === 'slow');
+          if (pending === undefined || pending.remaining < 2) {
+            caught = true;
+            break;
+          }
+          await sleep(10);
+        }
+        await stack.killWorker();
+        await stack.startWorker();
+        return caught;
+      }
+      case 'restart-database':
+        await stack.restartDatabase(event.downMs);
+        return false;
+      case 'oss-failures':
+        stack.oss.injectFault({ kind: 'error500', method: 'PUT', count: event.error500 });
+        stack.oss.injectFault({ kind: 'reset', method: 'PUT', count: event.reset });
+        return false;
+      case 'ban-account':
+        stack.sim.admin.registerSession({ sessionId: this.sessionIds[event.account]!, state: 'banned' });
+        return false;
+      case 'expire-session':
+        stack.sim.admin.registerSession({ sessionId: this.sessionIds[event.account]!, state: 'invalid' });
+        return false;
+      case 'withdraw-account': {
+        const id = this.accountIds[event.account]!;
+        const current = await this.call('GET', `/v1/accounts/${id}`, stack.adminKey);
+        const etag = current.etag ?? '*';
+        await this.call('PATCH', `/v1/accounts/${id}`, stack.adminKey, { account_status: 1 }, undefined, {
+          'If-Match': etag,
+        });
+        // Jobs holding it already may finish their call; from its last release on, nobody may call it.
+        const until = Date.now() + 120_000;
+        while (Date.now() < until) {
+          const [rows] = await stack.sequelize.query(
+            'SELECT COUNT(*) AS n FROM jimeng_account_leases WHERE account_id = ? AND released_at IS NULL',
+            { replacements: [id] },
+          );
+          if (Number((rows as { n: number }[])[0]!.n) === 0) break;
+          await sleep(200);
+        }
+        stack.sim.admin.withdraw(this.sessionIds[event.account]!);
+        return false;
+      }
+    }
+  }
+
+  /**
+   * One API call, retried while `retry(status)` says so (status 0 = no answer) until `giveUpAt`; returns the
+   * last answer.
+   */
+  private async call(
+    method: string,
+    path: string,
+    key: string,
+    body?: unknown,
+    retry: (status: number) => boolean = (s) => s === 0 || s >= 500,
+    headers: Record<string, string> = {},
+    giveUpAt: number = Date.now() + 120_000,
+  ): Promise<Answer> {
+    for (;;) {
+      let answer: Answer;
+      try {
+        const res = await fetch(`${this.stack.api.url}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${key}`,
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(method === 'POST' && headers['Idempotency-Key'] === undefined
+              ? { 'Idempotency-Key': randomUUID() }
+              : {}),
+            ...headers,
+          },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          signal: AbortSignal.timeout(30_000),
+        });
+        const text = await res.text();
+        let json: Record<string, unknown> | null = null;
+        try {
+          json = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          json = null;
+        }
+        answer = { status: res.status, json, etag: res.headers.get('etag') };
+      } catch {
+        answer = { status: 0, json: null, etag: null };
+      }
+      if (!retry(answer.status) || Date.now() >= giveUpAt) return answer;
+      this.apiRetries++;
+      await sleep(500);
+    }
+  }
+}

@@ -1,0 +1,259 @@
+import { Client, Connection } from '@temporalio/client';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pino from 'pino';
+import type { Sequelize } from 'sequelize';
+import { verifyCallbackSignature } from '../../activities/callbacks';
+import { createApp } from '../../api/app';
+import { issueApiKey } from '../../api/auth/issue-api-key';
+import { databaseOptions } from '../../config/database';
+import { loadConfig, type Config } from '../../config/settings';
+import { createMigrator, createSequelize } from '../../db';
+import { Prng } from '../../dev/jimeng-sim/prng';
+import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim/simulator';
+import { startOssServer, type OssServer } from '../../dev/oss-server';
+import { listen, type RunningServer } from '../support/koa-test-server';
+
+const ROOT = join(__dirname, '..', '..');
+const run = promisify(execFile);
+
+export const CHAOS_BUCKET = 'chaos-outputs';
+export const CHAOS_OSS_KEY = { accessKeyId: 'chaos-key', accessKeySecret: 'chaos-secret' };
+export const CHAOS_CALLBACK_SECRET = 'chaos-callback-secret';
+const DATABASE = 'jimeng_chaos';
+
+/** One delivery a receiver got. */
+export interface CallbackDelivery {
+  readonly taskId: string;
+  readonly status: string;
+  readonly eventId: string;
+  readonly signatureValid: boolean;
+  /** What the receiver answered: receivers refuse a share of deliveries to make the platform retry. */
+  readonly answered: number;
+}
+
+/**
+ * The whole platform for a chaos run, each part a real process or server the run can hurt: a private MariaDB
+ * (its own data folder and port, so restarting it touches nothing else), the Temporal dev server (shared,
+ * own task queue), the worker as a child process (SIGKILL), the Jimeng simulator and the OSS server
+ * in-process (fault injection), the API in-process, and one callback receiver per user.
+ */
+export class ChaosStack {
+  readonly taskQueue = `chaos-${randomUUID().slice(0, 8)}`;
+  config!: Config;
+  sequelize!: Sequelize;
+  sim!: JimengSimulator;
+  oss!: OssServer;
+  temporal!: Connection;
+  client!: Client;
+  api!: RunningServer;
+  adminKey!: string;
+  dataDir!: string;
+  workerTmpDir!: string;
+  readonly receivers: { url: string; deliveries: CallbackDelivery[]; server: http.Server }[] = [];
+  private worker: ChildProcess | null = null;
+  private workerStarts = 0;
+  private mysqlPort = 0;
+
+  async start(options: { seed: number; receivers: number }): Promise<this> {
+    this.dataDir = await mkdtemp(join(tmpdir(), 'jimeng-flow-chaos-'));
+    this.workerTmpDir = join(this.dataDir, 'worker-tmp');
+    this.mysqlPort = await freePort();
+    await this.database('start');
+    this.config = loadConfig({
+      ...process.env,
+      MYSQL_PORT: String(this.mysqlPort),
+      MYSQL_DATABASE: DATABASE,
+    });
+    this.sequelize = createSequelize(databaseOptions(this.config, { poolMax: 20 }));
+    await createMigrator(this.sequelize).up();
+
+    this.sim = await startJimengSimulator({
+      port: 0,
+      seed: options.seed,
+      imageLatencyMs: 300,
+      videoDurationMs: 3000,
+      autoCreateSessions: false,
+    });
+    this.oss = await startOssServer({
+      port: 0,
+      buckets: [{ name: CHAOS_BUCKET }],
+      credentials: [CHAOS_OSS_KEY],
+    });
+    this.temporal = await Connection.connect({ address: this.config.temporalAddress });
+    this.client = new Client({ connection: this.temporal, namespace: this.config.temporalNamespace });
+    this.api = await listen(
+      createApp({
+        sequelize: this.sequelize,
+        temporal: this.temporal,
+        logger: pino({ level: 'silent' }),
+        settings: {
+          namespace: this.config.temporalNamespace,
+          taskQueue: this.taskQueue,
+          allowPrivateUrls: true,
+          rateLimitPerMinute: 1_000_000,
+        },
+      }),
+    );
+    this.adminKey = (await issueApiKey(this.sequelize, { owner: 'chaos-operator', scope: 'admin' })).key;
+    const prng = new Prng(options.seed + 1);
+    for (let i = 0; i < options.receivers; i++) this.receivers.push(await startReceiver(prng));
+    await this.startWorker();
+    return this;
+  }
+
+  async callerKey(owner: string): Promise<string> {
+    return (await issueApiKey(this.sequelize, { owner, scope: 'caller' })).key;
+  }
+
+  /** The worker process (dist/worker/main.js) over this stack; resolves once it polls. */
+  async startWorker(): Promise<void> {
+    const n = ++this.workerStarts;
+    const log = createWriteStream(join(this.dataDir, `worker-${n}.log`));
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'worker', 'main.js')], {
+      env: {
+        ...process.env,
+        MYSQL_PORT: String(this.mysqlPort),
+        MYSQL_DATABASE: DATABASE,
+        TEMPORAL_TASK_QUEUE: this.taskQueue,
+        TEMPORAL_SCHEDULES: 'false',
+        JIMENG_BASE_URL: this.sim.url,
+        OSS_ENDPOINT: this.oss.endpoint,
+        OSS_BUCKET: CHAOS_BUCKET,
+        OSS_ACCESS_KEY: CHAOS_OSS_KEY.accessKeyId,
+        OSS_SECRET: CHAOS_OSS_KEY.accessKeySecret,
+        OSS_BASE_URL: 'https://cdn.chaos.example',
+        CALLBACK_ALLOW_PRIVATE: 'true',
+        CALLBACK_SIGNING_SECRET: CHAOS_CALLBACK_SECRET,
+        // A 429 rests an account for seconds, not the production five minutes: the run lasts minutes.
+        ACCOUNT_RATE_LIMIT_COOLDOWN_MS: '5000',
+        TMPDIR: this.workerTmpDir,
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let seen = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker ${n} did not start polling`)), 90_000);
+      const onData = (chunk: Buffer) => {
+        log.write(chunk);
+        if (seen.length < 100_000) seen += chunk.toString();
+        if (seen.includes('"worker polling"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`worker ${n} exited (${code ?? signal}) before polling:\n${seen.slice(-4000)}`));
+      });
+    });
+    child.removeAllListeners('exit');
+    child.once('exit', () => log.end());
+    this.worker = child;
+  }
+
+  /** SIGKILL: no shutdown, no flushing, activities cut off mid-call. */
+  async killWorker(): Promise<void> {
+    const child = this.worker;
+    if (child === null) return;
+    this.worker = null;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  get workerRestarts(): number {
+    return this.workerStarts - 1;
+  }
+
+  /** Stops MariaDB cleanly, leaves it down for `downMs`, starts it again on the same data folder. */
+  async restartDatabase(downMs: number): Promise<void> {
+    await this.database('stop');
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.database('start');
+  }
+
+  async close(): Promise<void> {
+    await this.killWorker();
+    await this.api?.close();
+    for (const r of this.receivers) {
+      r.server.closeAllConnections();
+      r.server.close();
+    }
+    await this.temporal?.close();
+    await this.sim?.close();
+    await this.oss?.close();
+    await this.sequelize?.close();
+    await this.database('stop').catch(() => undefined);
+    if (process.env.CHAOS_KEEP_DATA === undefined) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  private async database(action: 'start' | 'stop'): Promise<void> {
+    await run('bash', [join(ROOT, 'scripts', 'mariadb.sh'), action], {
+      env: {
+        ...process.env,
+        JIMENG_FLOW_DATA_DIR: this.dataDir,
+        MYSQL_HOST: '127.0.0.1',
+        MYSQL_PORT: String(this.mysqlPort),
+        MYSQL_DATABASE: DATABASE,
+      },
+      timeout: 120_000,
+    });
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A caller's webhook endpoint: verifies the signature, records the delivery, refuses one in six with a 500. */
+async function startReceiver(
+  prng: Prng,
+): Promise<{ url: string; deliveries: CallbackDelivery[]; server: http.Server }> {
+  const deliveries: CallbackDelivery[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let parsed: { task_id?: unknown; status?: unknown } = {};
+      try {
+        parsed = JSON.parse(body) as typeof parsed;
+      } catch {
+        // recorded with empty fields: the check reports it
+      }
+      const answered = prng.next() < 1 / 6 ? 500 : 200;
+      deliveries.push({
+        taskId: String(parsed.task_id ?? ''),
+        status: String(parsed.status ?? ''),
+        eventId: String(req.headers['x-jimeng-event-id'] ?? ''),
+        signatureValid: verifyCallbackSignature(
+          CHAOS_CALLBACK_SECRET,
+          String(req.headers['x-jimeng-signature'] ?? ''),
+          body,
+          Math.floor(Date.now() / 1000),
+        ),
+        answered,
+      });
+      res.writeHead(answered, { 'content-type': 'text/plain' });
+      res.end(answered === 200 ? 'ok' : 'try again');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hooks/jimeng`, deliveries, server };
+}
