@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { isDeadlock, isUniqueViolation, SiteType } from '../../db';
+import { isDeadlock, isUniqueViolation, SiteType, sqlTime } from '../../db';
 import { accountChangesFor, type AccountChanges, type Capability, type LeaseOutcome } from './lease-outcome';
 import { initialQuotaResetTime, nextQuotaResetAfter } from '../../domain/quota-reset';
 
@@ -201,7 +201,10 @@ export class AccountPool {
     const now = this.now();
     const [, affected] = await this.sequelize.query(
       'UPDATE jimeng_account_leases SET expires_at = ? WHERE token = ? AND live_key IS NOT NULL AND expires_at > ?',
-      { replacements: [new Date(now.getTime() + ttlMs), token, now], type: QueryTypes.UPDATE },
+      {
+        replacements: [sqlTime(new Date(now.getTime() + ttlMs)), token, sqlTime(now)],
+        type: QueryTypes.UPDATE,
+      },
     );
     return affected === 1;
   }
@@ -245,7 +248,7 @@ export class AccountPool {
       );
       await this.sequelize.query(
         'UPDATE jimeng_account_leases SET live_key = NULL, released_at = COALESCE(released_at, ?), outcome = ? WHERE token = ?',
-        { replacements: [now, outcome, token], transaction },
+        { replacements: [sqlTime(now), outcome, token], transaction },
       );
       if (outcome !== 'success' && outcome !== 'failed') {
         this.logger.info(
@@ -336,7 +339,7 @@ export class AccountPool {
     // index gaps that concurrent lease inserts needed, and deadlocked under load (bench/pool-fault-storm).
     const expired = await this.sequelize.query<{ token: string }>(
       'SELECT token FROM jimeng_account_leases WHERE live_key IS NOT NULL AND expires_at <= ? LIMIT 100',
-      { replacements: [now], type: QueryTypes.SELECT },
+      { replacements: [sqlTime(now)], type: QueryTypes.SELECT },
     );
     if (expired.length === 0) return;
     let affected: number;
@@ -344,7 +347,10 @@ export class AccountPool {
       [, affected] = await this.sequelize.query(
         `UPDATE jimeng_account_leases SET live_key = NULL, released_at = ?, outcome = 'expired'
           WHERE token IN (?) AND live_key IS NOT NULL AND expires_at <= ?`,
-        { replacements: [now, expired.map((e) => e.token), now], type: QueryTypes.UPDATE },
+        {
+          replacements: [sqlTime(now), expired.map((e) => e.token), sqlTime(now)],
+          type: QueryTypes.UPDATE,
+        },
       );
     } catch (err) {
       if (!isDeadlock(err)) throw err;
@@ -451,8 +457,8 @@ export class AccountPool {
               request.holder ?? null,
               request.requestKey ?? null,
               `${candidate.id}:${request.capability}`,
-              now,
-              expiresAt,
+              sqlTime(now),
+              sqlTime(expiresAt),
             ],
             transaction,
           },

@@ -71,6 +71,18 @@ describe('account pool over jimeng_accounts (real MariaDB)', () => {
       expect(again?.token).not.toBe(taken?.token);
     });
 
+    it('keeps the milliseconds of lease times, so a lease never expires early', async () => {
+      await insertAccount(sequelize);
+      now = new Date('2026-11-23T04:00:00.750Z');
+      const lease = await pool().lease({ capability: 'image' });
+      const rows = await sequelize.query<{ leased_at: Date; expires_at: Date }>(
+        'SELECT leased_at, expires_at FROM jimeng_account_leases WHERE token = ?',
+        { replacements: [lease!.token], type: QueryTypes.SELECT },
+      );
+      expect(rows[0]!.leased_at.toISOString()).toBe('2026-11-23T04:00:00.750Z');
+      expect(rows[0]!.expires_at.toISOString()).toBe('2026-11-23T04:01:00.750Z');
+    });
+
     it('leases image and video capacity of one account independently', async () => {
       const id = await insertAccount(sequelize);
       const accounts = pool();
