@@ -1,0 +1,705 @@
+/**
+ * Pool capacity: does a burst of image jobs through the whole platform keep the account pool as busy as its
+ * upstream limits allow, without calling an account that has told it it cannot serve?
+ *
+ *   node dist/bench/pool-capacity.js            small: 100 jobs (a minute or two per side)
+ *   node dist/bench/pool-capacity.js --full     the issue's size: a burst of 1,000 jobs
+ *   options: --jobs N, --latency-ms L (10000), --baseline-clients K (20), --posters P (32)
+ *
+ * 20 accounts, each registered in the Jimeng simulator with the limits of bench/pool-capacity-model.ts:
+ * maxConcurrent 1 (the platform leases one image job per account at a time), a rate limit of
+ * floor(60 s / L) + 2 calls a minute (so it binds only on a client that piles calls onto an account) and the
+ * upstream's 66 credits a day. The "time scale" L = 10 s per image call makes the pool's ceiling 120 jobs/min,
+ * well under what the platform itself admits and runs (~8 admissions/s on the Temporal dev server, see the
+ * API benchmark): the pool, not the platform, should be the limit, and 1,000 jobs take ~8.5 minutes at best.
+ *
+ * Platform: everything in this process (bench/bench-stack.ts, database <MYSQL_DATABASE>_bench), N POSTs to
+ * /v1/images/generations (each its own project and storyboard) sent by P concurrent clients, then the
+ * records are read until every job is final. Baseline, in the same run, on a second simulator with the same
+ * accounts and limits: the naive client, K workers (K = 20 = the calls the platform can have in flight) each
+ * taking the next job, a random account per attempt, up to 3 retries 1 s apart whatever the error, no cooldown
+ * and no memory of refusals; it only makes the upstream call (no uploads, no bookkeeping).
+ *
+ * Figures per side: completed and failed jobs (error codes), jobs/min over the whole makespan (first request to
+ * last final job) as a share of the pool's capacity (the ideal makespan of the burst is printed above the
+ * table), the simulator's generation calls, refusals and calls after refusal (wasted calls), and how much of
+ * the accounts' time a call was in flight while work was waiting for an account (sampled from the simulator
+ * every 100 ms). For the platform, where that time goes: job waits, leaseAccount calls and durable sleeps (from
+ * the workflow histories), account leases (jimeng_account_leases) and the gaps between them.
+ */
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { QueryTypes } from 'sequelize';
+import { JimengClient, JimengError } from '../activities/jimeng';
+import { SnowflakeGenerator } from '../db/ids/snowflake';
+import { ENDPOINTS } from '../dev/jimeng-sim/endpoints';
+import { startJimengSimulator, type JimengSimulator } from '../dev/jimeng-sim/simulator';
+import type { CountersSnapshot } from '../dev/jimeng-sim/counters';
+import { generationWorkflowId } from '../workflows/generation-definitions';
+import { startBenchStack } from './bench-stack';
+import { capacityOverRun, idealBurst, poolCapacity, type AccountLimits } from './pool-capacity-model';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const value = Number(args[i + 1]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} needs a positive number`);
+  return value;
+};
+const FULL = args.includes('--full');
+const JOBS = option('--jobs', FULL ? 1000 : 100);
+const LATENCY_MS = option('--latency-ms', 10_000);
+const ACCOUNTS = 20;
+const BASELINE_CLIENTS = option('--baseline-clients', ACCOUNTS);
+const POSTERS = option('--posters', 32);
+const BASELINE_RETRIES = 3;
+const BASELINE_RETRY_DELAY_MS = 1000;
+const SAMPLE_MS = 100;
+/** The LLM-Red-Team README's free credits a day, as the simulator's default. */
+const DAILY_QUOTA = 66;
+const RATE_WINDOW_MS = 60_000;
+
+const LIMITS: AccountLimits = {
+  latencyMs: LATENCY_MS,
+  maxConcurrent: 1,
+  rateLimit: { maxRequests: Math.floor(RATE_WINDOW_MS / LATENCY_MS) + 2, windowMs: RATE_WINDOW_MS },
+  dailyQuota: DAILY_QUOTA,
+};
+const POOL = Array.from({ length: ACCOUNTS }, () => LIMITS);
+
+// ---------------------------------------------------------------------------------------------------------
+// Small helpers
+
+const quantile = (values: readonly number[], q: number): number => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+};
+const mean = (values: readonly number[]): number =>
+  values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
+const s = (ms: number): string => (Number.isNaN(ms) ? '-' : (ms / 1000).toFixed(1));
+const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`);
+/** mean, p50, p90, max of durations in ms (printed in s), or of plain counts. */
+const spread = (values: readonly number[], unit: 's' | '' = 's'): string => {
+  const f = (x: number) =>
+    unit === 's' ? `${s(x)} s` : Number.isNaN(x) ? '-' : String(Math.round(x * 10) / 10);
+  return `mean ${f(mean(values))}, p50 ${f(quantile(values, 0.5))}, p90 ${f(quantile(values, 0.9))}, max ${f(Math.max(...values))} (n=${values.length})`;
+};
+const tally = (keys: readonly string[]): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
+};
+const listed = (o: Record<string, number>): string =>
+  Object.keys(o).length === 0
+    ? '0'
+    : Object.entries(o)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
+
+/** Intervals [start, end) walked with times that only grow: how many cover the time. */
+class Coverage {
+  private readonly starts: number[];
+  private readonly ends: number[];
+  private i = 0;
+  private j = 0;
+  constructor(intervals: readonly { start: number; end: number }[]) {
+    const valid = intervals.filter((x) => x.end > x.start);
+    this.starts = valid.map((x) => x.start).sort((a, b) => a - b);
+    this.ends = valid.map((x) => x.end).sort((a, b) => a - b);
+  }
+  at(t: number): number {
+    while (this.i < this.starts.length && this.starts[this.i]! <= t) this.i++;
+    while (this.j < this.ends.length && this.ends[this.j]! <= t) this.j++;
+    return this.i - this.j;
+  }
+}
+
+/** Which accounts have a generation call in flight, read from the simulator (in this process) every 100 ms. */
+class InFlightSampler {
+  readonly times: number[] = [];
+  readonly busy: Uint8Array[] = [];
+  private readonly index: Map<string, number>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sim: JimengSimulator,
+    sessions: readonly string[],
+  ) {
+    this.index = new Map(sessions.map((id, i) => [id, i]));
+  }
+
+  start(): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sample();
+  }
+
+  private sample(): void {
+    const row = new Uint8Array(this.index.size);
+    for (const session of this.sim.admin.sessions()) {
+      const i = this.index.get(session.sessionId);
+      if (i !== undefined && session.inFlight > 0) row[i] = 1;
+    }
+    this.times.push(Date.now());
+    this.busy.push(row);
+  }
+}
+
+interface AccountTime {
+  /** Wall time in which work was waiting for an account. */
+  windowMs: number;
+  /** Shares of account-time in that window. */
+  generating: number;
+  leasedNotGenerating: number;
+  free: number;
+}
+
+/**
+ * Account-time, over the moments when `waiting(t)` is true, split into: a call in flight (the simulator says
+ * so), leased to a job but no call in flight (the platform's own steps around the call), and free.
+ */
+function accountTime(
+  sampler: InFlightSampler,
+  waiting: (t: number) => boolean,
+  leases: readonly { start: number; end: number }[][] | null,
+): AccountTime {
+  const coverage = leases?.map((l) => new Coverage(l)) ?? null;
+  let windowMs = 0;
+  let generating = 0;
+  let leased = 0;
+  for (let k = 0; k + 1 < sampler.times.length; k++) {
+    const t = sampler.times[k]!;
+    const dt = sampler.times[k + 1]! - t;
+    const row = sampler.busy[k]!;
+    const held = coverage?.map((c) => c.at(t) > 0);
+    if (!waiting(t)) continue;
+    windowMs += dt;
+    for (let a = 0; a < row.length; a++) {
+      if (row[a]) generating += dt;
+      else if (held?.[a]) leased += dt;
+    }
+  }
+  const total = windowMs * ACCOUNTS;
+  return {
+    windowMs,
+    generating: generating / total,
+    leasedNotGenerating: leased / total,
+    free: (total - generating - leased) / total,
+  };
+}
+
+interface Figures {
+  label: string;
+  completed: number;
+  failed: number;
+  failureCodes: Record<string, number>;
+  makespanMs: number;
+  counters: CountersSnapshot;
+  accountTime: AccountTime;
+}
+
+function generationCalls(c: CountersSnapshot): number {
+  return c.byEndpoint[ENDPOINTS.imageGenerations] ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Platform
+
+interface PlatformJob {
+  projectId: string;
+  storyboardId: string;
+  postAt: number;
+  answeredAt?: number;
+  httpStatus?: number;
+  /** Status and problem of an answer other than 202. */
+  answer?: string;
+  recordSeen?: boolean;
+  finalAt?: number;
+  status?: 'completed' | 'failed';
+  errorCode?: string;
+}
+
+/** A job's history, reduced to what the pool sees (server event times, ms). */
+interface Timeline {
+  startedAt: number;
+  firstLeaseCallAt: number;
+  leaseCalls: number;
+  timers: number;
+  sleptMs: number;
+  /** For each durable sleep: from the timer firing to the next leaseAccount starting. */
+  timerToLease: number[];
+  attempts: {
+    /** The leaseAccount that found an account, closed. */
+    leasedAt: number;
+    genScheduledAt: number;
+    genStartedAt: number;
+    genClosedAt: number;
+    /** The releaseAccount after it, closed. */
+    releasedAt: number;
+  }[];
+}
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+const num = (x: number | string | { toNumber(): number } | null | undefined): number =>
+  x === null || x === undefined ? 0 : typeof x === 'object' ? x.toNumber() : Number(x);
+const eventMs = (t: HistoryEvent['eventTime']): number =>
+  t ? num(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : NaN;
+
+function timelineOf(events: readonly HistoryEvent[]): Timeline {
+  const activities: { id: number; type: string; scheduled: number; started: number; closed: number }[] = [];
+  const byId = new Map<number, (typeof activities)[number]>();
+  const fired: { id: number; at: number }[] = [];
+  const tl: Timeline = {
+    startedAt: NaN,
+    firstLeaseCallAt: NaN,
+    leaseCalls: 0,
+    timers: 0,
+    sleptMs: 0,
+    timerToLease: [],
+    attempts: [],
+  };
+  for (const e of events) {
+    const id = num(e.eventId);
+    const at = eventMs(e.eventTime);
+    if (e.workflowExecutionStartedEventAttributes) tl.startedAt = at;
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      const activity = {
+        id,
+        type: scheduled.activityType?.name ?? '',
+        scheduled: at,
+        started: NaN,
+        closed: NaN,
+      };
+      activities.push(activity);
+      byId.set(id, activity);
+    }
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) byId.get(num(started.scheduledEventId))!.started = at;
+    const closed =
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes ??
+      e.activityTaskCanceledEventAttributes;
+    if (closed) byId.get(num(closed.scheduledEventId))!.closed = at;
+    const timer = e.timerStartedEventAttributes?.startToFireTimeout;
+    if (timer) {
+      tl.timers++;
+      tl.sleptMs += num(timer.seconds) * 1000 + Math.round((timer.nanos ?? 0) / 1e6);
+    }
+    if (e.timerFiredEventAttributes) fired.push({ id, at });
+  }
+  const leases = activities.filter((a) => a.type === 'leaseAccount');
+  tl.leaseCalls = leases.length;
+  tl.firstLeaseCallAt = leases[0]?.scheduled ?? NaN;
+  for (const f of fired) {
+    const next = leases.find((a) => a.id > f.id);
+    if (next) tl.timerToLease.push(next.started - f.at);
+  }
+  for (const [k, a] of activities.entries()) {
+    if (a.type !== 'generateImages') continue;
+    const lease = activities.slice(0, k).findLast((b) => b.type === 'leaseAccount');
+    const release = activities.slice(k + 1).find((b) => b.type === 'releaseAccount');
+    if (!lease || !release) continue;
+    tl.attempts.push({
+      leasedAt: lease.closed,
+      genScheduledAt: a.scheduled,
+      genStartedAt: a.started,
+      genClosedAt: a.closed,
+      releasedAt: release.closed,
+    });
+  }
+  return tl;
+}
+
+interface LeaseRow {
+  account_id: string;
+  holder: string | null;
+  leased_at: Date;
+  released_at: Date | null;
+  outcome: string | null;
+}
+
+async function runPlatform(): Promise<{ figures: Figures; diagnostics: string[] }> {
+  const stack = await startBenchStack({
+    name: 'capacity',
+    simulator: { imageLatencyMs: LATENCY_MS, dailyQuota: DAILY_QUOTA },
+  });
+  const { sequelize, sim, url, key, userId } = stack;
+  const ids = new SnowflakeGenerator({ nodeId: 952 });
+  const sessions: string[] = [];
+  const accountIndex = new Map<string, number>();
+  for (let i = 0; i < ACCOUNTS; i++) {
+    const sessionId = `cap-${randomUUID()}`;
+    const id = ids.next();
+    sessions.push(sessionId);
+    accountIndex.set(id, i);
+    sim.admin.registerSession({ sessionId, ...simLimits() });
+    await sequelize.query(
+      'INSERT INTO jimeng_accounts (id, jimeng_account, session_id, site_type, max_retry_count) VALUES (?, ?, ?, 0, 4)',
+      { replacements: [id, `cap-${i}`, sessionId] },
+    );
+  }
+
+  const run = `cap${Date.now().toString(36)}`;
+  const jobs: PlatformJob[] = Array.from({ length: JOBS }, (_, i) => ({
+    projectId: `${run}-${i}`,
+    storyboardId: `sb-${i}`,
+    postAt: 0,
+  }));
+  const byProject = new Map(jobs.map((j) => [j.projectId, j]));
+  const sampler = new InFlightSampler(sim, sessions);
+  sim.admin.resetCounters();
+  sampler.start();
+  const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
+  let postsDone = false;
+
+  const post = async (job: PlatformJob): Promise<void> => {
+    job.postAt = Date.now();
+    const res = await fetch(`${url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        user_id: userId,
+        project_id: job.projectId,
+        project_name: 'pool capacity',
+        storyboard_id: job.storyboardId,
+        work_id: 'w',
+        prompt: 'pool capacity benchmark',
+        resolution: '1k',
+      }),
+    });
+    const body = (await res.json()) as { id?: string; title?: string; detail?: string };
+    job.answeredAt = Date.now();
+    job.httpStatus = res.status;
+    if (res.status !== 202)
+      job.answer = `${res.status} ${body.title ?? ''}: ${body.detail ?? ''}`.slice(0, 200);
+  };
+  let next = 0;
+  const posting = Promise.all(
+    Array.from({ length: POSTERS }, async () => {
+      for (let i = next++; i < JOBS; i = next++) await post(jobs[i]!);
+    }),
+  ).then(() => {
+    postsDone = true;
+  });
+
+  // The job's record decides, whatever the POST answered (a 5xx may still have started the workflow). A job
+  // is open until its record is final, or, when the POST was refused, as long as a record of it is not final.
+  const isOpen = (j: PlatformJob) =>
+    j.finalAt === undefined && (j.httpStatus === undefined || j.httpStatus === 202 || j.recordSeen === true);
+  // Generous: four ideal makespans plus the admission of the burst, at least ten minutes.
+  const deadline = t0 + Math.max(600_000, 4 * idealBurst(POOL, JOBS).makespanMs + JOBS * 200);
+  let lastReport = t0;
+  while ((!postsDone || jobs.some(isOpen)) && Date.now() < deadline) {
+    await sleep(500);
+    const rows = await sequelize.query<{
+      project_id: string;
+      generation_status: number;
+      error_code: string | null;
+    }>(
+      `SELECT project_id, generation_status, error_code FROM jimeng_image_generation_records
+        WHERE project_id LIKE ?`,
+      { replacements: [`${run}-%`], type: QueryTypes.SELECT },
+    );
+    const now = Date.now();
+    for (const row of rows) {
+      const job = byProject.get(row.project_id);
+      if (!job || job.finalAt !== undefined) continue;
+      job.recordSeen = true;
+      if (row.generation_status !== 2 && row.generation_status !== 3) continue;
+      job.finalAt = now;
+      job.status = row.generation_status === 2 ? 'completed' : 'failed';
+      if (row.error_code !== null) job.errorCode = row.error_code;
+    }
+    if (Date.now() - lastReport >= 15_000) {
+      lastReport = Date.now();
+      const done = jobs.filter((j) => j.finalAt !== undefined).length;
+      console.warn(
+        `  platform ${s(Date.now() - t0)} s: ${jobs.filter((j) => j.answeredAt).length} answered, ${done} final`,
+      );
+    }
+  }
+  // Refused at the door and no record: failed when answered.
+  for (const j of jobs) {
+    if (j.finalAt !== undefined || j.recordSeen || j.httpStatus === undefined || j.httpStatus === 202)
+      continue;
+    j.finalAt = j.answeredAt!;
+    j.status = 'failed';
+    j.errorCode = `HTTP_${j.httpStatus}`;
+  }
+  await posting;
+  sampler.stop();
+  const counters = sim.admin.counters();
+  const cpu = process.cpuUsage(cpu0);
+  const cpuShare = (cpu.user + cpu.system) / 1000 / (Date.now() - t0);
+
+  // Leases, from the pool's own audit trail (account ids; its timestamps are whole seconds, see below).
+  const leaseRows = await sequelize.query<LeaseRow>(
+    `SELECT account_id, holder, leased_at, released_at, outcome FROM jimeng_account_leases WHERE capability = 'image'`,
+    { type: QueryTypes.SELECT },
+  );
+  const [precision] = await sequelize.query<{ fractional: string | number | null }>(
+    `SELECT SUM(MICROSECOND(leased_at) <> 0 OR MICROSECOND(released_at) <> 0) AS fractional
+       FROM jimeng_account_leases WHERE capability = 'image'`,
+    { type: QueryTypes.SELECT },
+  );
+  // Where each job spent its time, to the millisecond: the server's event times in its workflow history.
+  const withRecord = jobs.filter((j) => j.recordSeen);
+  const timelines = new Map<PlatformJob, Timeline>();
+  let h = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = h++; i < withRecord.length; i = h++) {
+        const job = withRecord[i]!;
+        const history = await stack.client.workflow
+          .getHandle(generationWorkflowId('image', job.projectId, job.storyboardId))
+          .fetchHistory()
+          .catch(() => null);
+        if (history) timelines.set(job, timelineOf(history.events ?? []));
+      }
+    }),
+  );
+  await stack.close();
+
+  // Each attempt's account: the holder's k-th lease row is its k-th attempt.
+  const rowsByHolder = new Map<string, LeaseRow[]>();
+  for (const row of leaseRows) {
+    const list = rowsByHolder.get(row.holder ?? '') ?? [];
+    list.push(row);
+    rowsByHolder.set(row.holder ?? '', list);
+  }
+  const perAccount: { start: number; end: number }[][] = sessions.map(() => []);
+  const waits: { start: number; end: number }[] = [];
+  const lines = {
+    admit: [] as number[],
+    wait: [] as number[],
+    toSchedule: [] as number[],
+    toCall: [] as number[],
+    call: [] as number[],
+    toRelease: [] as number[],
+    toFinal: [] as number[],
+    pollHop: [] as number[],
+    sleeps: [] as number[],
+    slept: [] as number[],
+  };
+  let leaseCalls = 0;
+  let unpaired = 0;
+  for (const [job, tl] of timelines) {
+    const rows = (
+      rowsByHolder.get(generationWorkflowId('image', job.projectId, job.storyboardId)) ?? []
+    ).sort((x, y) => new Date(x.leased_at).getTime() - new Date(y.leased_at).getTime());
+    if (rows.length !== tl.attempts.length) unpaired++;
+    for (const [k, at] of tl.attempts.entries()) {
+      const a = rows[k] ? accountIndex.get(String(rows[k].account_id)) : undefined;
+      if (a !== undefined) perAccount[a]!.push({ start: at.leasedAt, end: at.releasedAt });
+      lines.toSchedule.push(at.genScheduledAt - at.leasedAt);
+      lines.toCall.push(at.genStartedAt - at.leasedAt);
+      lines.call.push(at.genClosedAt - at.genStartedAt);
+      lines.toRelease.push(at.releasedAt - at.genClosedAt);
+    }
+    leaseCalls += tl.leaseCalls;
+    lines.sleeps.push(tl.timers);
+    lines.slept.push(tl.sleptMs);
+    lines.pollHop.push(...tl.timerToLease);
+    const first = tl.attempts[0];
+    if (first === undefined) continue;
+    lines.admit.push(tl.firstLeaseCallAt - tl.startedAt);
+    lines.wait.push(first.leasedAt - tl.firstLeaseCallAt);
+    waits.push({ start: tl.firstLeaseCallAt, end: first.leasedAt });
+    if (job.finalAt !== undefined) lines.toFinal.push(job.finalAt - tl.attempts.at(-1)!.releasedAt);
+  }
+  for (const list of perAccount) list.sort((x, y) => x.start - y.start);
+  const waitingNow = new Coverage(waits);
+  const time = accountTime(sampler, (t) => waitingNow.at(t) > 0, perAccount);
+
+  // Gaps: an account released while jobs were waiting, until its next lease.
+  const gaps: number[] = [];
+  const gapCoverage = new Coverage(waits);
+  const releases = perAccount
+    .flatMap((list) => list.slice(0, -1).map((l, k) => ({ at: l.end, next: list[k + 1]!.start })))
+    .sort((x, y) => x.at - y.at);
+  for (const r of releases) if (gapCoverage.at(r.at) > 0) gaps.push(r.next - r.at);
+
+  const answered = jobs.filter((j) => j.answeredAt !== undefined);
+  const admissionMs = Math.max(...answered.map((j) => j.answeredAt!)) - t0;
+  const postMs = answered.map((j) => j.answeredAt! - j.postAt);
+  const finals = jobs.filter((j) => j.finalAt !== undefined);
+  const diagnostics = [
+    `admission: ${answered.length} POSTs answered in ${s(admissionMs)} s (${(answered.length / (admissionMs / 1000)).toFixed(1)}/s, ${POSTERS} clients), ` +
+      `POST latency p50 ${s(quantile(postMs, 0.5))} s, p99 ${s(quantile(postMs, 0.99))} s; HTTP ${listed(tally(answered.map((j) => String(j.httpStatus))))}`,
+    ...[...new Set(jobs.flatMap((j) => (j.answer ? [j.answer] : [])))].map(
+      (a) => `POST answered ${a} (${jobs.filter((j) => j.answer === a).length} jobs)`,
+    ),
+    `per job, workflow start -> first leaseAccount scheduled (admission): ${spread(lines.admit)}`,
+    `per job, first leaseAccount scheduled -> account leased (waiting for an account): ${spread(lines.wait)}`,
+    `leaseAccount calls: ${leaseCalls} for ${timelines.size} jobs; jobs that found no free account at least once: ` +
+      `${lines.sleeps.filter((n) => n > 0).length}; durable sleeps per job: ${spread(lines.sleeps, '')}; ` +
+      `time asleep per job: ${spread(lines.slept)}`,
+    `a poll's round trip, timer fired -> next leaseAccount started: ${spread(lines.pollHop)}`,
+    `inside a lease, leased -> generateImages scheduled (a workflow task): ${spread(lines.toSchedule)}`,
+    `inside a lease, leased -> generateImages started: ${spread(lines.toCall)}`,
+    `inside a lease, generateImages started -> closed (the upstream call): ${spread(lines.call)}`,
+    `inside a lease, generateImages closed -> account released: ${spread(lines.toRelease)}`,
+    `per job, last release -> final record seen (outputs stored, points settled; read every 0.5 s): ${spread(lines.toFinal)}`,
+    `account free while jobs waited, release -> next lease of that account: ${spread(gaps)}`,
+    `this process (API, worker, simulator, OSS server, clients) used ${cpuShare.toFixed(2)} cores on average during the run`,
+    `while jobs waited for an account (${s(time.windowMs)} s of the makespan): account-time generating ${pct(time.generating)}, ` +
+      `leased but no call in flight ${pct(time.leasedNotGenerating)}, free ${pct(time.free)}`,
+    `leases: ${leaseRows.length} (${listed(tally(leaseRows.map((l) => l.outcome ?? 'live')))}); ` +
+      `jobs with more than one: ${[...rowsByHolder.values()].filter((l) => l.length > 1).length}; ` +
+      `lease rows with a fraction of a second in leased_at/released_at: ${Number(precision?.fractional ?? 0)}` +
+      (unpaired > 0 ? `; jobs whose leases and attempts did not pair: ${unpaired}` : ''),
+    `unfinished at the deadline: ${JOBS - finals.length}`,
+  ];
+  return {
+    figures: {
+      label: 'platform (API + workflows + pool)',
+      completed: jobs.filter((j) => j.status === 'completed').length,
+      failed: jobs.filter((j) => j.status === 'failed').length,
+      failureCodes: tally(jobs.filter((j) => j.status === 'failed').map((j) => j.errorCode ?? '?')),
+      makespanMs: Math.max(...finals.map((j) => j.finalAt!)) - t0,
+      counters,
+      accountTime: time,
+    },
+    diagnostics,
+  };
+}
+
+function simLimits() {
+  return { maxConcurrent: LIMITS.maxConcurrent, rateLimit: LIMITS.rateLimit, dailyQuota: LIMITS.dailyQuota };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Baseline: the naive client
+
+async function runBaseline(): Promise<{ figures: Figures; diagnostics: string[] }> {
+  const sim = await startJimengSimulator({ port: 0, imageLatencyMs: LATENCY_MS, dailyQuota: DAILY_QUOTA });
+  const sessions = Array.from({ length: ACCOUNTS }, () => `naive-${randomUUID()}`);
+  for (const sessionId of sessions) sim.admin.registerSession({ sessionId, ...simLimits() });
+  const client = new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 3 * LATENCY_MS + 30_000 });
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+
+  const results: { ok: boolean; code?: string; finalAt: number }[] = [];
+  const attemptCodes: string[] = [];
+  const sampler = new InFlightSampler(sim, sessions);
+  sim.admin.resetCounters();
+  sampler.start();
+  const t0 = Date.now();
+  let queueEmptyAt = t0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: BASELINE_CLIENTS }, async () => {
+      for (let i = next++; i < JOBS; i = next++) {
+        if (next >= JOBS) queueEmptyAt = Date.now();
+        let code: string | undefined;
+        for (let attempts = 0; attempts <= BASELINE_RETRIES; attempts++) {
+          if (attempts > 0) await sleep(BASELINE_RETRY_DELAY_MS);
+          const sessionId = sessions[Math.floor(random() * sessions.length)]!;
+          try {
+            await client.generateImages({ sessionId, siteType: 0 }, { prompt: 'pool capacity benchmark' });
+            code = undefined;
+            attemptCodes.push('ok');
+            break;
+          } catch (err) {
+            if (!JimengError.is(err)) throw err;
+            code = err.code;
+            attemptCodes.push(err.code);
+          }
+        }
+        results.push({
+          ok: code === undefined,
+          ...(code === undefined ? {} : { code }),
+          finalAt: Date.now(),
+        });
+      }
+    }),
+  );
+  sampler.stop();
+  const counters = sim.admin.counters();
+  await sim.close();
+  const time = accountTime(sampler, (t) => t < queueEmptyAt, null);
+  return {
+    figures: {
+      label: `baseline: naive client (${BASELINE_CLIENTS} workers, random account, ${BASELINE_RETRIES} retries)`,
+      completed: results.filter((r) => r.ok).length,
+      failed: results.filter((r) => !r.ok).length,
+      failureCodes: tally(results.filter((r) => !r.ok).map((r) => r.code!)),
+      makespanMs: Math.max(...results.map((r) => r.finalAt)) - t0,
+      counters,
+      accountTime: time,
+    },
+    diagnostics: [
+      `attempts: ${attemptCodes.length} (${listed(tally(attemptCodes))})`,
+      `while jobs were queued (${s(time.windowMs)} s): account-time generating ${pct(time.generating)}, free ${pct(time.free)}`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const capacity = poolCapacity(POOL);
+  const ideal = idealBurst(POOL, JOBS);
+  console.log(
+    `pool: ${ACCOUNTS} accounts, each: image call ${LATENCY_MS / 1000} s, maxConcurrent ${LIMITS.maxConcurrent}, ` +
+      `rate limit ${LIMITS.rateLimit.maxRequests} per ${LIMITS.rateLimit.windowMs / 1000} s, quota ${LIMITS.dailyQuota}/day`,
+  );
+  console.log(
+    `theoretical capacity: ${capacity.jobsPerMinute.toFixed(1)} jobs/min (bound by ${capacity.boundBy}), ` +
+      `quota for ${capacity.quotaJobs} jobs; burst of ${JOBS}: ideal makespan ${s(ideal.makespanMs)} s for ${ideal.completed} jobs\n`,
+  );
+
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ');
+  const loads = [`start ${load()}`];
+  const platform = await runPlatform();
+  loads.push(`after the platform ${load()}`);
+  console.warn('platform done; baseline next');
+  const baseline = await runBaseline();
+  loads.push(`after the baseline ${load()}`);
+
+  const row = (f: Figures) => {
+    const perMin = f.completed / (f.makespanMs / 60_000);
+    const cap = capacityOverRun(POOL, f.makespanMs);
+    return (
+      `| ${f.label} | ${f.completed}/${JOBS} | ${f.failed}${f.failed ? ` (${listed(f.failureCodes)})` : ''} | ${s(f.makespanMs)} | ` +
+      `${perMin.toFixed(1)} | ${pct(perMin / cap)} | ${pct(f.accountTime.generating)} | ` +
+      `${generationCalls(f.counters)} | ${sum(f.counters.refusals)}${sum(f.counters.refusals) ? ` (${listed(f.counters.refusals)})` : ''} | ` +
+      `${sum(f.counters.callsAfterRefusal)}${sum(f.counters.callsAfterRefusal) ? ` (${listed(f.counters.callsAfterRefusal)})` : ''} |`
+    );
+  };
+  console.log(
+    '| strategy | completed | failed (codes) | makespan s | jobs/min (makespan) | % of capacity | ' +
+      'account-time generating while work waited | generation calls | refusals | wasted calls (after refusal) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log(row(platform.figures));
+  console.log(row(baseline.figures));
+  console.log('\nplatform:');
+  for (const line of platform.diagnostics) console.log(`- ${line}`);
+  console.log('\nbaseline:');
+  for (const line of baseline.diagnostics) console.log(`- ${line}`);
+  console.log(`\nload average (1, 5, 15 min): ${loads.join('; ')}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
