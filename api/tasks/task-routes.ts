@@ -104,7 +104,8 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
       responses: {
         200: { description: 'Already cancelled (cancelling again changes nothing)', schema: taskResource },
         202: {
-          description: 'Cancellation requested; the task becomes cancelled shortly',
+          description:
+            'Cancellation requested; the task becomes cancelled shortly (completed if its outputs were already uploading)',
           schema: taskResource,
         },
         401: { description: 'Missing or unknown API key' },

@@ -276,6 +276,23 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     await f.expectConsistent(userId, [input.taskId]);
   });
 
+  it('a cancel that arrives while the outputs upload is too late: the job completes, charged once', async () => {
+    await f.account();
+    const userId = await f.userWithPoints(100);
+    const input = { ...f.task(userId), request: { prompt: 'too late to cancel' } };
+    f.oss.injectFault({ kind: 'slow', method: 'PUT', count: 1, delayMs: 1500 });
+    const handle = await f.startImage(input);
+    for (let i = 0; i < 200 && f.oss.pendingFaults().length > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(f.oss.pendingFaults()).toEqual([]); // an upload is in flight
+    await handle.signal(cancelSignal, { reason: 'changed my mind during the upload' });
+    const result = await handle.result();
+    expect(result.status).toBe('completed');
+    expect(result.outputs).toHaveLength(4);
+    expect(await f.ledger.balance(userId)).toBe(100 - result.cost);
+    await f.expectConsistent(userId, [input.taskId]);
+  });
+
   it('cancel while waiting on a backoff: the timer is abandoned, the points refunded, the job cancelled', async () => {
     const only = await f.account();
     f.sim.admin.injectFault({ kind: 'http_5xx', sessionId: only.sessionId, rate: 1, status: 502 });
