@@ -9,10 +9,13 @@
  * Everything runs in this process on the dev stack's MariaDB (database <MYSQL_DATABASE>_bench) and Temporal dev
  * server; 40 simulator accounts so the pool never limits.
  */
-import { randomUUID } from 'node:crypto';
-import { JimengClient } from '../activities/jimeng';
-import { createOutputStorage } from '../activities/oss';
-import { SnowflakeGenerator } from '../db/ids/snowflake';
+import {
+  addBenchAccounts,
+  completedWithFourOutputs,
+  directImageJob,
+  postImageJob,
+  quantile,
+} from './bench-jobs';
 import { startBenchStack } from './bench-stack';
 
 const jobs = Number(process.argv[2] ?? 40);
@@ -35,70 +38,27 @@ async function timed(total: number, clients: number, job: (i: number) => Promise
   return times.sort((a, b) => a - b);
 }
 
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-
 async function main(): Promise<void> {
   const stack = await startBenchStack({
     name: 'overhead',
     simulator: { imageLatencyMs: latencyMs, dailyQuota: 100_000 },
     worker: { heartbeatMs: 5_000 },
   });
-  const { sequelize, sim, ossOptions, url, key, userId } = stack;
-  const ids = new SnowflakeGenerator({ nodeId: 950 });
-  const sessions: string[] = [];
-  for (let i = 0; i < ACCOUNTS; i++) {
-    const sessionId = `bench-${randomUUID()}`;
-    sessions.push(sessionId);
-    sim.admin.registerSession({
-      sessionId,
-      dailyQuota: 100_000,
-      rateLimit: { maxRequests: 100_000, windowMs: 60_000 },
-    });
-    await sequelize.query(
-      'INSERT INTO jimeng_accounts (id, jimeng_account, session_id, site_type, max_retry_count) VALUES (?, ?, ?, 0, 4)',
-      { replacements: [ids.next(), `bench-${i}`, sessionId] },
-    );
-  }
+  const sessions = await addBenchAccounts(stack, ACCOUNTS);
   const project = `overhead-${Date.now()}`;
   let failures = 0;
 
   const platformJob = async (tag: string) => {
-    const res = await fetch(`${url}/v1/images/generations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'wait=60' },
-      body: JSON.stringify({
-        user_id: userId,
-        project_id: project,
-        project_name: 'overhead',
-        storyboard_id: tag,
-        work_id: 'w',
-        prompt: 'overhead benchmark',
-        resolution: '1k',
-      }),
+    const answer = await postImageJob(stack, {
+      project,
+      projectName: 'overhead',
+      storyboard: tag,
+      prompt: 'overhead benchmark',
+      waitSeconds: 60,
     });
-    const body = (await res.json()) as { status?: string; outputs?: unknown[] };
-    if (res.status !== 200 || body.status !== 'completed' || body.outputs?.length !== 4) failures++;
+    if (!completedWithFourOutputs(answer)) failures++;
   };
-
-  const jimeng = new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 60_000 });
-  const storage = createOutputStorage({ oss: ossOptions, tmpDir: stack.tmpDir });
-  const directJob = async (i: number) => {
-    const result = await jimeng.generateImages(
-      { sessionId: sessions[i % sessions.length]!, siteType: 0 },
-      { prompt: 'overhead benchmark', resolution: '1k' },
-    );
-    const jobId = `direct-${randomUUID()}`;
-    await Promise.all(
-      result.images.map((image, n) =>
-        storage.uploadFromUrl(
-          storage.objectKeyFor({ userId, jobId, type: 'image', timestamp: Date.now() + n, ext: 'png' }),
-          image.url!,
-          { jobId },
-        ),
-      ),
-    );
-  };
+  const directJob = directImageJob(stack, sessions, 'overhead benchmark');
 
   // Warm-up: JIT, pools, the workflow bundle's first tasks.
   await timed(4, 2, (i) => platformJob(`warm-${i}`));
