@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from 'koa';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
+import { idempotentTaskId } from './idempotent-task-id';
 import { planImage, planVideo } from '../../domain/generation/generation-plan';
 import type {
   GenerationTaskFields,
@@ -81,7 +82,10 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
     ctx: Context,
     body: ImageGenerationRequestBody | VideoGenerationRequestBody,
   ): GenerationTaskFields => ({
-    taskId: ids.next(),
+    taskId:
+      typeof ctx.state.idempotencyKey === 'string'
+        ? idempotentTaskId(principalOf(ctx).owner, ctx.state.idempotencyKey)
+        : ids.next(),
     userId: body.user_id,
     projectId: body.project_id,
     projectName: body.project_name,
@@ -132,6 +136,15 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
     ctx: Context,
     start: { type: 'image'; input: ImageGenerationInput } | { type: 'video'; input: VideoGenerationInput },
   ) => {
+    // A retry of a request that was admitted before its answer got lost (same Idempotency-Key, so the same
+    // task id): that task, running or finished, is the answer; nothing starts or is charged again. A key reused
+    // much later for another storyboard gets a fresh id instead.
+    const earlier = await deps.tasks.find(start.input.taskId, principalOf(ctx).owner);
+    if (earlier) {
+      if (earlier.project_id === start.input.projectId && earlier.storyboard_id === start.input.storyboardId)
+        return answer(ctx, earlier.id);
+      start.input.taskId = ids.next();
+    }
     let admission: Admission;
     try {
       const operation =

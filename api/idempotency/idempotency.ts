@@ -73,6 +73,8 @@ export function idempotency(deps: IdempotencyDependencies): Middleware {
     }
     const { owner } = principalOf(ctx);
     const requestHash = hashRequest(ctx);
+    // Handlers whose effect outlives a lost answer (a generation started, then a 5xx) key that effect by it.
+    ctx.state.idempotencyKey = key;
 
     const claim = await claimKey();
     if (!claim.claimed) return answerFromRow(ctx, claim.row, requestHash);

@@ -286,6 +286,40 @@ describe('generations through the HTTP API', () => {
     expect(await f.ledger.balance(userId)).toBe(96);
   });
 
+  it('a retry whose first answer was lost finds the finished task by its Idempotency-Key: no second charge', async () => {
+    await f.account();
+    const userId = await f.userWithPoints(100);
+    const body = imageBody(userId);
+    const idempotencyKey = `lost-${body.storyboard_id}`;
+    const first = await call('/v1/images/generations', {
+      method: 'POST',
+      json: body,
+      headers: { 'idempotency-key': idempotencyKey, prefer: 'wait=20' },
+    });
+    const task = (await first.json()) as { id: string; status: string };
+    expect(task.status).toBe('completed');
+    // The answer never reached the caller and was not kept (a 5xx, a dropped connection): the key is free again.
+    await f.sequelize.query('DELETE FROM api_idempotency_keys WHERE idempotency_key = ?', {
+      replacements: [idempotencyKey],
+    });
+    const retried = await call('/v1/images/generations', {
+      method: 'POST',
+      json: body,
+      headers: { 'idempotency-key': idempotencyKey },
+    });
+    expect([200, 202]).toContain(retried.status);
+    expect(((await retried.json()) as { id: string }).id).toBe(task.id);
+    expect(await f.ledger.balance(userId)).toBe(96);
+    // The same request under another key is a new request: a new generation of the storyboard.
+    const again = await call('/v1/images/generations', {
+      method: 'POST',
+      json: body,
+      headers: { 'idempotency-key': `${idempotencyKey}-2`, prefer: 'wait=20' },
+    });
+    expect(((await again.json()) as { id: string }).id).not.toBe(task.id);
+    expect(await f.ledger.balance(userId)).toBe(92);
+  });
+
   it('lists tasks by filters in keyset pages that visit every task once', async () => {
     await f.account();
     const userId = await f.userWithPoints(1000);
