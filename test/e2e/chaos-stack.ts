@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +20,7 @@ import { Prng } from '../../dev/jimeng-sim/prng';
 import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim/simulator';
 import { startOssServer, type OssServer } from '../../dev/oss-server';
 import { listen, type RunningServer } from '../support/koa-test-server';
+import { spawnWorker } from '../support/worker-process';
 
 const ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
@@ -117,8 +118,8 @@ export class ChaosStack {
   async startWorker(): Promise<void> {
     const n = ++this.workerStarts;
     const log = createWriteStream(join(this.dataDir, `worker-${n}.log`));
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'worker', 'main.js')], {
-      env: {
+    const child = await spawnWorker(
+      {
         ...process.env,
         MYSQL_PORT: String(this.mysqlPort),
         MYSQL_DATABASE: DATABASE,
@@ -137,27 +138,8 @@ export class ChaosStack {
         TMPDIR: this.workerTmpDir,
         LOG_LEVEL: 'info',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let seen = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker ${n} did not start polling`)), 90_000);
-      const onData = (chunk: Buffer) => {
-        log.write(chunk);
-        if (seen.length < 100_000) seen += chunk.toString();
-        if (seen.includes('"worker polling"')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`worker ${n} exited (${code ?? signal}) before polling:\n${seen.slice(-4000)}`));
-      });
-    });
-    child.removeAllListeners('exit');
+      (chunk) => log.write(chunk),
+    );
     child.once('exit', () => log.end());
     this.worker = child;
   }

@@ -1,14 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import pino from 'pino';
 import { createActivities } from '../../activities';
 import type { Lease } from '../../activities/accounts';
 import type { ImageGenerationRequest } from '../../domain/jimeng';
-import { buildActivityDependencies } from '../../worker/activity-dependencies';
-import { dependencySettingsFrom } from '../../worker/dependency-settings';
-import { ossOptionsFor } from '../oss/oss-fixture';
 import { readAccount } from '../support/accounts';
-import { CALLBACK_SECRET, GenerationFixture } from './generation-fixture';
+import { GenerationFixture } from './generation-fixture';
 
 /*
  * The account's state is checked and written at the moment of the call, not a workflow task later: the chaos
@@ -20,17 +16,7 @@ describe('account state at the moment of the call (activities over MariaDB and t
   let activities: ReturnType<typeof createActivities>;
   beforeAll(async () => {
     await f.start({ inProcessWorker: false });
-    const deps = buildActivityDependencies(
-      f.sequelize,
-      pino({ level: 'silent' }),
-      dependencySettingsFrom(f.config, {
-        jimengBaseUrl: f.sim.url,
-        oss: ossOptionsFor(f.oss),
-        tmpDir: f.tmpDir,
-        callbacks: { secret: CALLBACK_SECRET, allowPrivate: true },
-      }),
-    );
-    activities = createActivities(deps);
+    activities = createActivities(f.dependencies());
   }, 120_000);
   afterAll(() => f.close());
   beforeEach(() => f.reset());

@@ -1,12 +1,13 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import type { ActivityDependencies } from '../../activities';
 import type { ImageGenerationInput, VideoGenerationInput } from '../../activities/generation';
 import { PointsLedger } from '../../activities/points';
 import { loadConfig } from '../../config/settings';
@@ -28,6 +29,7 @@ import {
 import { clearAccounts, insertAccount, type AccountRow } from '../support/accounts';
 import { migratedTestDatabase, testDatabaseOptions } from '../support/database';
 import { ledgerInvariantViolations, ledgerRows } from '../support/ledger-invariants';
+import { spawnWorker } from '../support/worker-process';
 
 export const CALLBACK_SECRET = 'test-callback-secret';
 const ids = new SnowflakeGenerator({ nodeId: 901 });
@@ -69,8 +71,9 @@ export class GenerationFixture {
     return this;
   }
 
-  async startWorker(): Promise<void> {
-    const deps = buildActivityDependencies(
+  /** The activities' dependencies over this fixture's database, simulator, OSS server and temp dir. */
+  dependencies(): ActivityDependencies {
+    return buildActivityDependencies(
       this.sequelize,
       pino({ level: 'silent' }),
       dependencySettingsFrom(this.config, {
@@ -83,6 +86,10 @@ export class GenerationFixture {
         heartbeatMs: 500,
       }),
     );
+  }
+
+  async startWorker(): Promise<void> {
+    const deps = this.dependencies();
     const { worker, connection } = await createWorker(
       {
         address: this.config.temporalAddress,
@@ -100,44 +107,21 @@ export class GenerationFixture {
    * simulator and OSS server, so a test can SIGKILL it. Its temp dir is <TMPDIR>/jimeng-flow under tmpDir.
    */
   async spawnWorkerProcess(): Promise<ChildProcess> {
-    const entry = join(__dirname, '..', '..', 'dist', 'worker', 'main.js');
-    const child = spawn(process.execPath, [entry], {
-      env: {
-        ...process.env,
-        MYSQL_DATABASE: testDatabaseOptions().database,
-        TEMPORAL_TASK_QUEUE: this.taskQueue,
-        TEMPORAL_SCHEDULES: 'false',
-        JIMENG_BASE_URL: this.sim.url,
-        OSS_ENDPOINT: this.oss.endpoint,
-        OSS_BUCKET: PRIVATE_BUCKET,
-        OSS_ACCESS_KEY: ACCESS_KEY_ID,
-        OSS_SECRET: ACCESS_KEY_SECRET,
-        OSS_BASE_URL: 'https://cdn.example.com',
-        CALLBACK_ALLOW_PRIVATE: 'true',
-        TMPDIR: this.tmpDir,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    return spawnWorker({
+      ...process.env,
+      MYSQL_DATABASE: testDatabaseOptions().database,
+      TEMPORAL_TASK_QUEUE: this.taskQueue,
+      TEMPORAL_SCHEDULES: 'false',
+      JIMENG_BASE_URL: this.sim.url,
+      OSS_ENDPOINT: this.oss.endpoint,
+      OSS_BUCKET: PRIVATE_BUCKET,
+      OSS_ACCESS_KEY: ACCESS_KEY_ID,
+      OSS_SECRET: ACCESS_KEY_SECRET,
+      OSS_BASE_URL: 'https://cdn.example.com',
+      CALLBACK_ALLOW_PRIVATE: 'true',
+      TMPDIR: this.tmpDir,
+      LOG_LEVEL: 'info',
     });
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker did not start polling:\n${output}`)), 60_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('"worker polling"')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`worker exited with ${code}:\n${output}`));
-      });
-    });
-    child.removeAllListeners('exit');
-    return child;
   }
 
   async stopWorker(): Promise<void> {
