@@ -13,7 +13,9 @@ export interface IdempotencyDependencies {
   ttlMs?: number;
   /**
    * How long a claimed key waits for its request to finish before the claim counts as abandoned (its
-   * process died) and the key may run again; 5 min unless given. Far longer than any handler should take.
+   * process died, or the database went away before the claim could be let go) and the key may run again;
+   * 2 min unless given: twice the longest handler (a `Prefer: wait=60` POST), and short enough that a caller
+   * retrying after a database restart is not kept out for long.
    */
   claimTimeoutMs?: number;
   now?: () => Date;
@@ -21,7 +23,7 @@ export interface IdempotencyDependencies {
 }
 
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
-const DEFAULT_CLAIM_TIMEOUT_MS = 5 * 60 * 1000;
+const DEFAULT_CLAIM_TIMEOUT_MS = 2 * 60 * 1000;
 const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
 const KEY_FIELD = 'header.Idempotency-Key';
 /** Only what a caller needs to use the replayed answer; the rest (dates, rate limits) belongs to the retry. */

@@ -7,9 +7,8 @@ import type { ChaosStack } from './chaos-stack';
 
 /*
  * Drives a chaos plan through the HTTP API, the way a careful backend caller would: every POST carries an
- * Idempotency-Key and is retried while the platform answers 5xx, 409 (key in flight) or nothing at all; a key
- * stuck in flight (its request died with the database) is given up after a while for a new one, which is safe
- * because the storyboard, not the key, decides whether a generation starts.
+ * Idempotency-Key and is retried under that same key while the platform answers 5xx, 409 (key in flight) or
+ * nothing at all.
  */
 
 export interface SubmittedTask {
@@ -231,28 +230,25 @@ export class ChaosDriver {
         : job.kind === 'composition'
           ? '/v1/images/compositions'
           : '/v1/images/generations';
-    const giveUpAt = Date.now() + 240_000;
-    while (Date.now() < giveUpAt) {
-      // A key whose request died with the database stays claimed (409) until its claim expires: after 20 s
-      // the caller moves to a fresh key; the storyboard keeps it from starting a second generation.
-      const idempotencyKey = `chaos-${job.index}-${randomUUID()}`;
-      const keyGiveUpAt = Math.min(giveUpAt, Date.now() + 20_000);
-      const answer = await this.call(
-        'POST',
-        path,
-        key,
-        body,
-        (s) => s === 0 || s >= 500 || s === 409 || s === 429,
-        { 'Idempotency-Key': idempotencyKey },
-        keyGiveUpAt,
+    // One key for the whole request, as a careful caller does: a retry after a lost answer finds the task the
+    // first attempt admitted. A claim left by a request that died with the database answers 409 until it is let
+    // go (2 minutes), so the caller keeps trying for longer than that.
+    const idempotencyKey = `chaos-${job.index}-${randomUUID()}`;
+    const answer = await this.call(
+      'POST',
+      path,
+      key,
+      body,
+      (s) => s === 0 || s >= 500 || s === 409 || s === 429,
+      { 'Idempotency-Key': idempotencyKey },
+      Date.now() + 240_000,
+    );
+    if (answer.status === 202 || answer.status === 200) return String(answer.json!.id);
+    if (answer.status !== 0 && answer.status < 500 && answer.status !== 409)
+      throw new Error(
+        `job ${job.index}: POST ${path} answered ${answer.status} ${JSON.stringify(answer.json)}`,
       );
-      if (answer.status === 202 || answer.status === 200) return String(answer.json!.id);
-      if (answer.status !== 0 && answer.status < 500 && answer.status !== 409)
-        throw new Error(
-          `job ${job.index}: POST ${path} answered ${answer.status} ${JSON.stringify(answer.json)}`,
-        );
-    }
-    throw new Error(`job ${job.index}: not admitted within 4 minutes`);
+    throw new Error(`job ${job.index}: not admitted within 4 minutes (last answer ${answer.status})`);
   }
 
   private async perform(event: ChaosEvent): Promise<boolean> {
