@@ -15,6 +15,7 @@ import {
 import type { Activities } from '../activities';
 import type { Lease } from '../activities/accounts';
 import type {
+  AttemptResult,
   BeginInput,
   BeginResult,
   GenerationFailureType,
@@ -80,6 +81,22 @@ const imageCalls = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * Lease + image call + release: Jimeng failures come back as values, so what Temporal retries is
+ * infrastructure (a killed worker, mostly the database going away): retried for about two minutes, on the same
+ * lease (the request key), so a database restart does not fail the job.
+ */
+const leasedImageCalls = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '20 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 });
 
 /** A submit is a paid upstream job and not idempotent: one retry only, for a worker lost mid-call. */
@@ -197,6 +214,7 @@ async function runGeneration(input: BeginInput): Promise<GenerationResult> {
     const { cost } = await mustFinish.finishGeneration({
       type: input.type,
       taskId: input.taskId,
+      holder: input.workflowId,
       status: outcome.status,
       price,
       outputs: outcome.outputs,
@@ -258,13 +276,14 @@ async function attemptUntilDone(
   let siteSwitchCount = 0;
 
   for (;;) {
-    const lease = await bookkeeping.leaseAccount({
-      type: input.type,
-      sites,
-      excludeAccountIds: excluded,
-      holder: input.workflowId,
-    });
-    if (!lease) {
+    // New runs lease, call and release in one activity (the account is not held across workflow tasks);
+    // runs started before replay the three activities they recorded.
+    const attempt: AttemptResult =
+      plan.type === 'image' && patched('lease-in-call')
+        ? await leaseAndCallImage(input, plan, sites, excluded, siteSwitchCount, progress)
+        : await leaseThenCall(input, plan, job, sites, excluded, siteSwitchCount, progress);
+
+    if (attempt.kind === 'no_account') {
       if (Date.now() - startedAt >= ACCOUNT_WAIT_LIMIT_MS) {
         throw ApplicationFailure.create({
           type: 'NoAccountAvailable',
@@ -275,38 +294,20 @@ async function attemptUntilDone(
       await wait(progress, noAccountDelayMs(noAccountWaits++), 'pending');
       continue;
     }
-    job.lease = lease;
-    progress.status = 'processing';
-    progress.attempt += 1;
-    progress.accountHint = `…${lease.accountId.slice(-4)}`;
-    progress.percent = Math.max(progress.percent, 20);
-    upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.accountId, value: lease.accountId },
-      { key: SEARCH_ATTRIBUTES.status, value: 'processing' },
-    ]);
-
-    let produced: ProducedOutput[];
-    try {
-      produced = await callUpstream(input, plan, lease, siteSwitchCount, progress);
-    } catch (err) {
-      if (isAccountWithdrawn(err)) {
-        // Nobody called it: another job found it banned or logged out, or an operator switched it off, after
-        // this lease was taken. Not a failure of the job: move to another account at once.
-        await bookkeeping.releaseAccount({ token: lease.token, result: 'abandoned' });
-        job.lease = null;
-        excluded.push(lease.accountId);
-        continue;
-      }
-      const failure = jimengFailureOf(err);
-      if (!failure) throw err;
-      await bookkeeping.releaseAccount({ token: lease.token, result: failure.action });
-      job.lease = null;
+    if (attempt.kind === 'withdrawn') {
+      // Nobody called it: another job found it banned or logged out, or an operator switched it off, after
+      // it was leased. Not a failure of the job: move to another account at once.
+      excluded.push(attempt.accountId);
+      continue;
+    }
+    if (attempt.kind === 'failed') {
+      const { failure, account } = attempt;
       const decision = planRetry({
         action: failure.action as FailureAction,
         retriesSoFar: retries,
-        maxRetryCount: lease.maxRetryCount,
+        maxRetryCount: account.maxRetryCount,
         ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
-        site: lease.siteType,
+        site: account.siteType,
         sites,
       });
       if (decision.kind === 'fail') {
@@ -318,7 +319,7 @@ async function attemptUntilDone(
         });
       }
       retries += 1;
-      if (decision.excludeAccount) excluded.push(lease.accountId);
+      if (decision.excludeAccount) excluded.push(account.accountId);
       if (decision.siteSwitched) {
         siteSwitchCount += 1;
         sites = decision.sites;
@@ -335,9 +336,8 @@ async function attemptUntilDone(
       }
       continue;
     }
+    const produced = attempt.outputs;
 
-    await bookkeeping.releaseAccount({ token: lease.token, result: 'success' });
-    job.lease = null;
     progress.percent = Math.max(progress.percent, 70);
     const store = () =>
       uploads.storeOutputs({
@@ -358,6 +358,84 @@ async function attemptUntilDone(
     progress.percent = 90;
     return outputs;
   }
+}
+
+/** One attempt as one activity: lease, image call, release. */
+async function leaseAndCallImage(
+  input: BeginInput,
+  plan: ImagePlan,
+  sites: readonly number[],
+  excluded: readonly string[],
+  siteSwitchCount: number,
+  progress: GenerationProgress,
+): Promise<AttemptResult> {
+  const attempt = await leasedImageCalls.leaseAndGenerateImages({
+    taskId: input.taskId,
+    sites: [...sites],
+    excludeAccountIds: [...excluded],
+    holder: input.workflowId,
+    siteSwitchCount,
+    call: plan.call,
+    composition: plan.composition,
+  });
+  if (attempt.kind === 'produced' || attempt.kind === 'failed')
+    noteAccount(progress, attempt.account.accountId);
+  return attempt;
+}
+
+/** One attempt as the runs started before lease-in-call recorded it: lease, call, release as three activities. */
+async function leaseThenCall(
+  input: BeginInput,
+  plan: ImagePlan | VideoPlan,
+  job: { lease: Lease | null },
+  sites: readonly number[],
+  excluded: readonly string[],
+  siteSwitchCount: number,
+  progress: GenerationProgress,
+): Promise<AttemptResult> {
+  const lease = await bookkeeping.leaseAccount({
+    type: input.type,
+    sites: [...sites],
+    excludeAccountIds: [...excluded],
+    holder: input.workflowId,
+  });
+  if (!lease) return { kind: 'no_account' };
+  job.lease = lease;
+  noteAccount(progress, lease.accountId);
+  const account = {
+    accountId: lease.accountId,
+    siteType: lease.siteType,
+    maxRetryCount: lease.maxRetryCount,
+  };
+  let outputs: ProducedOutput[];
+  try {
+    outputs = await callUpstream(input, plan, lease, siteSwitchCount, progress);
+  } catch (err) {
+    if (isAccountWithdrawn(err)) {
+      await bookkeeping.releaseAccount({ token: lease.token, result: 'abandoned' });
+      job.lease = null;
+      return { kind: 'withdrawn', accountId: lease.accountId };
+    }
+    const failure = jimengFailureOf(err);
+    if (!failure) throw err;
+    await bookkeeping.releaseAccount({ token: lease.token, result: failure.action });
+    job.lease = null;
+    return { kind: 'failed', account, failure };
+  }
+  await bookkeeping.releaseAccount({ token: lease.token, result: 'success' });
+  job.lease = null;
+  return { kind: 'produced', account, outputs };
+}
+
+function noteAccount(progress: GenerationProgress, accountId: string): void {
+  progress.status = 'processing';
+  progress.attempt += 1;
+  progress.accountHint = `…${accountId.slice(-4)}`;
+  progress.percent = Math.max(progress.percent, 20);
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.accountId, value: accountId },
+    { key: SEARCH_ATTRIBUTES.status, value: 'processing' },
+  ]);
 }
 
 async function callUpstream(

@@ -196,6 +196,25 @@ export class AccountPool {
     this.logger.info({ accountId, capability, outcome }, 'account state changed');
   }
 
+  /** Gives back every live lease of a holder (a finished job's workflow id); returns how many. */
+  async releaseHeldBy(holder: string): Promise<number> {
+    // Found without locks over the few live leases, then cleared by primary key, as reapExpired does: a range
+    // UPDATE would lock index ranges that concurrent lease inserts need.
+    const live = await this.sequelize.query<{ token: string }>(
+      'SELECT token FROM jimeng_account_leases WHERE live_key IS NOT NULL AND holder = ?',
+      { replacements: [holder], type: QueryTypes.SELECT },
+    );
+    if (live.length === 0) return 0;
+    const [, affected] = await this.sequelize.query(
+      `UPDATE jimeng_account_leases SET live_key = NULL, released_at = ?, outcome = 'failed'
+        WHERE token IN (?) AND live_key IS NOT NULL`,
+      { replacements: [sqlTime(this.now()), live.map((l) => l.token)], type: QueryTypes.UPDATE },
+    );
+    if (affected > 0)
+      this.logger.warn({ holder, leases: affected }, 'leases left by a finished job given back');
+    return affected;
+  }
+
   /** Moves a live lease's expiry on (long video jobs heartbeat through this); false if it is gone. */
   async extend(token: string, ttlMs: number = this.leaseTtlMs): Promise<boolean> {
     const now = this.now();

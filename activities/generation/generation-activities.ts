@@ -87,12 +87,34 @@ export interface AttemptInput {
   siteSwitchCount: number;
 }
 
+type ImageAttemptInput = AttemptInput & {
+  call: ImageGenerationRequest | ImageCompositionRequest;
+  composition: boolean;
+};
+
 export interface ProducedOutput {
   url: string;
   width?: number;
   height?: number;
   durationSeconds?: number;
 }
+
+/** The account an attempt ran on, as the workflow's retry plan needs it. */
+export interface AttemptAccount {
+  accountId: string;
+  siteType: number;
+  maxRetryCount: number;
+}
+
+/**
+ * One attempt at a job: no account free, the account leased became unusable before the call (nobody called
+ * it), the outputs, or the classified failure of the call.
+ */
+export type AttemptResult =
+  | { kind: 'no_account' }
+  | { kind: 'withdrawn'; accountId: string }
+  | { kind: 'produced'; account: AttemptAccount; outputs: ProducedOutput[] }
+  | { kind: 'failed'; account: AttemptAccount; failure: JimengErrorJSON };
 
 const failure = (type: GenerationFailureType, message: string, details?: unknown) =>
   ApplicationFailure.create({
@@ -187,6 +209,42 @@ export function createGenerationActivities(deps: GenerationDependencies) {
   };
 
   const extendLease = (lease: Lease) => () => deps.pool.extend(lease.token);
+
+  /**
+   * A release after the call must not fail the activity: a retry would call the upstream again. So it is tried
+   * for a while (a database restart takes seconds); if the database stays away, the lease expires by itself.
+   */
+  const releaseSurely = async (lease: Lease, outcome: LeaseOutcome): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deps.pool.release(lease.token, outcome);
+        return;
+      } catch (err) {
+        if (attempt >= 6) {
+          deps.logger.error({ err, accountId: lease.accountId }, 'lease not released; it will expire');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      }
+    }
+  };
+
+  /** The image call on a leased account; throws what the call threw. */
+  const imageCall = async (input: ImageAttemptInput): Promise<ProducedOutput[]> => {
+    const account = await startAttempt('image', input);
+    const signal = Context.current().cancellationSignal;
+    const result = await withHeartbeat(heartbeatMs, extendLease(input.lease), () =>
+      input.composition
+        ? deps.jimeng.composeImages(account, input.call as ImageCompositionRequest, { signal })
+        : deps.jimeng.generateImages(account, input.call, { signal }),
+    );
+    const size = IMAGE_PIXEL_SIZES[result.ratio as ImageRatio]?.[result.resolution as ImageResolution];
+    const outputs = result.images.flatMap((image) =>
+      image.url ? [{ url: image.url, ...(size ? { width: size.width, height: size.height } : {}) }] : [],
+    );
+    await markProgress(sequelize, input.taskId, 60);
+    return outputs;
+  };
 
   return {
     /**
@@ -285,25 +343,62 @@ export function createGenerationActivities(deps: GenerationDependencies) {
     },
 
     /** One synchronous image call on a leased account; returns the upstream's (expiring) URLs. */
-    async generateImages(
-      input: AttemptInput & { call: ImageGenerationRequest | ImageCompositionRequest; composition: boolean },
-    ): Promise<ProducedOutput[]> {
-      const account = await startAttempt('image', input);
-      const signal = Context.current().cancellationSignal;
+    async generateImages(input: ImageAttemptInput): Promise<ProducedOutput[]> {
       try {
-        const result = await withHeartbeat(heartbeatMs, extendLease(input.lease), () =>
-          input.composition
-            ? deps.jimeng.composeImages(account, input.call as ImageCompositionRequest, { signal })
-            : deps.jimeng.generateImages(account, input.call, { signal }),
-        );
-        const size = IMAGE_PIXEL_SIZES[result.ratio as ImageRatio]?.[result.resolution as ImageResolution];
-        const outputs = result.images.flatMap((image) =>
-          image.url ? [{ url: image.url, ...(size ? { width: size.width, height: size.height } : {}) }] : [],
-        );
-        await markProgress(sequelize, input.taskId, 60);
-        return outputs;
+        return await imageCall(input);
       } catch (err) {
         throw await failed(input.lease, err);
+      }
+    },
+
+    /**
+     * Lease, image call and release in one activity: the account is held for the call and a few statements,
+     * not for the workflow tasks around three activities (seconds each on a busy Temporal), which left it idle
+     * a third of the time in the pool-capacity bench. Failures come back as values for the workflow's retry
+     * plan; only infrastructure failures throw (Temporal retries them, and a retry gets the same lease back).
+     */
+    async leaseAndGenerateImages(input: {
+      taskId: string;
+      sites: number[];
+      excludeAccountIds: string[];
+      holder: string;
+      siteSwitchCount: number;
+      call: ImageGenerationRequest | ImageCompositionRequest;
+      composition: boolean;
+    }): Promise<AttemptResult> {
+      const { workflowExecution, activityId } = Context.current().info;
+      const lease = await deps.pool.lease({
+        capability: 'image',
+        sites: input.sites as Lease['siteType'][],
+        excludeAccountIds: input.excludeAccountIds,
+        holder: input.holder,
+        ...(workflowExecution !== undefined
+          ? { requestKey: `${workflowExecution.runId}:${activityId}` }
+          : {}),
+      });
+      if (lease === null) return { kind: 'no_account' };
+      const account = {
+        accountId: lease.accountId,
+        siteType: lease.siteType,
+        maxRetryCount: lease.maxRetryCount,
+      };
+      let outcome: LeaseOutcome | null = 'failed';
+      try {
+        const outputs = await imageCall({ ...input, lease });
+        outcome = 'success';
+        return { kind: 'produced', account, outputs };
+      } catch (err) {
+        if (JimengError.is(err)) {
+          outcome = leaseOutcomeForAction(err.action);
+          return { kind: 'failed', account, failure: err.toJSON() };
+        }
+        if (err instanceof ApplicationFailure && err.type === 'AccountWithdrawn')
+          return { kind: 'withdrawn', accountId: lease.accountId };
+        // Infrastructure (the database, say): the lease stays live so Temporal's retry gets it back.
+        outcome = null;
+        throw err;
+      } finally {
+        if (outcome !== null) await releaseSurely(lease, outcome);
       }
     },
 
@@ -424,6 +519,8 @@ export function createGenerationActivities(deps: GenerationDependencies) {
     async finishGeneration(input: {
       type: GenerationKind;
       taskId: string;
+      /** The workflow id the job's leases carry: any still live when the job ends is given back. */
+      holder?: string;
       status: FinalStatus;
       price: number;
       outputs: GeneratedOutput[];
@@ -458,6 +555,9 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       // Seed 003: a job's temp files go when it ends. Normally none are left; a worker killed mid-upload leaves
       // its staged files behind, and this (on the same host) or the daily sweep (on another) removes them.
       await deps.storage.cleanupJobTempFiles(input.taskId);
+      // A lease an activity kept for its retry (the database was down) whose retries then ran out, or whose
+      // job was cancelled meanwhile: the job is over, so its accounts go back now rather than at the TTL.
+      if (input.holder !== undefined) await deps.pool.releaseHeldBy(input.holder);
       return { cost };
     },
 

@@ -1,5 +1,7 @@
 export {
   createGenerationActivities,
+  type AttemptAccount,
+  type AttemptResult,
   type BeginInput,
   type BeginResult,
   type GenerationActivities,

@@ -83,6 +83,22 @@ describe('account pool over jimeng_accounts (real MariaDB)', () => {
       expect(rows[0]!.expires_at.toISOString()).toBe('2026-11-23T04:01:00.750Z');
     });
 
+    it("gives back every live lease of a finished job's holder, and only those", async () => {
+      await insertAccount(sequelize);
+      await insertAccount(sequelize);
+      const accounts = pool();
+      const mine = await accounts.lease({ capability: 'image', holder: 'wf-done' });
+      const other = await accounts.lease({ capability: 'image', holder: 'wf-running' });
+      expect(await accounts.releaseHeldBy('wf-done')).toBe(1);
+      expect(await accounts.releaseHeldBy('wf-done')).toBe(0);
+      const live = await sequelize.query<{ token: string }>(
+        'SELECT token FROM jimeng_account_leases WHERE live_key IS NOT NULL',
+        { type: QueryTypes.SELECT },
+      );
+      expect(live.map((l) => l.token)).toEqual([other!.token]);
+      expect(mine).not.toBeNull();
+    });
+
     it('leases image and video capacity of one account independently', async () => {
       const id = await insertAccount(sequelize);
       const accounts = pool();

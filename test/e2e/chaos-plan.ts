@@ -130,7 +130,7 @@ export function chaosPlan(variant: ChaosVariant, seed: number): ChaosPlan {
       project: `chaos-p${prng.int(size.projects)}`,
       storyboard: `sb-${index}`,
       submitAtMs: Math.floor((index / size.jobs) * window * 0.9 + prng.int(500)),
-      ...(cancel ? { cancelAfterMs: 200 + prng.int(4000) } : {}),
+      ...(cancel ? { cancelAfterMs: 50 + prng.int(1500) } : {}),
       duplicate: prng.next() < 0.06,
       callback: prng.next() < 0.75,
       ...(kind === 'video' ? { duration: VIDEO_DURATIONS[prng.int(VIDEO_DURATIONS.length)] } : {}),

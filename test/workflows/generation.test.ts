@@ -260,6 +260,32 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     await f.expectConsistent(userId, [input.taskId]);
   });
 
+  it('image: leases, calls and releases in one activity, so the account is held only for the call', async () => {
+    const account = await f.account();
+    const userId = await f.userWithPoints(100);
+    const input = { ...f.task(userId), request: { prompt: 'a quiet harbour' } };
+    const handle = await f.startImage(input);
+    expect((await handle.result()).status).toBe('completed');
+    const history = await handle.fetchHistory();
+    const activities = (history.events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name
+        ? [e.activityTaskScheduledEventAttributes.activityType.name]
+        : [],
+    );
+    expect(activities).toEqual([
+      'beginGeneration',
+      'leaseAndGenerateImages',
+      'storeOutputs',
+      'finishGeneration',
+    ]);
+    const leases = await f.rows<{ account_id: string; outcome: string; released_at: Date | null }>(
+      'SELECT account_id, outcome, released_at FROM jimeng_account_leases WHERE holder = ?',
+      [handle.workflowId],
+    );
+    expect(leases).toEqual([{ account_id: account.id, outcome: 'success', released_at: expect.any(Date) }]);
+    await f.expectConsistent(userId, [input.taskId]);
+  });
+
   it("removes the temp files a killed attempt left behind when the job ends, and only that job's", async () => {
     await f.account();
     const userId = await f.userWithPoints(100);

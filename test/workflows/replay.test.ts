@@ -9,7 +9,10 @@ import { join } from 'node:path';
  */
 const DIR = join(__dirname, '..', 'fixtures', 'histories');
 
-/** The paths through the generation workflows the fixtures must keep covering. */
+/**
+ * The paths through the generation workflows the fixtures must keep covering. `pre-lease-in-call.*` are the same
+ * paths recorded before images leased inside the call activity: runs started then must still replay.
+ */
 const REQUIRED = [
   'image-success',
   'image-composition',
