@@ -148,21 +148,13 @@ export function createGenerationActivities(deps: GenerationDependencies) {
   const noLease = (): Promise<void> => Promise.resolve();
   const { sequelize } = deps;
 
-  const accountOf = async (lease: Lease): Promise<JimengAccountRef> => {
-    const rows = await sequelize.query<{ session_id: string }>(
-      'SELECT session_id FROM jimeng_accounts WHERE id = ?',
-      { replacements: [lease.accountId], type: QueryTypes.SELECT },
-    );
-    if (!rows[0]) throw failure('UnknownAccount', `account ${lease.accountId} is gone`);
-    return { id: lease.accountId, siteType: lease.siteType, sessionId: rows[0].session_id };
-  };
-
   /**
-   * Right before a paid call: is the leased account still usable? Between the lease and the call another job
-   * may have learned it is banned or logged out, or an operator switched it off; calling it anyway is a call
-   * the upstream refuses (or, for a switched-off account, one the operator did not want made).
+   * The leased account's session. Before a paid call (`mustBeUsable`) also whether it is still usable: between
+   * the lease and the call another job may have learned it is banned or logged out, or an operator switched it
+   * off; calling it anyway is a call the upstream refuses (or, for a switched-off account, one the operator did
+   * not want made). Polling an upstream job already running on it needs no such check.
    */
-  const usableAccountOf = async (lease: Lease): Promise<JimengAccountRef> => {
+  const accountOf = async (lease: Lease, mustBeUsable = false): Promise<JimengAccountRef> => {
     const status = lease.capability === 'image' ? 'image_generation_status' : 'video_generation_status';
     const rows = await sequelize.query<{ session_id: string; usable: number }>(
       `SELECT session_id, (account_status = 0 AND is_deleted = 0 AND ${status} = 1) AS usable
@@ -170,7 +162,7 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       { replacements: [lease.accountId], type: QueryTypes.SELECT },
     );
     if (!rows[0]) throw failure('UnknownAccount', `account ${lease.accountId} is gone`);
-    if (Number(rows[0].usable) !== 1)
+    if (mustBeUsable && Number(rows[0].usable) !== 1)
       throw failure('AccountWithdrawn', `account ${lease.accountId} became unusable after it was leased`);
     return { id: lease.accountId, siteType: lease.siteType, sessionId: rows[0].session_id };
   };
@@ -194,7 +186,7 @@ export function createGenerationActivities(deps: GenerationDependencies) {
   };
 
   const startAttempt = async (type: GenerationKind, input: AttemptInput): Promise<JimengAccountRef> => {
-    const account = await usableAccountOf(input.lease);
+    const account = await accountOf(input.lease, true);
     await markProcessing(sequelize, {
       type,
       taskId: input.taskId,
