@@ -1,7 +1,6 @@
 import OSS from 'ali-oss';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { QueryTypes } from 'sequelize';
+import { filesUnder } from '../support/files-under';
 import { ledgerInvariantViolations, ledgerRows } from '../support/ledger-invariants';
 import type { DriveReport, SubmittedTask } from './chaos-driver';
 import { CHAOS_BUCKET, CHAOS_OSS_KEY, type ChaosStack } from './chaos-stack';
@@ -271,14 +270,6 @@ async function listObjects(stack: ChaosStack): Promise<Set<string>> {
   }
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-  } catch {
-    return [];
-  }
-}
 
 /** The summary printed at the end of a run: figures, then each check with its verdict. */
 export function summaryTable(findings: ChaosFindings, seconds: number): string {

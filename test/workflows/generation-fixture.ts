@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -29,6 +29,7 @@ import {
 import { clearAccounts, insertAccount, type AccountRow } from '../support/accounts';
 import { migratedTestDatabase, testDatabaseOptions } from '../support/database';
 import { ledgerInvariantViolations, ledgerRows } from '../support/ledger-invariants';
+import { filesUnder } from '../support/files-under';
 import { spawnWorker } from '../support/worker-process';
 
 export const CALLBACK_SECRET = 'test-callback-secret';
@@ -239,8 +240,3 @@ export class GenerationFixture {
   }
 }
 
-/** Files (not directories) anywhere under `dir`: staging folders may stay, staged files may not. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
