@@ -1,7 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createAccountCheckActivities } from '../../activities/accounts/account-check';
 import { initialQuotaResetTime } from '../../domain/quota-reset';
 import { JimengClient } from '../../activities/jimeng';
@@ -10,6 +8,7 @@ import { issueApiKey } from '../../api/auth/issue-api-key';
 import { insertAccount } from '../support/accounts';
 import { recordingLogger } from '../support/recording-logger';
 import { GenerationFixture } from '../workflows/generation-fixture';
+import { listen, type RunningServer } from '../support/koa-test-server';
 
 interface Account {
   id: string;
@@ -86,7 +85,7 @@ describe('accounts through the HTTP API (admin)', () => {
   const f = new GenerationFixture();
   const appLog = recordingLogger();
   const jimengLog = recordingLogger();
-  let server: Server;
+  let server: RunningServer;
   let url: string;
   let adminKey: string;
   let callerKey: string;
@@ -171,15 +170,14 @@ describe('accounts through the HTTP API (admin)', () => {
       logger: appLog.logger,
       settings: { namespace: f.config.temporalNamespace, taskQueue: f.taskQueue },
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listen(app);
+    url = server.url;
     adminKey = (await issueApiKey(f.sequelize, { owner: 'ops-admin', scope: 'admin' })).key;
     callerKey = (await issueApiKey(f.sequelize, { owner: 'tenant-a', scope: 'caller' })).key;
   }, 120_000);
 
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await server.close();
     worker.shutdown();
     await running;
     await workerConnection.close();

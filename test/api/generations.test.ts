@@ -1,11 +1,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { issueApiKey } from '../../api/auth/issue-api-key';
 import { createApp } from '../../api/app';
 import { generationWorkflowId } from '../../workflows/generation-definitions';
-import { apiCaller } from '../support/koa-test-server';
+import { apiCaller, listen, type RunningServer } from '../support/koa-test-server';
 import { GenerationFixture } from '../workflows/generation-fixture';
 
 /**
@@ -14,7 +12,7 @@ import { GenerationFixture } from '../workflows/generation-fixture';
  */
 describe('generations through the HTTP API', () => {
   const f = new GenerationFixture();
-  let server: Server;
+  let server: RunningServer;
   let url: string;
   let callerKey: string;
   let otherKey: string;
@@ -33,15 +31,14 @@ describe('generations through the HTTP API', () => {
       logger: pino({ level: 'silent' }),
       settings: { namespace: f.config.temporalNamespace, taskQueue: f.taskQueue, allowPrivateUrls: false },
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listen(app);
+    url = server.url;
     callerKey = (await issueApiKey(f.sequelize, { owner: 'tenant-a', scope: 'caller' })).key;
     otherKey = (await issueApiKey(f.sequelize, { owner: 'tenant-b', scope: 'caller' })).key;
     adminKey = (await issueApiKey(f.sequelize, { owner: 'ops', scope: 'admin' })).key;
   }, 120_000);
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await server.close();
     await f.close();
   }, 60_000);
   beforeEach(() => f.reset());

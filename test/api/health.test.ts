@@ -1,18 +1,13 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Connection } from '@temporalio/client';
 import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import { createApp } from '../../api/app';
 import { loadConfig } from '../../config/settings';
 import { connectTestDatabase } from '../support/database';
+import { listen, type RunningServer } from '../support/koa-test-server';
 
-async function listen(sequelize: Sequelize, temporal: Connection): Promise<{ url: string; server: Server }> {
-  const app = createApp({ sequelize, temporal, logger: pino({ level: 'silent' }) });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
+const serve = (sequelize: Sequelize, temporal: Connection): Promise<RunningServer> =>
+  listen(createApp({ sequelize, temporal, logger: pino({ level: 'silent' }) }));
 
 describe('health endpoints', () => {
   const config = loadConfig();
@@ -29,18 +24,18 @@ describe('health endpoints', () => {
   });
 
   it('/healthz answers 200 while the process runs', async () => {
-    const { url, server } = await listen(sequelize, temporal);
+    const { url, close } = await serve(sequelize, temporal);
     try {
       const res = await fetch(`${url}/healthz`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ status: 'ok' });
     } finally {
-      server.close();
+      await close();
     }
   });
 
   it('/readyz answers 200 when MariaDB and Temporal both answer', async () => {
-    const { url, server } = await listen(sequelize, temporal);
+    const { url, close } = await serve(sequelize, temporal);
     try {
       const res = await fetch(`${url}/readyz`);
       const body = (await res.json()) as Record<string, { ok: boolean }>;
@@ -48,13 +43,13 @@ describe('health endpoints', () => {
       expect(body.database!.ok).toBe(true);
       expect(body.temporal!.ok).toBe(true);
     } finally {
-      server.close();
+      await close();
     }
   });
 
   it('/readyz answers 503 and names the database when MySQL refuses the login', async () => {
     const wrong = connectTestDatabase({ password: 'not-the-password', poolMax: 1 });
-    const { url, server } = await listen(wrong, temporal);
+    const { url, close } = await serve(wrong, temporal);
     try {
       const res = await fetch(`${url}/readyz`);
       const body = (await res.json()) as Record<string, { ok: boolean; error?: string }>;
@@ -64,14 +59,14 @@ describe('health endpoints', () => {
       expect(JSON.stringify(body)).not.toContain('not-the-password');
       expect(body.temporal!.ok).toBe(true);
     } finally {
-      server.close();
+      await close();
       await wrong.close();
     }
   });
 
   it('/readyz answers 503 and names Temporal when nothing listens at its address', async () => {
     const nowhere = Connection.lazy({ address: '127.0.0.1:1' });
-    const { url, server } = await listen(sequelize, nowhere);
+    const { url, close } = await serve(sequelize, nowhere);
     try {
       const res = await fetch(`${url}/readyz`);
       const body = (await res.json()) as Record<string, { ok: boolean; error?: string }>;
@@ -80,20 +75,20 @@ describe('health endpoints', () => {
       expect(body.temporal!.ok).toBe(false);
       expect(body.temporal!.error).toBeTruthy();
     } finally {
-      server.close();
+      await close();
       await nowhere.close().catch(() => undefined);
     }
   });
 
   it('answers an unknown route with application/problem+json 404', async () => {
-    const { url, server } = await listen(sequelize, temporal);
+    const { url, close } = await serve(sequelize, temporal);
     try {
       const res = await fetch(`${url}/nope`);
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await res.json()).toMatchObject({ status: 404, title: 'Not Found', instance: '/nope' });
     } finally {
-      server.close();
+      await close();
     }
   });
 });

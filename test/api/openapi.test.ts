@@ -1,34 +1,32 @@
 import { Connection } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import { apiRoutes, createApp } from '../../api/app';
 import { openApiPath } from '../../api/http/route';
 import { loadConfig } from '../../config/settings';
 import { connectTestDatabase } from '../support/database';
+import { listen, type RunningServer } from '../support/koa-test-server';
 
 describe('the OpenAPI document', () => {
   const config = loadConfig();
   let sequelize: Sequelize;
   let temporal: Connection;
-  let server: Server;
+  let server: RunningServer;
   let url: string;
 
   beforeAll(async () => {
     sequelize = connectTestDatabase();
     temporal = Connection.lazy({ address: config.temporalAddress });
-    server = createApp({ sequelize, temporal, logger: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listen(createApp({ sequelize, temporal, logger: pino({ level: 'silent' }) }));
+    url = server.url;
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await server.close();
     await temporal.close();
     await sequelize.close();
   });

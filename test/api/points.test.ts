@@ -1,12 +1,10 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createPointsActivities } from '../../activities/points/points-activities';
 import { createApp } from '../../api/app';
 import { issueApiKey } from '../../api/auth/issue-api-key';
-import { apiCaller } from '../support/koa-test-server';
+import { apiCaller, listen, type RunningServer } from '../support/koa-test-server';
 import { GenerationFixture } from '../workflows/generation-fixture';
 
 interface Balance {
@@ -48,7 +46,7 @@ describe('points through the HTTP API', () => {
   let workerConnection: NativeConnection;
   let worker: Worker;
   let running: Promise<void>;
-  let server: Server;
+  let server: RunningServer;
   let url: string;
   let adminKey: string;
   let otherAdminKey: string;
@@ -98,9 +96,8 @@ describe('points through the HTTP API', () => {
       logger: pino({ level: 'silent' }),
       settings: { namespace: f.config.temporalNamespace, taskQueue: f.taskQueue },
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listen(app);
+    url = server.url;
     // References are remembered per owner for good (the ledger's operations): owners new to each run keep
     // the fixed references below from meeting those of an earlier run.
     const run = randomUUID().slice(0, 8);
@@ -109,7 +106,7 @@ describe('points through the HTTP API', () => {
     callerKey = (await issueApiKey(f.sequelize, { owner: `points-tenant-${run}`, scope: 'caller' })).key;
   }, 120_000);
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await server.close();
     worker.shutdown();
     await running;
     await workerConnection.close();

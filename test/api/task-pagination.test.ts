@@ -1,6 +1,4 @@
 import { Connection } from '@temporalio/client';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import { createApp } from '../../api/app';
@@ -8,6 +6,7 @@ import { issueApiKey } from '../../api/auth/issue-api-key';
 import { loadConfig } from '../../config/settings';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
 import { migratedTestDatabase } from '../support/database';
+import { listen, type RunningServer } from '../support/koa-test-server';
 
 const ids = new SnowflakeGenerator({ nodeId: 903 });
 
@@ -17,7 +16,7 @@ describe('GET /v1/tasks keyset pages', () => {
   const project = `pg-${Date.now()}`;
   let sequelize: Sequelize;
   let temporal: Connection;
-  let server: Server;
+  let server: RunningServer;
   let url: string;
   let key: string;
   let storyboard = 0;
@@ -37,13 +36,12 @@ describe('GET /v1/tasks keyset pages', () => {
   beforeAll(async () => {
     sequelize = await migratedTestDatabase();
     temporal = Connection.lazy({ address: config.temporalAddress });
-    server = createApp({ sequelize, temporal, logger: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listen(createApp({ sequelize, temporal, logger: pino({ level: 'silent' }) }));
+    url = server.url;
     key = (await issueApiKey(sequelize, { owner, scope: 'caller' })).key;
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await server.close();
     await temporal.close();
     await sequelize.close();
   });
