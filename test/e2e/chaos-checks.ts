@@ -270,7 +270,6 @@ async function listObjects(stack: ChaosStack): Promise<Set<string>> {
   }
 }
 
-
 /** The summary printed at the end of a run: figures, then each check with its verdict. */
 export function summaryTable(findings: ChaosFindings, seconds: number): string {
   const rows: [string, string][] = [

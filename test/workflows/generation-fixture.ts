@@ -239,4 +239,3 @@ export class GenerationFixture {
     return this.oss.objectCount(PRIVATE_BUCKET);
   }
 }
-
