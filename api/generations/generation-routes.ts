@@ -138,8 +138,10 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
   ) => {
     // A retry of a request that was admitted before its answer got lost (same Idempotency-Key, so the same
     // task id): that task, running or finished, is the answer; nothing starts or is charged again. A key reused
-    // much later for another storyboard gets a fresh id instead.
-    const earlier = await deps.tasks.find(start.input.taskId, principalOf(ctx).owner);
+    // much later for another storyboard gets a fresh id instead. Without a key the id is a fresh snowflake:
+    // nothing to look up.
+    const keyed = typeof ctx.state.idempotencyKey === 'string';
+    const earlier = keyed ? await deps.tasks.find(start.input.taskId, principalOf(ctx).owner) : null;
     if (earlier) {
       if (earlier.project_id === start.input.projectId && earlier.storyboard_id === start.input.storyboardId)
         return answer(ctx, earlier.id);
