@@ -77,6 +77,7 @@ export async function startBenchStack(options: {
   };
   const tmpDir = await mkdtemp(join(tmpdir(), `jimeng-flow-${options.name}-`));
   await sequelize.query('DELETE FROM jimeng_account_leases');
+  await sequelize.query('DELETE FROM jimeng_account_waiters');
   await sequelize.query('DELETE FROM jimeng_accounts');
   const { worker, connection: native } = await createWorker(
     { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },

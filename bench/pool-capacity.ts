@@ -24,8 +24,10 @@
  * last final job) as a share of the pool's capacity (the ideal makespan of the burst is printed above the
  * table), the simulator's generation calls, refusals and calls after refusal (wasted calls), and how much of
  * the accounts' time a call was in flight while work was waiting for an account (sampled from the simulator
- * every 100 ms). For the platform, where that time goes: job waits, leaseAccount calls and durable sleeps (from
- * the workflow histories), account leases (jimeng_account_leases) and the gaps between them.
+ * every 100 ms). For the platform, where that time goes: job waits, attempts (leaseAndGenerateImages, or the
+ * leaseAccount/generateImages/releaseAccount of runs recorded before it), the waits after a no_account answer and
+ * what woke them (the accountFreed signal or the fallback timer), from the workflow histories; account leases
+ * (jimeng_account_leases) and the gaps between them.
  */
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -33,8 +35,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { QueryTypes } from 'sequelize';
+import type { AttemptResult } from '../activities/generation/generation-activities';
 import { JimengClient, JimengError } from '../activities/jimeng';
 import { SnowflakeGenerator } from '../db/ids/snowflake';
+import { ACCOUNT_FREED_SIGNAL } from '../domain/generation/account-freed-signal';
 import { ENDPOINTS } from '../dev/jimeng-sim/endpoints';
 import { startJimengSimulator, type JimengSimulator } from '../dev/jimeng-sim/simulator';
 import type { CountersSnapshot } from '../dev/jimeng-sim/counters';
@@ -87,7 +91,7 @@ const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed
 const spread = (values: readonly number[], unit: 's' | '' = 's'): string => {
   const f = (x: number) =>
     unit === 's' ? `${s(x)} s` : Number.isNaN(x) ? '-' : String(Math.round(x * 10) / 10);
-  return `mean ${f(mean(values))}, p50 ${f(quantile(values, 0.5))}, p90 ${f(quantile(values, 0.9))}, max ${f(Math.max(...values))} (n=${values.length})`;
+  return `mean ${f(mean(values))}, p50 ${f(quantile(values, 0.5))}, p90 ${f(quantile(values, 0.9))}, max ${f(values.length === 0 ? NaN : Math.max(...values))} (n=${values.length})`;
 };
 const tally = (keys: readonly string[]): Record<string, number> => {
   const out: Record<string, number> = {};
@@ -229,98 +233,189 @@ interface PlatformJob {
   errorCode?: string;
 }
 
-/** A job's history, reduced to what the pool sees (server event times, ms). */
-interface Timeline {
+/**
+ * How a history runs an image attempt: one activity that leases, calls and releases (lease-in-call), or the
+ * three activities leaseAccount -> generateImages -> releaseAccount of runs recorded before it.
+ */
+type Shape = 'lease-in-call' | 'three activities' | 'no attempt';
+
+/** The attempt's answer; before lease-in-call, leaseAccount only tells whether it got an account. */
+type AttemptKind = AttemptResult['kind'] | 'leased' | 'unknown';
+const ATTEMPT_KINDS: readonly AttemptResult['kind'][] = ['no_account', 'withdrawn', 'produced', 'failed'];
+
+/**
+ * One attempt, server event times (ms). Lease-in-call: the leaseAndGenerateImages activity. Before it: from
+ * leaseAccount scheduled and started to the close of the releaseAccount that gave the lease back (of the
+ * leaseAccount itself when it found no account), so the hops around the lease compare across shapes.
+ */
+interface Attempt {
+  kind: AttemptKind;
+  scheduledId: number;
+  scheduledAt: number;
   startedAt: number;
-  firstLeaseCallAt: number;
-  leaseCalls: number;
-  timers: number;
-  sleptMs: number;
-  /** For each durable sleep: from the timer firing to the next leaseAccount starting. */
-  timerToLease: number[];
-  attempts: {
-    /** The leaseAccount that found an account, closed. */
-    leasedAt: number;
-    genScheduledAt: number;
-    genStartedAt: number;
-    genClosedAt: number;
-    /** The releaseAccount after it, closed. */
-    releasedAt: number;
-  }[];
+  closedId: number;
+  closedAt: number;
+}
+
+/**
+ * A wait after a no_account answer, until the accountFreed signal or the fallback timer woke the job; or none
+ * (`pending`, woken at the answer) when a signal came during the attempt, since the flag it sets is cleared
+ * only when a wait ends.
+ */
+interface Wait {
+  /** Index of the attempt that found no account; the attempt after it is the one the wake led to. */
+  after: number;
+  parkedAt: number;
+  wokenBy: 'signal' | 'timer' | 'pending';
+  wokenAt: number;
+}
+
+/** A job's history, reduced to what the pool sees. */
+interface Timeline {
+  shape: Shape;
+  /** Activity types the history ran as local activities (markers). */
+  localActivities: Set<string>;
+  startedAt: number;
+  attempts: Attempt[];
+  waits: Wait[];
 }
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+type Payload = NonNullable<
+  NonNullable<NonNullable<HistoryEvent['activityTaskCompletedEventAttributes']>['result']>['payloads']
+>[number];
 
 const num = (x: number | string | { toNumber(): number } | null | undefined): number =>
   x === null || x === undefined ? 0 : typeof x === 'object' ? x.toNumber() : Number(x);
 const eventMs = (t: HistoryEvent['eventTime']): number =>
   t ? num(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : NaN;
+/**
+ * A payload's JSON, or undefined when there is none. fetchHistory reads the history over gRPC, so the data is
+ * bytes (a history exported as JSON would carry base64), and the bench's data converter has no codec.
+ */
+const jsonOf = (payload: Payload | null | undefined): unknown => {
+  const data = payload?.data;
+  if (!data || data.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.from(data).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+const kindOf = (result: unknown): AttemptKind => {
+  const kind = typeof result === 'object' && result !== null && 'kind' in result ? result.kind : undefined;
+  return ATTEMPT_KINDS.find((k) => k === kind) ?? 'unknown';
+};
 
 function timelineOf(events: readonly HistoryEvent[]): Timeline {
-  const activities: { id: number; type: string; scheduled: number; started: number; closed: number }[] = [];
-  const byId = new Map<number, (typeof activities)[number]>();
-  const fired: { id: number; at: number }[] = [];
-  const tl: Timeline = {
-    startedAt: NaN,
-    firstLeaseCallAt: NaN,
-    leaseCalls: 0,
-    timers: 0,
-    sleptMs: 0,
-    timerToLease: [],
-    attempts: [],
-  };
+  interface Activity {
+    type: string;
+    scheduledId: number;
+    scheduledAt: number;
+    startedAt: number;
+    closedId: number;
+    closedAt: number;
+    /** The completed activity's result; undefined when it failed, timed out or was cancelled. */
+    result: unknown;
+  }
+  const activities: Activity[] = [];
+  const byId = new Map<number, Activity>();
+  const wakes: { id: number; at: number; by: 'signal' | 'timer' }[] = [];
+  const localActivities = new Set<string>();
+  let startedAt = NaN;
   for (const e of events) {
     const id = num(e.eventId);
     const at = eventMs(e.eventTime);
-    if (e.workflowExecutionStartedEventAttributes) tl.startedAt = at;
+    if (e.workflowExecutionStartedEventAttributes) startedAt = at;
     const scheduled = e.activityTaskScheduledEventAttributes;
     if (scheduled) {
-      const activity = {
-        id,
+      const activity: Activity = {
         type: scheduled.activityType?.name ?? '',
-        scheduled: at,
-        started: NaN,
-        closed: NaN,
+        scheduledId: id,
+        scheduledAt: at,
+        startedAt: NaN,
+        closedId: NaN,
+        closedAt: NaN,
+        result: undefined,
       };
       activities.push(activity);
       byId.set(id, activity);
     }
-    const started = e.activityTaskStartedEventAttributes;
-    if (started) byId.get(num(started.scheduledEventId))!.started = at;
-    const closed =
-      e.activityTaskCompletedEventAttributes ??
-      e.activityTaskFailedEventAttributes ??
-      e.activityTaskTimedOutEventAttributes ??
-      e.activityTaskCanceledEventAttributes;
-    if (closed) byId.get(num(closed.scheduledEventId))!.closed = at;
-    const timer = e.timerStartedEventAttributes?.startToFireTimeout;
-    if (timer) {
-      tl.timers++;
-      tl.sleptMs += num(timer.seconds) * 1000 + Math.round((timer.nanos ?? 0) / 1e6);
+    const started = byId.get(num(e.activityTaskStartedEventAttributes?.scheduledEventId));
+    if (started) started.startedAt = at;
+    const completed = e.activityTaskCompletedEventAttributes;
+    const closed = byId.get(
+      num(
+        (
+          completed ??
+          e.activityTaskFailedEventAttributes ??
+          e.activityTaskTimedOutEventAttributes ??
+          e.activityTaskCanceledEventAttributes
+        )?.scheduledEventId,
+      ),
+    );
+    if (closed) {
+      closed.closedId = id;
+      closed.closedAt = at;
+      closed.result = jsonOf(completed?.result?.payloads?.[0]);
     }
-    if (e.timerFiredEventAttributes) fired.push({ id, at });
+    if (e.timerFiredEventAttributes) wakes.push({ id, at, by: 'timer' });
+    if (e.workflowExecutionSignaledEventAttributes?.signalName === ACCOUNT_FREED_SIGNAL)
+      wakes.push({ id, at, by: 'signal' });
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity') {
+      const data = jsonOf(marker.details?.data?.payloads?.[0]);
+      // Core writes the marker's data in snake case.
+      if (typeof data === 'object' && data !== null && 'activity_type' in data)
+        localActivities.add(String(data.activity_type));
+    }
   }
-  const leases = activities.filter((a) => a.type === 'leaseAccount');
-  tl.leaseCalls = leases.length;
-  tl.firstLeaseCallAt = leases[0]?.scheduled ?? NaN;
-  for (const f of fired) {
-    const next = leases.find((a) => a.id > f.id);
-    if (next) tl.timerToLease.push(next.started - f.at);
+
+  const attemptOf = (first: Activity, last: Activity, kind: AttemptKind): Attempt => ({
+    kind,
+    scheduledId: first.scheduledId,
+    scheduledAt: first.scheduledAt,
+    startedAt: first.startedAt,
+    closedId: last.closedId,
+    closedAt: last.closedAt,
+  });
+  let shape: Shape = 'no attempt';
+  const attempts: Attempt[] = [];
+  if (activities.some((a) => a.type === 'leaseAndGenerateImages')) {
+    shape = 'lease-in-call';
+    for (const a of activities)
+      if (a.type === 'leaseAndGenerateImages') attempts.push(attemptOf(a, a, kindOf(a.result)));
+  } else if (activities.some((a) => a.type === 'leaseAccount')) {
+    shape = 'three activities';
+    for (const [k, a] of activities.entries()) {
+      if (a.type !== 'leaseAccount') continue;
+      const kind = a.result === undefined ? 'unknown' : a.result === null ? 'no_account' : 'leased';
+      const next = activities
+        .slice(k + 1)
+        .find((b) => b.type === 'leaseAccount' || b.type === 'releaseAccount');
+      const release = kind !== 'no_account' && next?.type === 'releaseAccount' ? next : a;
+      attempts.push(attemptOf(a, release, kind));
+    }
   }
-  for (const [k, a] of activities.entries()) {
-    if (a.type !== 'generateImages') continue;
-    const lease = activities.slice(0, k).findLast((b) => b.type === 'leaseAccount');
-    const release = activities.slice(k + 1).find((b) => b.type === 'releaseAccount');
-    if (!lease || !release) continue;
-    tl.attempts.push({
-      leasedAt: lease.closed,
-      genScheduledAt: a.scheduled,
-      genStartedAt: a.started,
-      genClosedAt: a.closed,
-      releasedAt: release.closed,
-    });
+
+  // The first wake after a no_account answer, before the next attempt, ended its wait. A signal since the
+  // previous wait ended but before the answer was already pending: the condition held at once, and the timer
+  // it started and cancelled in the same workflow task never reached the history.
+  const waits: Wait[] = [];
+  let lastWakeId = 0;
+  for (const [k, a] of attempts.entries()) {
+    if (a.kind !== 'no_account') continue;
+    const before = attempts[k + 1]?.scheduledId ?? Infinity;
+    const wake = wakes.find((w) => w.id > a.closedId && w.id < before);
+    if (wake) {
+      waits.push({ after: k, parkedAt: a.closedAt, wokenBy: wake.by, wokenAt: wake.at });
+      lastWakeId = wake.id;
+    } else if (wakes.some((w) => w.by === 'signal' && w.id > lastWakeId && w.id < a.closedId)) {
+      waits.push({ after: k, parkedAt: a.closedAt, wokenBy: 'pending', wokenAt: a.closedAt });
+      lastWakeId = a.closedId;
+    }
   }
-  return tl;
+  return { shape, localActivities, startedAt, attempts, waits };
 }
 
 interface LeaseRow {
@@ -446,7 +541,7 @@ async function runPlatform(): Promise<{ figures: Figures; diagnostics: string[] 
   const cpu = process.cpuUsage(cpu0);
   const cpuShare = (cpu.user + cpu.system) / 1000 / (Date.now() - t0);
 
-  // Leases, from the pool's own audit trail (account ids; its timestamps are whole seconds, see below).
+  // Leases, from the pool's own audit trail (account ids; leased_at/released_at to the ms, checked below).
   const leaseRows = await sequelize.query<LeaseRow>(
     `SELECT account_id, holder, leased_at, released_at, outcome FROM jimeng_account_leases WHERE capability = 'image'`,
     { type: QueryTypes.SELECT },
@@ -474,60 +569,125 @@ async function runPlatform(): Promise<{ figures: Figures; diagnostics: string[] 
   );
   await stack.close();
 
-  // Each attempt's account: the holder's k-th lease row is its k-th attempt.
+  const msOf = (d: Date | string): number => new Date(d).getTime();
+  /** to - from, when both happened. */
+  const hop = (list: number[], from: number, to: number): void => {
+    if (Number.isFinite(from) && Number.isFinite(to)) list.push(to - from);
+  };
+
+  // Each job's leases, oldest first (holder = workflow id).
   const rowsByHolder = new Map<string, LeaseRow[]>();
   for (const row of leaseRows) {
     const list = rowsByHolder.get(row.holder ?? '') ?? [];
     list.push(row);
     rowsByHolder.set(row.holder ?? '', list);
   }
+  for (const list of rowsByHolder.values()) list.sort((x, y) => msOf(x.leased_at) - msOf(y.leased_at));
+  // Accounts' leases straight from the rows (DATETIME(3), written on this machine's clock like the server's
+  // event times): whatever the workflow shape, no pairing with the histories needed.
   const perAccount: { start: number; end: number }[][] = sessions.map(() => []);
-  const waits: { start: number; end: number }[] = [];
+  for (const row of leaseRows) {
+    const a = accountIndex.get(String(row.account_id));
+    if (a !== undefined && row.released_at !== null)
+      perAccount[a]!.push({ start: msOf(row.leased_at), end: msOf(row.released_at) });
+  }
+  for (const list of perAccount) list.sort((x, y) => x.start - y.start);
+  const releaseTimes = perAccount.flatMap((list) => list.map((l) => l.end)).sort((x, y) => x - y);
+  // Which release's signal woke a job is not recorded: the latest release before the signal bounds the
+  // release -> signal hop from below.
+  const releaseBefore = (t: number): number => {
+    let lo = 0;
+    let hi = releaseTimes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (releaseTimes[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? NaN : releaseTimes[lo - 1]!;
+  };
+
+  interface Woken {
+    waits: number;
+    toNext: number[];
+    toLease: number[];
+    noAccountAgain: number;
+  }
+  const woken: Record<Wait['wokenBy'], Woken> = {
+    signal: { waits: 0, toNext: [], toLease: [], noAccountAgain: 0 },
+    timer: { waits: 0, toNext: [], toLease: [], noAccountAgain: 0 },
+    pending: { waits: 0, toNext: [], toLease: [], noAccountAgain: 0 },
+  };
+  const waitingForAccount: { start: number; end: number }[] = [];
   const lines = {
     admit: [] as number[],
     wait: [] as number[],
-    toSchedule: [] as number[],
-    toCall: [] as number[],
-    call: [] as number[],
-    toRelease: [] as number[],
+    queued: [] as number[],
+    toLease: [] as number[],
+    leased: [] as number[],
+    toClose: [] as number[],
     toFinal: [] as number[],
-    pollHop: [] as number[],
-    sleeps: [] as number[],
-    slept: [] as number[],
+    waits: [] as number[],
+    parked: [] as number[],
+    releaseToSignal: [] as number[],
   };
-  let leaseCalls = 0;
+  const kinds: AttemptKind[] = [];
+  let jobsWithoutAccount = 0;
+  let unwoken = 0;
   let unpaired = 0;
   for (const [job, tl] of timelines) {
-    const rows = (
-      rowsByHolder.get(generationWorkflowId('image', job.projectId, job.storyboardId)) ?? []
-    ).sort((x, y) => new Date(x.leased_at).getTime() - new Date(y.leased_at).getTime());
-    if (rows.length !== tl.attempts.length) unpaired++;
-    for (const [k, at] of tl.attempts.entries()) {
-      const a = rows[k] ? accountIndex.get(String(rows[k].account_id)) : undefined;
-      if (a !== undefined) perAccount[a]!.push({ start: at.leasedAt, end: at.releasedAt });
-      lines.toSchedule.push(at.genScheduledAt - at.leasedAt);
-      lines.toCall.push(at.genStartedAt - at.leasedAt);
-      lines.call.push(at.genClosedAt - at.genStartedAt);
-      lines.toRelease.push(at.releasedAt - at.genClosedAt);
+    const rows = rowsByHolder.get(generationWorkflowId('image', job.projectId, job.storyboardId)) ?? [];
+    // The lease is taken and given back inside an attempt: the k-th row is the k-th attempt that did not
+    // answer no_account. When the counts differ, no attempt of the job is paired.
+    const leasing = tl.attempts.flatMap((a, k) => (a.kind === 'no_account' ? [] : [k]));
+    const leaseOf = new Map<number, LeaseRow>();
+    if (leasing.length === rows.length) leasing.forEach((k, i) => leaseOf.set(k, rows[i]!));
+    else unpaired++;
+
+    for (const [k, a] of tl.attempts.entries()) {
+      kinds.push(a.kind);
+      hop(lines.queued, a.scheduledAt, a.startedAt);
+      const lease = leaseOf.get(k);
+      if (!lease) continue;
+      const leasedAt = msOf(lease.leased_at);
+      const releasedAt = lease.released_at === null ? NaN : msOf(lease.released_at);
+      hop(lines.toLease, a.startedAt, leasedAt);
+      hop(lines.leased, leasedAt, releasedAt);
+      hop(lines.toClose, releasedAt, a.closedAt);
     }
-    leaseCalls += tl.leaseCalls;
-    lines.sleeps.push(tl.timers);
-    lines.slept.push(tl.sleptMs);
-    lines.pollHop.push(...tl.timerToLease);
+
+    const noAccount = tl.attempts.filter((a) => a.kind === 'no_account').length;
+    if (noAccount > 0) jobsWithoutAccount++;
+    unwoken += noAccount - tl.waits.length;
+    lines.waits.push(tl.waits.length);
+    lines.parked.push(tl.waits.reduce((total, w) => total + (w.wokenAt - w.parkedAt), 0));
+    for (const w of tl.waits) {
+      const by = woken[w.wokenBy];
+      by.waits++;
+      if (w.wokenBy === 'signal') hop(lines.releaseToSignal, releaseBefore(w.wokenAt), w.wokenAt);
+      const next = tl.attempts[w.after + 1];
+      if (!next) continue;
+      hop(by.toNext, w.wokenAt, next.startedAt);
+      const lease = leaseOf.get(w.after + 1);
+      if (lease) hop(by.toLease, next.startedAt, msOf(lease.leased_at));
+      else if (next.kind === 'no_account') by.noAccountAgain++;
+    }
+
     const first = tl.attempts[0];
     if (first === undefined) continue;
-    lines.admit.push(tl.firstLeaseCallAt - tl.startedAt);
-    lines.wait.push(first.leasedAt - tl.firstLeaseCallAt);
-    waits.push({ start: tl.firstLeaseCallAt, end: first.leasedAt });
-    if (job.finalAt !== undefined) lines.toFinal.push(job.finalAt - tl.attempts.at(-1)!.releasedAt);
+    hop(lines.admit, tl.startedAt, first.scheduledAt);
+    const firstLease = rows[0];
+    if (firstLease === undefined) continue;
+    hop(lines.wait, first.scheduledAt, msOf(firstLease.leased_at));
+    waitingForAccount.push({ start: first.scheduledAt, end: msOf(firstLease.leased_at) });
+    const lastRelease = rows.at(-1)!.released_at;
+    if (job.finalAt !== undefined && lastRelease !== null) hop(lines.toFinal, msOf(lastRelease), job.finalAt);
   }
-  for (const list of perAccount) list.sort((x, y) => x.start - y.start);
-  const waitingNow = new Coverage(waits);
+  const waitingNow = new Coverage(waitingForAccount);
   const time = accountTime(sampler, (t) => waitingNow.at(t) > 0, perAccount);
 
   // Gaps: an account released while jobs were waiting, until its next lease.
   const gaps: number[] = [];
-  const gapCoverage = new Coverage(waits);
+  const gapCoverage = new Coverage(waitingForAccount);
   const releases = perAccount
     .flatMap((list) => list.slice(0, -1).map((l, k) => ({ at: l.end, next: list[k + 1]!.start })))
     .sort((x, y) => x.at - y.at);
@@ -537,22 +697,31 @@ async function runPlatform(): Promise<{ figures: Figures; diagnostics: string[] 
   const admissionMs = Math.max(...answered.map((j) => j.answeredAt!)) - t0;
   const postMs = answered.map((j) => j.answeredAt! - j.postAt);
   const finals = jobs.filter((j) => j.finalAt !== undefined);
+  const histories = [...timelines.values()];
+  const handOff = (w: Woken): string =>
+    `${spread(w.toNext)}; that attempt started -> leased: ${spread(w.toLease)}; it found no account again: ${w.noAccountAgain}`;
   const diagnostics = [
     `admission: ${answered.length} POSTs answered in ${s(admissionMs)} s (${(answered.length / (admissionMs / 1000)).toFixed(1)}/s, ${POSTERS} clients), ` +
       `POST latency p50 ${s(quantile(postMs, 0.5))} s, p99 ${s(quantile(postMs, 0.99))} s; HTTP ${listed(tally(answered.map((j) => String(j.httpStatus))))}`,
     ...[...new Set(jobs.flatMap((j) => (j.answer ? [j.answer] : [])))].map(
       (a) => `POST answered ${a} (${jobs.filter((j) => j.answer === a).length} jobs)`,
     ),
-    `per job, workflow start -> first leaseAccount scheduled (admission): ${spread(lines.admit)}`,
-    `per job, first leaseAccount scheduled -> account leased (waiting for an account): ${spread(lines.wait)}`,
-    `leaseAccount calls: ${leaseCalls} for ${timelines.size} jobs; jobs that found no free account at least once: ` +
-      `${lines.sleeps.filter((n) => n > 0).length}; durable sleeps per job: ${spread(lines.sleeps, '')}; ` +
-      `time asleep per job: ${spread(lines.slept)}`,
-    `a poll's round trip, timer fired -> next leaseAccount started: ${spread(lines.pollHop)}`,
-    `inside a lease, leased -> generateImages scheduled (a workflow task): ${spread(lines.toSchedule)}`,
-    `inside a lease, leased -> generateImages started: ${spread(lines.toCall)}`,
-    `inside a lease, generateImages started -> closed (the upstream call): ${spread(lines.call)}`,
-    `inside a lease, generateImages closed -> account released: ${spread(lines.toRelease)}`,
+    `histories: ${histories.length}; attempts as ${listed(tally(histories.map((tl) => tl.shape)))}; ` +
+      `jobs running these as local activities: ${listed(tally(histories.flatMap((tl) => [...tl.localActivities])))}`,
+    `per job, workflow start -> first attempt scheduled (admission): ${spread(lines.admit)}`,
+    `per job, first attempt scheduled -> account leased (waiting for an account): ${spread(lines.wait)}`,
+    `attempts: ${kinds.length} (${listed(tally(kinds))}); jobs that found no account at least once: ${jobsWithoutAccount}; ` +
+      `waits per job: ${spread(lines.waits, '')}; time waiting per job (no_account answered -> woken): ${spread(lines.parked)}`,
+    `waits ended by an ${ACCOUNT_FREED_SIGNAL} signal: ${woken.signal.waits}, by the fallback timer: ${woken.timer.waits}, ` +
+      `at once by a signal received during the attempt: ${woken.pending.waits}; no_account answers with no wake after them: ${unwoken}`,
+    `hand-off, latest release before the signal -> ${ACCOUNT_FREED_SIGNAL} received: ${spread(lines.releaseToSignal)}`,
+    `hand-off, signal received -> next attempt started: ${handOff(woken.signal)}`,
+    `hand-off, fallback timer fired -> next attempt started: ${handOff(woken.timer)}`,
+    `hand-off, no_account answered with a signal already in -> next attempt started: ${handOff(woken.pending)}`,
+    `inside an attempt, scheduled -> started (queued for a worker): ${spread(lines.queued)}`,
+    `inside an attempt, started -> leased: ${spread(lines.toLease)}`,
+    `inside an attempt, leased -> released (the call, as the pool saw it): ${spread(lines.leased)}`,
+    `inside an attempt, released -> completed: ${spread(lines.toClose)}`,
     `per job, last release -> final record seen (outputs stored, points settled; read every 0.5 s): ${spread(lines.toFinal)}`,
     `account free while jobs waited, release -> next lease of that account: ${spread(gaps)}`,
     `this process (API, worker, simulator, OSS server, clients) used ${cpuShare.toFixed(2)} cores on average during the run`,

@@ -123,6 +123,7 @@ async function main(): Promise<void> {
   // The pool.
   storm();
   await sequelize.query('DELETE FROM jimeng_account_leases');
+  await sequelize.query('DELETE FROM jimeng_account_waiters');
   await sequelize.query('DELETE FROM jimeng_accounts');
   for (const [i, s] of sessions.entries()) {
     await sequelize.query('INSERT INTO jimeng_accounts (id, jimeng_account, session_id) VALUES (?, ?, ?)', {

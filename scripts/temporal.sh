@@ -90,8 +90,11 @@ start() {
     return 0
   fi
   say "starting Temporal dev server on $TEMPORAL_ADDRESS, Web UI on port $UI_PORT (log: $LOG_DIR/temporal.log)"
+  # WAL with synchronous=normal: a commit no longer waits for an fsync of the whole journal. Measured with
+  # bench/platform-overhead: p50 at 32 concurrent jobs 7.7 -> 5.7 s, unchanged at one job; a dev server's
+  # SQLite file may lose its last transactions on a power cut, never its consistency.
   setsid "$cli" server start-dev --ip "$TEMPORAL_HOST" --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
-    --db-filename "$DB_FILE" --namespace "$TEMPORAL_NAMESPACE" --log-level warn \
+    --db-filename "$DB_FILE" --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal --namespace "$TEMPORAL_NAMESPACE" --log-level warn \
     </dev/null >>"$LOG_DIR/temporal.log" 2>&1 &
   echo $! >"$PIDFILE"
   wait_for "Temporal" 90 healthy "$cli" || die "Temporal did not become healthy within 90 s (see $LOG_DIR/temporal.log)"

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import type { ActivityDependencies } from '../activities';
-import { AccountPool } from '../activities/accounts';
+import { AccountPool, AccountWaiters } from '../activities/accounts';
 import { JimengClient } from '../activities/jimeng';
 import { createOutputStorage, type OssClientOptions } from '../activities/oss';
 import { DEFAULT_PRICING, PointsLedger, type PricingTable } from '../activities/points';
@@ -50,6 +50,7 @@ export function buildActivityDependencies(
         ? { rateLimitCooldownMs: settings.rateLimitCooldownMs }
         : {}),
     }),
+    waiters: new AccountWaiters({ sequelize, now }),
     ledger: new PointsLedger({ sequelize, now }),
     tmpDir,
     jimeng: new JimengClient({

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AccountFreedSignalName } from '../domain/generation/account-freed-signal';
 
 /**
  * What callers and operators can say to a generation workflow and ask of it, defined once: the workflows
@@ -29,6 +30,9 @@ export interface GenerationProgress {
 }
 
 export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
+
+/** Sent by a release to the job that has waited longest for an account: look again now, not at the timer. */
+export const accountFreedSignal = defineSignal('accountFreed' satisfies AccountFreedSignalName);
 
 /** What a generation answers once it is admitted: its points are reserved and its rows exist. */
 export interface Admission {

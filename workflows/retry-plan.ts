@@ -92,3 +92,14 @@ export const NO_ACCOUNT_WAIT_CAP_MS = 15_000;
 export function noAccountDelayMs(waitsSoFar: number): number {
   return Math.min(backoffDelayMs(waitsSoFar + 1), NO_ACCOUNT_WAIT_CAP_MS);
 }
+
+/**
+ * The same wait once a release wakes the longest-waiting job (jimeng_account_waiters): the timer is only the
+ * fallback for accounts that come back without a release (a cooldown ending, the daily refresh, an operator),
+ * so it grows on to a minute and a queue of hundreds of jobs does not keep polling the pool.
+ */
+export const WOKEN_NO_ACCOUNT_WAIT_CAP_MS = 60_000;
+
+export function noAccountFallbackMs(waitsSoFar: number): number {
+  return Math.min(backoffDelayMs(waitsSoFar + 1), WOKEN_NO_ACCOUNT_WAIT_CAP_MS);
+}

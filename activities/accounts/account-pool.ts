@@ -49,6 +49,8 @@ export interface ReleaseResult {
   /** False when this token was already released: the second call changes nothing. */
   applied: boolean;
   reason?: 'unknown_token' | 'already_released';
+  /** The account's capability that was given back, when applied: whom a release may wake. */
+  released?: { accountId: string; capability: Capability };
 }
 
 export interface RefreshResult {
@@ -275,7 +277,10 @@ export class AccountPool {
           'account state changed',
         );
       }
-      return { applied: true };
+      return {
+        applied: true,
+        released: { accountId: String(lease.account_id), capability: lease.capability },
+      };
     });
   }
 

@@ -1,4 +1,6 @@
 export { AccountPool } from './account-pool';
+export { AccountWaiters } from './account-waiters';
+export type { AccountWaitersOptions, Waiter } from './account-waiters';
 export type {
   AccountPoolOptions,
   Lease,

@@ -1,7 +1,17 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Logger } from 'pino';
-import { leaseOutcomeForAction, type AccountPool, type Lease, type LeaseOutcome } from '../accounts';
+import {
+  leaseOutcomeForAction,
+  type AccountPool,
+  type AccountWaiters,
+  type Capability,
+  type Lease,
+  type LeaseOutcome,
+  type LeaseRequest,
+} from '../accounts';
+import { ACCOUNT_FREED_SIGNAL } from '../../domain/generation/account-freed-signal';
 import { sendCallback, CallbackDeliveryError, CallbackAddressError } from '../callbacks';
 import {
   IMAGE_PIXEL_SIZES,
@@ -20,7 +30,7 @@ import {
 import type { OutputStorage } from '../oss';
 import { storeJobOutput } from '../outputs/job-output-store';
 import { LedgerError, type PointsLedger, type PricingTable } from '../points';
-import { withHeartbeat } from './heartbeat';
+import { heartbeat, withHeartbeat } from './heartbeat';
 import { outputExtensionOf } from './output-extension';
 import { InputError } from '../../domain/input-error';
 import { planImage, planVideo, type GenerationPlan } from '../../domain/generation/generation-plan';
@@ -61,6 +71,8 @@ export interface GenerationDependencies {
   logger: Logger;
   now: () => Date;
   pool: AccountPool;
+  /** Jobs waiting for an account, woken one per release. */
+  waiters: AccountWaiters;
   ledger: PointsLedger;
   jimeng: JimengClient;
   storage: OutputStorage;
@@ -203,6 +215,60 @@ export function createGenerationActivities(deps: GenerationDependencies) {
   const extendLease = (lease: Lease) => () => deps.pool.extend(lease.token);
 
   /**
+   * A lease, or null after queueing the job among the waiters (a release then wakes it). Looked at once more
+   * after queueing: an account released between the first look and the queueing woke nobody.
+   */
+  const leaseOrQueue = async (
+    request: LeaseRequest & { holder: string; sites: readonly number[] },
+  ): Promise<Lease | null> => {
+    const lease = await deps.pool.lease(request);
+    if (lease !== null) {
+      await deps.waiters.remove(request.holder);
+      return lease;
+    }
+    await deps.waiters.enqueue({
+      holder: request.holder,
+      capability: request.capability,
+      sites: request.sites,
+    });
+    const second = await deps.pool.lease(request);
+    if (second !== null) await deps.waiters.remove(request.holder);
+    return second;
+  };
+
+  /** The lease request of this activity: the same on every retry, so a retry gets back the lease it took. */
+  const requestKey = (): { requestKey?: string } => {
+    const { workflowExecution, activityId } = Context.current().info;
+    return workflowExecution !== undefined ? { requestKey: `${workflowExecution.runId}:${activityId}` } : {};
+  };
+
+  /**
+   * An account's capability is free again: wake the job that has waited longest for one like it. Best effort:
+   * a job not woken still looks again on its fallback timer, so a failure here must not fail the activity.
+   */
+  const wakeWaiter = async (capability: Capability, siteType: number): Promise<void> => {
+    try {
+      for (let tries = 0; tries < 3; tries++) {
+        const holder = await deps.waiters.claimNext(capability, siteType);
+        if (holder === null) return;
+        try {
+          await Context.current().client.workflow.getHandle(holder).signal(ACCOUNT_FREED_SIGNAL);
+          return;
+        } catch (err) {
+          // The job ended while queued (cancelled, say): drop it and wake the next one.
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          await deps.waiters.remove(holder);
+        }
+      }
+    } catch (err) {
+      deps.logger.warn({ err, capability, siteType }, 'could not wake a job waiting for an account');
+    }
+  };
+
+  /** Whether an account is free for others right after a lease that ended this way. */
+  const freesAccount = (outcome: LeaseOutcome): boolean => outcome === 'success' || outcome === 'failed';
+
+  /**
    * A release after the call must not fail the activity: a retry would call the upstream again. So it is tried
    * for a while (a database restart takes seconds); if the database stays away, the lease expires by itself.
    */
@@ -307,16 +373,12 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       excludeAccountIds: string[];
       holder: string;
     }): Promise<Lease | null> {
-      // The same on every retry of this activity: a retry after a crash gets the lease its first attempt took.
-      const { workflowExecution, activityId } = Context.current().info;
-      return deps.pool.lease({
+      return leaseOrQueue({
         capability: input.type,
         sites: input.sites as Lease['siteType'][],
         excludeAccountIds: input.excludeAccountIds,
         holder: input.holder,
-        ...(workflowExecution !== undefined
-          ? { requestKey: `${workflowExecution.runId}:${activityId}` }
-          : {}),
+        ...requestKey(),
       });
     },
 
@@ -331,7 +393,14 @@ export function createGenerationActivities(deps: GenerationDependencies) {
           : input.result === 'abandoned'
             ? 'failed'
             : leaseOutcomeForAction(input.result);
-      await deps.pool.release(input.token, outcome);
+      const { released } = await deps.pool.release(input.token, outcome);
+      if (released && freesAccount(outcome)) {
+        const rows = await sequelize.query<{ site_type: number }>(
+          'SELECT site_type FROM jimeng_accounts WHERE id = ?',
+          { replacements: [released.accountId], type: QueryTypes.SELECT },
+        );
+        if (rows[0]) await wakeWaiter(released.capability, rows[0].site_type);
+      }
     },
 
     /** One synchronous image call on a leased account; returns the upstream's (expiring) URLs. */
@@ -358,15 +427,12 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       call: ImageGenerationRequest | ImageCompositionRequest;
       composition: boolean;
     }): Promise<AttemptResult> {
-      const { workflowExecution, activityId } = Context.current().info;
-      const lease = await deps.pool.lease({
+      const lease = await leaseOrQueue({
         capability: 'image',
         sites: input.sites as Lease['siteType'][],
         excludeAccountIds: input.excludeAccountIds,
         holder: input.holder,
-        ...(workflowExecution !== undefined
-          ? { requestKey: `${workflowExecution.runId}:${activityId}` }
-          : {}),
+        ...requestKey(),
       });
       if (lease === null) return { kind: 'no_account' };
       const account = {
@@ -375,6 +441,7 @@ export function createGenerationActivities(deps: GenerationDependencies) {
         maxRetryCount: lease.maxRetryCount,
       };
       let outcome: LeaseOutcome | null = 'failed';
+      let withdrawn = false;
       try {
         const outputs = await imageCall({ ...input, lease });
         outcome = 'success';
@@ -384,13 +451,18 @@ export function createGenerationActivities(deps: GenerationDependencies) {
           outcome = leaseOutcomeForAction(err.action);
           return { kind: 'failed', account, failure: err.toJSON() };
         }
-        if (err instanceof ApplicationFailure && err.type === 'AccountWithdrawn')
+        if (err instanceof ApplicationFailure && err.type === 'AccountWithdrawn') {
+          withdrawn = true;
           return { kind: 'withdrawn', accountId: lease.accountId };
+        }
         // Infrastructure (the database, say): the lease stays live so Temporal's retry gets it back.
         outcome = null;
         throw err;
       } finally {
-        if (outcome !== null) await releaseSurely(lease, outcome);
+        if (outcome !== null) {
+          await releaseSurely(lease, outcome);
+          if (!withdrawn && freesAccount(outcome)) await wakeWaiter('image', lease.siteType);
+        }
       }
     },
 
@@ -460,7 +532,6 @@ export function createGenerationActivities(deps: GenerationDependencies) {
     }): Promise<GeneratedOutput[]> {
       // In parallel: a job's images are independent objects and rows (own keys, own sort_order), and a
       // sequential loop made storing four images four times as slow as storing one.
-      const context = Context.current();
       let done = 0;
       // Beats on a timer too, not only per stored output: a large video upload may take longer than the heartbeat
       // timeout, which is short so that a killed worker's uploads are picked up again quickly.
@@ -485,7 +556,7 @@ export function createGenerationActivities(deps: GenerationDependencies) {
                 ...(durationSeconds !== undefined ? { durationSeconds } : {}),
               },
             );
-            context.heartbeat({ stored: ++done });
+            heartbeat({ stored: ++done });
             return {
               ossUrl: record.ossUrl,
               ossCdnUrl: record.ossCdnUrl,
@@ -549,7 +620,10 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       await deps.storage.cleanupJobTempFiles(input.taskId);
       // A lease an activity kept for its retry (the database was down) whose retries then ran out, or whose
       // job was cancelled meanwhile: the job is over, so its accounts go back now rather than at the TTL.
-      if (input.holder !== undefined) await deps.pool.releaseHeldBy(input.holder);
+      if (input.holder !== undefined) {
+        await deps.pool.releaseHeldBy(input.holder);
+        await deps.waiters.remove(input.holder);
+      }
       return { cost };
     },
 

@@ -11,10 +11,9 @@ export async function withHeartbeat<T>(
   beat: () => Promise<unknown>,
   work: () => Promise<T>,
 ): Promise<T> {
-  const context = Context.current();
   let beating: Promise<unknown> | null = null;
   const timer = setInterval(() => {
-    context.heartbeat();
+    heartbeat();
     beating ??= beat()
       .catch(() => undefined)
       .finally(() => {
@@ -27,4 +26,10 @@ export async function withHeartbeat<T>(
     clearInterval(timer);
     await beating;
   }
+}
+
+/** A local activity (run inside a workflow task) has nothing to heartbeat to: Temporal watches its workflow task. */
+export function heartbeat(details?: unknown): void {
+  const context = Context.current();
+  if (!context.info.isLocal) context.heartbeat(details);
 }

@@ -12,7 +12,11 @@ import type {
 } from '../../domain/generation/generation-types';
 import { InputError } from '../../domain/input-error';
 import type { PricingTable } from '../../domain/pricing';
-import { admissionUpdate, type Admission } from '../../workflows/generation-definitions';
+import {
+  admissionUpdate,
+  generationWorkflowId,
+  type Admission,
+} from '../../workflows/generation-definitions';
 import { generationStartOptions } from '../../workflows/generation-start';
 import { principalOf } from '../auth/authentication';
 import { defineRoute, type AnyRoute } from '../http/route';
@@ -43,6 +47,7 @@ export interface GenerationRouteDependencies {
 }
 
 export const MAX_PREFER_WAIT_SECONDS = 60;
+/** Between reads of the task while waiting, after the run has closed or could not be watched. */
 const WAIT_POLL_MS = 200;
 
 const responses = {
@@ -179,6 +184,12 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
     const wait = preferredWaitSeconds(ctx.get('Prefer'), MAX_PREFER_WAIT_SECONDS);
     if (wait !== null) {
       const deadline = Date.now() + wait * 1000;
+      if (!FINAL_STATUSES.includes(view.status)) {
+        // The workflow closes right after it wrote the final rows: waiting on its close (a long poll) answers
+        // as soon as the task is final, where reading the task on a timer added half a period on average.
+        await runClosed(generationWorkflowId(view.type, view.project_id, view.storyboard_id), deadline);
+        view = await deps.tasks.find(taskId, owner);
+      }
       while (view && !FINAL_STATUSES.includes(view.status) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
         view = await deps.tasks.find(taskId, owner);
@@ -189,6 +200,24 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
     ctx.status = FINAL_STATUSES.includes(view.status) && wait !== null ? 200 : 202;
     ctx.set('Location', `/v1/tasks/${view.id}`);
     ctx.body = view satisfies TaskView;
+  };
+
+  /**
+   * Resolves when the storyboard's current run closes, however it ended, or at the deadline (the long poll is
+   * aborted then, so a run of hours does not keep a poll open per request that gave up on it).
+   */
+  const runClosed = async (workflowId: string, deadline: number): Promise<void> => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
+    try {
+      await deps.client.withAbortSignal(abort.signal, () =>
+        deps.client.workflow.getHandle(workflowId).result(),
+      );
+    } catch {
+      // Failed, cancelled, aborted at the deadline, or not found: the task row says which, read next.
+    } finally {
+      clearTimeout(timer);
+    }
   };
 
   return [

@@ -7,6 +7,17 @@ import { migration as m0005 } from './0005-account-leases';
 import { migration as m0006 } from './0006-point-reservations';
 import { migration as m0007 } from './0007-api-keys';
 import { migration as m0008 } from './0008-lease-request-key';
+import { migration as m0009 } from './0009-account-waiters';
 
 /** In order. Listed explicitly so the same code runs from ts-jest and from compiled dist/. */
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
+export const migrations: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+  m0009,
+];

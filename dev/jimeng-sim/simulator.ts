@@ -288,8 +288,13 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     return parsed.sessionId === '' ? undefined : { ...parsed, token };
   }
 
-  /** Counts a refusal of a generation call and remembers what the account was told. */
+  /**
+   * Counts a refusal of a generation call and remembers what the account was told. An answer to a caller that
+   * is gone (its process killed while the call was in flight) tells nobody anything: it is counted, not
+   * remembered, so a later call to the account is not held against a platform that never heard it.
+   */
   function refuse(
+    res: http.ServerResponse,
     auth: Auth | undefined,
     endpoint: Endpoint,
     reason: RefusalReason | 'busy',
@@ -297,7 +302,8 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   ): void {
     if (!GENERATION_ENDPOINTS.includes(endpoint)) return;
     counters.refusal(reason);
-    if (auth !== undefined && reason !== 'busy')
+    const heard = res.socket !== null && !res.socket.destroyed && !res.socket.readableEnded;
+    if (auth !== undefined && reason !== 'busy' && heard)
       refusals.refused(auth.sessionId, isVideo(endpoint) ? 'video' : 'image', reason, untilMs, now());
   }
 
@@ -309,7 +315,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   ): void {
     switch (fault.kind) {
       case 'http_429':
-        refuse(auth, endpoint, 'rate_limited', now() + (fault.retryAfterMs ?? 1000));
+        refuse(res, auth, endpoint, 'rate_limited', now() + (fault.retryAfterMs ?? 1000));
         sendJson(
           res,
           429,
@@ -318,15 +324,15 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
         );
         return;
       case 'quota_exhausted':
-        refuse(auth, endpoint, 'quota', nextQuotaDayStartMs(now()));
+        refuse(res, auth, endpoint, 'quota', nextQuotaDayStartMs(now()));
         return isVideo(endpoint)
           ? sendEnvelope(res, -2008, MESSAGES.videoCredits)
           : sendEnvelope(res, -2009, MESSAGES.imageCredits);
       case 'session_invalid':
-        refuse(auth, endpoint, 'invalid', null);
+        refuse(res, auth, endpoint, 'invalid', null);
         return sendEnvelope(res, -2002, MESSAGES.loginExpired);
       case 'banned':
-        refuse(auth, endpoint, 'banned', null);
+        refuse(res, auth, endpoint, 'banned', null);
         return sendEnvelope(res, -2001, MESSAGES.banned);
       case 'content_policy':
         return sendEnvelope(res, -2006, MESSAGES.contentPolicy);
@@ -372,18 +378,18 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     }
     const session = sessions.resolve(auth.sessionId);
     if (session === undefined || session.state === 'invalid') {
-      refuse(auth, endpoint, 'invalid', null);
+      refuse(res, auth, endpoint, 'invalid', null);
       sendEnvelope(res, -2002, MESSAGES.loginExpired);
       return false;
     }
     if (session.state === 'banned') {
-      refuse(auth, endpoint, 'banned', null);
+      refuse(res, auth, endpoint, 'banned', null);
       sendEnvelope(res, -2001, MESSAGES.banned);
       return false;
     }
     const admitted = sessions.admit(auth.sessionId);
     if (!admitted.ok) {
-      refuse(auth, endpoint, 'rate_limited', now() + Math.ceil(admitted.retryAfterMs / 1000) * 1000);
+      refuse(res, auth, endpoint, 'rate_limited', now() + Math.ceil(admitted.retryAfterMs / 1000) * 1000);
       sendJson(
         res,
         429,
@@ -402,14 +408,14 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
    */
   function enterJob(res: http.ServerResponse, auth: Auth, endpoint: Endpoint): boolean {
     if (sessions.enter(auth.sessionId)) return true;
-    refuse(auth, endpoint, 'busy', null);
+    refuse(res, auth, endpoint, 'busy', null);
     sendEnvelope(res, -2007, MESSAGES.tooManyJobs);
     return false;
   }
 
   function takeCredit(res: http.ServerResponse, auth: Auth, endpoint: Endpoint): boolean {
     if (sessions.consume(auth.sessionId)) return true;
-    refuse(auth, endpoint, 'quota', nextQuotaDayStartMs(now()));
+    refuse(res, auth, endpoint, 'quota', nextQuotaDayStartMs(now()));
     if (isVideo(endpoint)) sendEnvelope(res, -2008, MESSAGES.videoCredits);
     else sendEnvelope(res, -2009, MESSAGES.imageCredits);
     return false;

@@ -205,7 +205,7 @@ describe('account pool over jimeng_accounts (real MariaDB)', () => {
       now = new Date(now.getTime() + 5000);
       const other = await accounts.lease({ capability: 'image' });
       expect(other!.accountId).toBe(id);
-      expect(await accounts.release(lease!.token, 'banned')).toEqual({ applied: true });
+      expect(await accounts.release(lease!.token, 'banned')).toMatchObject({ applied: true });
       expect(await accounts.release(lease!.token, 'banned')).toEqual({
         applied: false,
         reason: 'already_released',
@@ -240,7 +240,7 @@ describe('account pool over jimeng_accounts (real MariaDB)', () => {
         const accounts = pool();
         const lease = await accounts.lease({ capability });
         const before = await readAccount(sequelize, id);
-        expect(await accounts.release(lease!.token, outcome)).toEqual({ applied: true });
+        expect(await accounts.release(lease!.token, outcome)).toMatchObject({ applied: true });
         const after = await readAccount(sequelize, id);
         expect(after).toMatchObject(expected);
         const unavailable =

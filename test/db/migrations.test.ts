@@ -8,6 +8,7 @@ const SEED_TABLES = [
   'api_keys',
   'jimeng_accounts',
   'jimeng_account_leases',
+  'jimeng_account_waiters',
   'jimeng_image_generation_records',
   'jimeng_video_generation_records',
   'mjk_point_batches',
@@ -77,6 +78,9 @@ describe('migrations', () => {
           { type: QueryTypes.SELECT },
         )
       ).map((c) => c.COLUMN_NAME);
+    expect(await leaseColumns()).toContain('request_key');
+    await migrator.down(); // 0009
+    expect(await tables()).not.toContain('jimeng_account_waiters');
     expect(await leaseColumns()).toContain('request_key');
     await migrator.down(); // 0008
     expect(await leaseColumns()).not.toContain('request_key');

@@ -257,6 +257,26 @@ describe('accounts: quota, rate limit, state', () => {
       expect(counters.callsAfterRefusalBySession).toEqual({ 'sess-b': 1, 'sess-i': 1 });
     });
 
+    it('does not hold an answer against an account when its caller was gone before it (a killed worker)', async () => {
+      const sim = await start();
+      sim.admin.injectFault({ kind: 'slow', sessionId: 'sess-k', count: 1, delayMs: 300 });
+      sim.admin.injectFault({ kind: 'banned', sessionId: 'sess-k', count: 1 });
+      const caller = new AbortController();
+      const lost = fetch(`${sim.url}/v1/images/generations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sess-k' },
+        body: JSON.stringify({ prompt: 'a cat' }),
+        signal: caller.signal,
+      }).catch(() => 'gone');
+      await new Promise((r) => setTimeout(r, 50));
+      caller.abort();
+      expect(await lost).toBe('gone');
+      await new Promise((r) => setTimeout(r, 400));
+      expect(sim.admin.counters().refusals).toEqual({ banned: 1 });
+      await image(sim, 'sess-k');
+      expect(sim.admin.counters().callsAfterRefusal).toEqual({});
+    });
+
     it('forgives a rate-limited account once its Retry-After has passed', async () => {
       let clock = 1_000_000;
       const sim = await start({ now: () => clock });

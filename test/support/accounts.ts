@@ -50,5 +50,6 @@ export async function readAccount(sequelize: Sequelize, id: string): Promise<Acc
 
 export async function clearAccounts(sequelize: Sequelize): Promise<void> {
   await sequelize.query('DELETE FROM jimeng_account_leases');
+  await sequelize.query('DELETE FROM jimeng_account_waiters');
   await sequelize.query('DELETE FROM jimeng_accounts');
 }

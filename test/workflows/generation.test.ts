@@ -260,7 +260,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     await f.expectConsistent(userId, [input.taskId]);
   });
 
-  it('image: leases, calls and releases in one activity, so the account is held only for the call', async () => {
+  it('image: one remote activity (lease, call, release: the account is held only for the call); the bookkeeping around it runs locally', async () => {
     const account = await f.account();
     const userId = await f.userWithPoints(100);
     const input = { ...f.task(userId), request: { prompt: 'a quiet harbour' } };
@@ -272,18 +272,47 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
         ? [e.activityTaskScheduledEventAttributes.activityType.name]
         : [],
     );
-    expect(activities).toEqual([
-      'beginGeneration',
-      'leaseAndGenerateImages',
-      'storeOutputs',
-      'finishGeneration',
-    ]);
+    expect(activities).toEqual(['leaseAndGenerateImages']);
+    const local = (history.events ?? []).flatMap((e) => {
+      const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      return e.markerRecordedEventAttributes?.markerName === 'core_local_activity' && data
+        ? [(JSON.parse(Buffer.from(data).toString()) as { activity_type: string }).activity_type]
+        : [];
+    });
+    expect(local).toEqual(['beginGeneration', 'storeOutputs', 'finishGeneration']);
     const leases = await f.rows<{ account_id: string; outcome: string; released_at: Date | null }>(
       'SELECT account_id, outcome, released_at FROM jimeng_account_leases WHERE holder = ?',
       [handle.workflowId],
     );
     expect(leases).toEqual([{ account_id: account.id, outcome: 'success', released_at: expect.any(Date) }]);
     await f.expectConsistent(userId, [input.taskId]);
+  });
+
+  it('a job that found no free account is woken by the release of another, not by its timer', async () => {
+    const account = await f.account();
+    const userId = await f.userWithPoints(100);
+    f.sim.admin.injectFault({ kind: 'slow', sessionId: account.sessionId, count: 1, delayMs: 2000 });
+    const first = await f.startImage({ ...f.task(userId), request: { prompt: 'the long one' } });
+    while (
+      (await f.rows('SELECT token FROM jimeng_account_leases WHERE live_key IS NOT NULL', [])).length === 0
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    const queued = await f.startImage({ ...f.task(userId), request: { prompt: 'the one that waits' } });
+    expect((await first.result()).status).toBe('completed');
+    expect((await queued.result()).status).toBe('completed');
+
+    const events = (await queued.fetchHistory()).events ?? [];
+    const signals = events.flatMap((e) =>
+      e.workflowExecutionSignaledEventAttributes
+        ? [e.workflowExecutionSignaledEventAttributes.signalName]
+        : [],
+    );
+    expect(signals).toEqual(['accountFreed']);
+    // The fallback timer (3 s) was started and abandoned: the wake, not the timer, sent the job on.
+    expect(events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
+    expect(events.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(1);
+    expect(events.filter((e) => e.timerFiredEventAttributes)).toHaveLength(0);
+    expect(await f.rows('SELECT * FROM jimeng_account_waiters', [])).toEqual([]);
   });
 
   it("removes the temp files a killed attempt left behind when the job ends, and only that job's", async () => {

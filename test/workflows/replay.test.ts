@@ -11,7 +11,8 @@ const DIR = join(__dirname, '..', 'fixtures', 'histories');
 
 /**
  * The paths through the generation workflows the fixtures must keep covering. `pre-lease-in-call.*` are the same
- * paths recorded before images leased inside the call activity: runs started then must still replay.
+ * paths recorded before images leased inside the call activity, `pre-local-bookkeeping.*` before the bookkeeping
+ * became local activities and a release woke waiting jobs: runs started then must still replay.
  */
 const REQUIRED = [
   'image-success',
@@ -24,6 +25,7 @@ const REQUIRED = [
   'image-cancel-signal',
   'video-temporal-cancel',
   'image-insufficient-points',
+  'image-woken-by-release',
 ];
 
 async function histories() {

@@ -1,4 +1,9 @@
-import { noAccountDelayMs, planRetry, type FailedAttempt } from '../../workflows/retry-plan';
+import {
+  noAccountDelayMs,
+  noAccountFallbackMs,
+  planRetry,
+  type FailedAttempt,
+} from '../../workflows/retry-plan';
 
 const base: FailedAttempt = {
   action: 'retry_same_account',
@@ -79,5 +84,11 @@ describe('what a generation does after a failed attempt', () => {
 
   it('waits for a free account briefly and often: the schedule capped at 15 s, never failing the budget', () => {
     expect([0, 1, 2, 3, 4, 10].map(noAccountDelayMs)).toEqual([3000, 5000, 10000, 15000, 15000, 15000]);
+  });
+
+  it('once releases wake the queue, keeps the timer only as a fallback: the same start, growing to a minute', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 20].map(noAccountFallbackMs)).toEqual([
+      3000, 5000, 10000, 15000, 30000, 60000, 60000, 60000,
+    ]);
   });
 });
