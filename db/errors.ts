@@ -10,3 +10,20 @@ export function isDeadlock(err: unknown): boolean {
 export function isUniqueViolation(err: unknown): boolean {
   return (err as { name?: string }).name === 'SequelizeUniqueConstraintError';
 }
+
+/**
+ * Runs a transaction again when InnoDB rolled it back as a deadlock victim: the whole transaction is re-run, so
+ * it must be safe to repeat (every caller's is). Locking reads of keys that do not exist yet take gap locks, and
+ * two such transactions inserting next to each other deadlock under load: re-running one at once costs
+ * milliseconds, where failing the caller costs its retry policy's interval (a second, measured in
+ * bench/platform-overhead).
+ */
+export async function retryingDeadlocks<T>(transaction: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (err) {
+      if (!isDeadlock(err) || attempt >= attempts) throw err;
+    }
+  }
+}

@@ -55,7 +55,7 @@ const NON_RETRYABLE: GenerationFailureType[] = [
 ];
 
 /** Database bookkeeping: quick, idempotent; retried for minutes so a MariaDB restart is ridden out. */
-const bookkeeping = proxyActivities<Activities>({
+const BOOKKEEPING = {
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -63,16 +63,19 @@ const bookkeeping = proxyActivities<Activities>({
     maximumAttempts: 30,
     nonRetryableErrorTypes: NON_RETRYABLE,
   },
-});
+} as const;
 
 /**
  * Settling and releasing must happen whatever else failed: retried without limit (each is idempotent, and an
  * unsettled reservation or a held account is worse than a slow finish).
  */
-const mustFinish = proxyActivities<Activities>({
+const MUST_FINISH = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+} as const;
+
+const bookkeeping = proxyActivities<Activities>(BOOKKEEPING);
+const mustFinish = proxyActivities<Activities>(MUST_FINISH);
 
 /**
  * The same database steps where they open and close a job (begin; store an image job's outputs, settle and close):
@@ -81,19 +84,8 @@ const mustFinish = proxyActivities<Activities>({
  * paid by every job and by the admission answer); these are quick and idempotent, and a worker lost during one
  * re-runs it with the workflow task. Video uploads stay remote activities: large files, with heartbeats.
  */
-const localBookkeeping = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '20 seconds',
-    maximumAttempts: 30,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-});
-const localMustFinish = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const localBookkeeping = proxyLocalActivities<Activities>(BOOKKEEPING);
+const localMustFinish = proxyLocalActivities<Activities>(MUST_FINISH);
 const localImageUploads = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 8 },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { isDeadlock, isUniqueViolation, SiteType, sqlTime } from '../../db';
+import { isDeadlock, isUniqueViolation, retryingDeadlocks, SiteType, sqlTime } from '../../db';
 import { accountChangesFor, type AccountChanges, type Capability, type LeaseOutcome } from './lease-outcome';
 import { initialQuotaResetTime, nextQuotaResetAfter } from '../../domain/quota-reset';
 
@@ -236,14 +236,7 @@ export class AccountPool {
    * reports its outcome (a ban found late is still a ban), once.
    */
   async release(token: string, outcome: LeaseOutcome): Promise<ReleaseResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.releaseOnce(token, outcome);
-      } catch (err) {
-        // InnoDB picked this transaction as a deadlock victim and rolled it back: running it again is safe.
-        if (!isDeadlock(err) || attempt >= 5) throw err;
-      }
-    }
+    return retryingDeadlocks(() => this.releaseOnce(token, outcome));
   }
 
   private async releaseOnce(token: string, outcome: LeaseOutcome): Promise<ReleaseResult> {

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { GenerationStatus, isUniqueViolation } from '../../db';
+import { GenerationStatus, isUniqueViolation, retryingDeadlocks } from '../../db';
 import type { GenerationPlan } from '../../domain/generation/generation-plan';
 import type {
   FinalStatus,
@@ -54,99 +54,107 @@ export async function openRecords(
   },
 ): Promise<OpenedRecords> {
   const table = RECORD_TABLE[args.type];
-  const { task, plan } = args;
+  const { task } = args;
   try {
-    return await sequelize.transaction(async (transaction) => {
-      const q = <T extends object>(sql: string, replacements: unknown[]) =>
-        sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT, transaction });
-      const run = (sql: string, replacements: unknown[]) =>
-        sequelize.query(sql, { replacements, transaction });
-
-      const current = await q<{ id: string; generation_status: number }>(
-        `SELECT id, generation_status FROM ${table} WHERE project_id = ? AND storyboard_id = ? AND is_deleted = 0 FOR UPDATE`,
-        [task.projectId, task.storyboardId],
-      );
-      let created = false;
-      const existing = current[0];
-      if (existing && existing.id !== task.taskId) {
-        if (LIVE.includes(existing.generation_status))
-          throw new StoryboardBusyError(
-            `storyboard ${task.projectId}/${task.storyboardId} is still generating (task ${existing.id})`,
-          );
-        await run(`DELETE FROM ${table} WHERE project_id = ? AND storyboard_id = ? AND is_deleted = 1`, [
-          task.projectId,
-          task.storyboardId,
-        ]);
-        await run(`UPDATE ${table} SET is_deleted = 1, version = version + 1 WHERE id = ?`, [existing.id]);
-      }
-      if (!existing || existing.id !== task.taskId) {
-        const columns: Record<string, unknown> = {
-          id: task.taskId,
-          // NOT NULL in the seed, known only once an account is leased.
-          jimeng_accounts_id: '',
-          project_id: task.projectId,
-          project_name: task.projectName,
-          storyboard_id: task.storyboardId,
-          work_id: task.workId,
-          model: plan.model,
-          prompt: args.prompt,
-          negative_prompt: args.negativePrompt ?? null,
-          ratio: plan.ratio,
-          resolution: plan.resolution,
-          input_images: args.inputImages ? JSON.stringify(args.inputImages) : null,
-          generation_status: GenerationStatus.PENDING,
-          priority: task.priority ?? 0,
-          callback_url: task.callbackUrl ?? null,
-          create_by: (task.createdBy ?? task.userId).slice(0, 50),
-        };
-        if (plan.type === 'video') columns.duration = plan.durationSeconds;
-        else {
-          const call = plan.call;
-          columns.intelligent_ratio = call.intelligentRatio ? 1 : 0;
-          columns.sample_strength = call.sampleStrength ?? null;
-        }
-        const names = Object.keys(columns);
-        await run(
-          `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
-          names.map((n) => columns[n]),
-        );
-        created = true;
-      }
-
-      const executions = await q<{ id: number }>(
-        'SELECT id FROM template_executions WHERE credit_transaction_id = ? FOR UPDATE',
-        [task.taskId],
-      );
-      if (executions[0]) return { executionId: executions[0].id, created };
-      const [insertId] = (await sequelize.query(
-        `INSERT INTO template_executions (template_id, user_id, platform, type, prompt, input_image_url, status, progress,
-                                          credit_cost, credit_transaction_id, input_params, execution_config)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
-        {
-          replacements: [
-            task.templateId ?? 0,
-            task.userId,
-            task.platform ?? 'api',
-            args.type,
-            args.prompt,
-            args.inputImages?.[0] ?? null,
-            plan.price,
-            task.taskId,
-            JSON.stringify({ ...plan.call, taskId: task.taskId }),
-            JSON.stringify({ workflowId: args.workflowId, recordTable: table, sites: plan.sites }),
-          ],
-          type: QueryTypes.INSERT,
-          transaction,
-        },
-      )) as unknown as [number, number];
-      return { executionId: insertId, created: true };
-    });
+    return await retryingDeadlocks(() => openRecordsOnce(sequelize, table, args));
   } catch (err) {
     // Two first attempts racing on the storyboard key: the loser sees the winner's row on its retry.
     if (isUniqueViolation(err))
       throw new StoryboardBusyError(`storyboard ${task.projectId}/${task.storyboardId} is being created`);
     throw err;
   }
+}
+
+function openRecordsOnce(
+  sequelize: Sequelize,
+  table: string,
+  args: Parameters<typeof openRecords>[1],
+): Promise<OpenedRecords> {
+  const { task, plan } = args;
+  return sequelize.transaction(async (transaction) => {
+    const q = <T extends object>(sql: string, replacements: unknown[]) =>
+      sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT, transaction });
+    const run = (sql: string, replacements: unknown[]) => sequelize.query(sql, { replacements, transaction });
+
+    const current = await q<{ id: string; generation_status: number }>(
+      `SELECT id, generation_status FROM ${table} WHERE project_id = ? AND storyboard_id = ? AND is_deleted = 0 FOR UPDATE`,
+      [task.projectId, task.storyboardId],
+    );
+    let created = false;
+    const existing = current[0];
+    if (existing && existing.id !== task.taskId) {
+      if (LIVE.includes(existing.generation_status))
+        throw new StoryboardBusyError(
+          `storyboard ${task.projectId}/${task.storyboardId} is still generating (task ${existing.id})`,
+        );
+      await run(`DELETE FROM ${table} WHERE project_id = ? AND storyboard_id = ? AND is_deleted = 1`, [
+        task.projectId,
+        task.storyboardId,
+      ]);
+      await run(`UPDATE ${table} SET is_deleted = 1, version = version + 1 WHERE id = ?`, [existing.id]);
+    }
+    if (!existing || existing.id !== task.taskId) {
+      const columns: Record<string, unknown> = {
+        id: task.taskId,
+        // NOT NULL in the seed, known only once an account is leased.
+        jimeng_accounts_id: '',
+        project_id: task.projectId,
+        project_name: task.projectName,
+        storyboard_id: task.storyboardId,
+        work_id: task.workId,
+        model: plan.model,
+        prompt: args.prompt,
+        negative_prompt: args.negativePrompt ?? null,
+        ratio: plan.ratio,
+        resolution: plan.resolution,
+        input_images: args.inputImages ? JSON.stringify(args.inputImages) : null,
+        generation_status: GenerationStatus.PENDING,
+        priority: task.priority ?? 0,
+        callback_url: task.callbackUrl ?? null,
+        create_by: (task.createdBy ?? task.userId).slice(0, 50),
+      };
+      if (plan.type === 'video') columns.duration = plan.durationSeconds;
+      else {
+        const call = plan.call;
+        columns.intelligent_ratio = call.intelligentRatio ? 1 : 0;
+        columns.sample_strength = call.sampleStrength ?? null;
+      }
+      const names = Object.keys(columns);
+      await run(
+        `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
+        names.map((n) => columns[n]),
+      );
+      created = true;
+    }
+
+    const executions = await q<{ id: number }>(
+      'SELECT id FROM template_executions WHERE credit_transaction_id = ? FOR UPDATE',
+      [task.taskId],
+    );
+    if (executions[0]) return { executionId: executions[0].id, created };
+    const [insertId] = (await sequelize.query(
+      `INSERT INTO template_executions (template_id, user_id, platform, type, prompt, input_image_url, status, progress,
+                                          credit_cost, credit_transaction_id, input_params, execution_config)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
+      {
+        replacements: [
+          task.templateId ?? 0,
+          task.userId,
+          task.platform ?? 'api',
+          args.type,
+          args.prompt,
+          args.inputImages?.[0] ?? null,
+          plan.price,
+          task.taskId,
+          JSON.stringify({ ...plan.call, taskId: task.taskId }),
+          JSON.stringify({ workflowId: args.workflowId, recordTable: table, sites: plan.sites }),
+        ],
+        type: QueryTypes.INSERT,
+        transaction,
+      },
+    )) as unknown as [number, number];
+    return { executionId: insertId, created: true };
+  });
 }
 
 /** An attempt starts on a leased account: which account, which site, and how many site switches so far. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { isDeadlock, isUniqueViolation } from '../../db';
+import { isUniqueViolation, retryingDeadlocks } from '../../db';
 import { LedgerError } from './ledger-errors';
 import {
   checkAmount,
@@ -501,14 +501,8 @@ export class PointsLedger {
   ): Promise<T> {
     checkText(key, 'idempotencyKey', 128);
     const hash = createHash('sha256').update(JSON.stringify({ kind, request })).digest('hex');
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.onceAttempt(key, userId, kind, hash, work);
-      } catch (err) {
-        // A deadlock victim was rolled back whole, idempotency row included: running it again is safe.
-        if (!isDeadlock(err) || attempt >= 5) throw err;
-      }
-    }
+    // A deadlock victim was rolled back whole, idempotency row included: running it again is safe.
+    return retryingDeadlocks(() => this.onceAttempt(key, userId, kind, hash, work));
   }
 
   private async onceAttempt<T>(

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -195,6 +195,24 @@ export class GenerationFixture {
       'videoGeneration',
       generationStartOptions('video', input, this.taskQueue),
     );
+  }
+
+  /**
+   * Two image jobs on the only account: the first holds it for 2 s (a slow upstream call), the second starts
+   * once it is leased, so it finds no free account and waits. Both handles, in that order.
+   */
+  async startWhileTheAccountIsBusy(
+    userId: string,
+    account: { sessionId: string },
+  ): Promise<[WorkflowHandle<typeof imageGeneration>, WorkflowHandle<typeof imageGeneration>]> {
+    this.sim.admin.injectFault({ kind: 'slow', sessionId: account.sessionId, count: 1, delayMs: 2000 });
+    const first = await this.startImage({ ...this.task(userId), request: { prompt: 'holds the account' } });
+    while (
+      (await this.rows('SELECT token FROM jimeng_account_leases WHERE live_key IS NOT NULL', [])).length === 0
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    const queued = await this.startImage({ ...this.task(userId), request: { prompt: 'waits for it' } });
+    return [first, queued];
   }
 
   async row<T extends object>(sql: string, replacements: unknown[]): Promise<T> {

@@ -291,13 +291,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
   it('a job that found no free account is woken by the release of another, not by its timer', async () => {
     const account = await f.account();
     const userId = await f.userWithPoints(100);
-    f.sim.admin.injectFault({ kind: 'slow', sessionId: account.sessionId, count: 1, delayMs: 2000 });
-    const first = await f.startImage({ ...f.task(userId), request: { prompt: 'the long one' } });
-    while (
-      (await f.rows('SELECT token FROM jimeng_account_leases WHERE live_key IS NOT NULL', [])).length === 0
-    )
-      await new Promise((r) => setTimeout(r, 50));
-    const queued = await f.startImage({ ...f.task(userId), request: { prompt: 'the one that waits' } });
+    const [first, queued] = await f.startWhileTheAccountIsBusy(userId, account);
     expect((await first.result()).status).toBe('completed');
     expect((await queued.result()).status).toBe('completed');
 

@@ -57,13 +57,7 @@ describe('recording replay histories', () => {
   it('no free account, woken by a release', async () => {
     const account = await f.account();
     const userId = await f.userWithPoints(100);
-    f.sim.admin.injectFault({ kind: 'slow', sessionId: account.sessionId, count: 1, delayMs: 2000 });
-    const first = await f.startImage({ ...f.task(userId), request: { prompt: 'replay: holds the account' } });
-    while (
-      (await f.rows('SELECT token FROM jimeng_account_leases WHERE live_key IS NOT NULL', [])).length === 0
-    )
-      await new Promise((r) => setTimeout(r, 50));
-    const queued = await f.startImage({ ...f.task(userId), request: { prompt: 'replay: waits' } });
+    const [first, queued] = await f.startWhileTheAccountIsBusy(userId, account);
     await settled(first);
     await save(f, 'image-woken-by-release', queued);
   });
