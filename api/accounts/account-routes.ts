@@ -40,14 +40,8 @@ const DEFAULT_NODE_ID = 11;
 const CHECK_TIMEOUT = '90 seconds';
 const TAG = 'Accounts';
 
-const common: Record<number, ResponseSpec> = {
-  401: { description: 'Missing or unknown API key' },
-  403: { description: 'The API key does not have the admin scope' },
-  429: { description: 'Rate limit; see Retry-After' },
-};
 const notFoundResponse = { 404: { description: 'No such account, or it was deleted' } };
 const writeResponses: Record<number, ResponseSpec> = {
-  ...common,
   400: { description: 'Malformed JSON, Idempotency-Key or If-Match' },
   413: { description: 'Body too large' },
   422: { description: 'Invalid fields, each named in `errors` (unknown fields are refused)' },
@@ -101,7 +95,6 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
           description: 'A page of accounts; follow `next_cursor` until it is null',
           schema: accountPage,
         },
-        ...common,
         422: { description: 'Invalid filter or cursor' },
       },
       async handler(ctx, { query }) {
@@ -132,7 +125,6 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
       params: accountIdParams,
       responses: {
         200: { description: 'The account (ETag: its version)', schema: accountResource },
-        ...common,
         ...notFoundResponse,
       },
       async handler(ctx, { params }) {
@@ -259,7 +251,6 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
       params: accountIdParams,
       responses: {
         204: { description: 'Deleted' },
-        ...common,
         ...notFoundResponse,
       },
       async handler(ctx, { params }) {
@@ -281,7 +272,6 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
       headers: [idempotencyHeader],
       responses: {
         200: { description: 'The result of the check', schema: accountCheck },
-        ...common,
         400: { description: 'Malformed Idempotency-Key' },
         ...notFoundResponse,
         504: { description: `No answer within ${CHECK_TIMEOUT} (is a worker running?)` },

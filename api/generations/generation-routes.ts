@@ -57,14 +57,12 @@ const responses = {
     schema: taskResource,
   },
   400: { description: 'Malformed JSON or Idempotency-Key' },
-  401: { description: 'Missing or unknown API key' },
   402: { description: 'Not enough points for the estimated cost; nothing was started' },
   409: { description: 'The storyboard is generating under another task' },
   413: { description: 'Body too large' },
   422: {
     description: 'Invalid fields (each named in `errors`), or Idempotency-Key reused with another body',
   },
-  429: { description: 'Rate limit; see Retry-After' },
 };
 const headers = [
   { name: 'Idempotency-Key', description: 'Replays the first response for the same key and body (24 h)' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { openApiPath, type AnyRoute } from './route';
+import { openApiPath, type AnyRoute, type ResponseSpec, type Scope } from './route';
 
 type JsonObject = Record<string, unknown>;
 
@@ -57,6 +57,23 @@ function parameters(
 }
 
 /**
+ * What the scope's guards answer before a route's handler runs (api/app.ts mounts them by scope), documented
+ * for every route of the scope; a route may word its own.
+ */
+const SCOPE_RESPONSES: Record<Scope, Record<number, ResponseSpec>> = {
+  public: {},
+  caller: {
+    401: { description: 'Missing or unknown API key' },
+    429: { description: 'Rate limit; see Retry-After' },
+  },
+  admin: {
+    401: { description: 'Missing or unknown API key' },
+    403: { description: 'The API key does not have the admin scope' },
+    429: { description: 'Rate limit; see Retry-After' },
+  },
+};
+
+/**
  * The OpenAPI 3.1 document of the mounted routes, generated from the same zod schemas that validate requests
  * (OpenAPI 3.1 schemas are JSON Schema 2020-12, which is what zod emits).
  */
@@ -69,7 +86,7 @@ export function openApiDocument(
   for (const route of routes) {
     const path = openApiPath(route.path);
     const responses: Record<string, JsonObject> = {};
-    for (const [status, spec] of Object.entries(route.responses)) {
+    for (const [status, spec] of Object.entries({ ...SCOPE_RESPONSES[route.scope], ...route.responses })) {
       const isProblem = Number(status) >= 400;
       const contentType = spec.contentType ?? (isProblem ? 'application/problem+json' : 'application/json');
       const schema = spec.schema ?? (isProblem ? PROBLEM : undefined);

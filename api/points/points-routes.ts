@@ -39,9 +39,7 @@ export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
       query: balanceQuery,
       responses: {
         200: { description: 'The balance', schema: pointsBalance },
-        401: { description: 'Missing or unknown API key' },
         422: { description: 'Invalid user_id' },
-        429: { description: 'Rate limit; see Retry-After' },
       },
       async handler(ctx, { query }) {
         ctx.body = await store.balance(query.user_id.toLowerCase(), new Date());
@@ -61,9 +59,7 @@ export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
           description: 'A page of transactions; follow `next_cursor` until it is null',
           schema: pointTransactionPage,
         },
-        401: { description: 'Missing or unknown API key' },
         422: { description: 'Invalid user_id, filter or cursor' },
-        429: { description: 'Rate limit; see Retry-After' },
       },
       async handler(ctx, { query }) {
         const beforeId = cursorFromQuery(query.cursor, decodeTransactionCursor);
@@ -102,8 +98,6 @@ export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
       responses: {
         201: { description: 'Recharged (or recharged before under this reference)', schema: rechargeResult },
         400: { description: 'Malformed JSON or Idempotency-Key' },
-        401: { description: 'Missing or unknown API key' },
-        403: { description: 'The key is not an admin key' },
         409: { description: 'A request with this Idempotency-Key is still in progress' },
         413: { description: 'Body too large' },
         415: { description: 'The body is not JSON' },
@@ -112,7 +106,6 @@ export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
             'Invalid fields (each named in `errors`), a reference reused for another recharge, ' +
             'or Idempotency-Key reused with another body',
         },
-        429: { description: 'Rate limit; see Retry-After' },
         503: { description: 'The ledger could not be written; retry with the same reference' },
       },
       async handler(ctx, { body }) {

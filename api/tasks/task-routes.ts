@@ -53,7 +53,6 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
       params: idParams,
       responses: {
         200: { description: 'The task', schema: taskResource },
-        401: { description: 'Missing or unknown API key' },
         404: { description: 'No such task for this owner' },
       },
       async handler(ctx, { params }) {
@@ -72,7 +71,6 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
       query: listQuery,
       responses: {
         200: { description: 'A page of tasks; follow `next_cursor` until it is null', schema: taskPage },
-        401: { description: 'Missing or unknown API key' },
         422: { description: 'Invalid filter or cursor' },
       },
       async handler(ctx, { query }) {
@@ -108,7 +106,6 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
             'Cancellation requested; the task becomes cancelled shortly (completed if its outputs were already uploading)',
           schema: taskResource,
         },
-        401: { description: 'Missing or unknown API key' },
         404: { description: 'No such task for this owner' },
         409: { description: 'The task already completed or failed' },
       },

@@ -85,6 +85,22 @@ describe('the OpenAPI document', () => {
     );
     expect(image.additionalProperties).toBe(false);
   });
+
+  it("documents on every route what its scope's guards answer: 401 and 429 for callers, 403 too for admins", async () => {
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const routes = apiRoutes({ sequelize, temporal, logger: pino({ level: 'silent' }) });
+    const missing = routes.flatMap((route) => {
+      const expected = { public: [], caller: ['401', '429'], admin: ['401', '403', '429'] }[route.scope];
+      const documented = Object.keys(document.paths[openApiPath(route.path)]![route.method]!.responses);
+      return expected
+        .filter((s) => !documented.includes(s))
+        .map((s) => `${route.method} ${route.path}: ${s}`);
+    });
+    expect(missing).toEqual([]);
+    expect(routes.some((r) => r.scope === 'admin')).toBe(true);
+  });
 });
 
 /**
