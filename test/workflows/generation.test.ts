@@ -1,4 +1,4 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -42,6 +42,21 @@ async function timerSeconds(f: GenerationFixture, workflowId: string): Promise<n
     .map((e) => e.timerStartedEventAttributes?.startToFireTimeout?.seconds)
     .filter((s) => s !== undefined && s !== null)
     .map(Number);
+}
+
+/** How a run's waits for an account ended, from its history: signals received and its timers' fates. */
+async function wakesOf(handle: Pick<WorkflowHandle, 'fetchHistory'>) {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return {
+    signals: events.flatMap((e) =>
+      e.workflowExecutionSignaledEventAttributes
+        ? [e.workflowExecutionSignaledEventAttributes.signalName]
+        : [],
+    ),
+    started: events.filter((e) => e.timerStartedEventAttributes).length,
+    cancelled: events.filter((e) => e.timerCanceledEventAttributes).length,
+    fired: events.filter((e) => e.timerFiredEventAttributes).length,
+  };
 }
 
 describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng simulator, OSS server)', () => {
@@ -294,19 +309,23 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     const [first, queued] = await f.startWhileTheAccountIsBusy(userId, account);
     expect((await first.result()).status).toBe('completed');
     expect((await queued.result()).status).toBe('completed');
-
-    const events = (await queued.fetchHistory()).events ?? [];
-    const signals = events.flatMap((e) =>
-      e.workflowExecutionSignaledEventAttributes
-        ? [e.workflowExecutionSignaledEventAttributes.signalName]
-        : [],
-    );
-    expect(signals).toEqual(['accountFreed']);
     // The fallback timer (3 s) was started and abandoned: the wake, not the timer, sent the job on.
-    expect(events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
-    expect(events.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(1);
-    expect(events.filter((e) => e.timerFiredEventAttributes)).toHaveLength(0);
+    expect(await wakesOf(queued)).toEqual({ signals: ['accountFreed'], started: 1, cancelled: 1, fired: 0 });
     expect(await f.rows('SELECT * FROM jimeng_account_waiters', [])).toEqual([]);
+  });
+
+  it('video: a release after polling wakes the job waiting for the account', async () => {
+    await f.account();
+    const userId = await f.userWithPoints(100);
+    const first = await f.startVideo({ ...f.task(userId), request: { prompt: 'holds it', duration: 5 } });
+    while (
+      (await f.rows('SELECT token FROM jimeng_account_leases WHERE live_key IS NOT NULL', [])).length === 0
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    const queued = await f.startVideo({ ...f.task(userId), request: { prompt: 'waits', duration: 5 } });
+    expect((await first.result()).status).toBe('completed');
+    expect((await queued.result()).status).toBe('completed');
+    expect(await wakesOf(queued)).toEqual({ signals: ['accountFreed'], started: 1, cancelled: 1, fired: 0 });
   });
 
   it("removes the temp files a killed attempt left behind when the job ends, and only that job's", async () => {
