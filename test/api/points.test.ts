@@ -1,7 +1,5 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { createPointsActivities } from '../../activities/points/points-activities';
 import { createApp } from '../../api/app';
 import { issueApiKey } from '../../api/auth/issue-api-key';
 import { apiCaller, listen, type RunningServer } from '../support/koa-test-server';
@@ -38,14 +36,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const inWholeSeconds = (offsetMs: number) => new Date(Math.floor(Date.now() / 1000) * 1000 + offsetMs);
 
 /**
- * Points through the real API: Koa in-process, the Temporal dev server, MariaDB, and a worker of this file's
- * own that serves only the points workflow and activity (recharges are written by the worker, reads are SQL).
+ * Points through the real API: Koa in-process, the Temporal dev server, MariaDB, and the fixture's worker
+ * (recharges are written by the points workflow's activity, reads are SQL).
  */
 describe('points through the HTTP API', () => {
   const f = new GenerationFixture();
-  let workerConnection: NativeConnection;
-  let worker: Worker;
-  let running: Promise<void>;
   let server: RunningServer;
   let url: string;
   let adminKey: string;
@@ -80,16 +75,7 @@ describe('points through the HTTP API', () => {
   };
 
   beforeAll(async () => {
-    await f.start({ inProcessWorker: false });
-    workerConnection = await NativeConnection.connect({ address: f.config.temporalAddress });
-    worker = await Worker.create({
-      connection: workerConnection,
-      namespace: f.config.temporalNamespace,
-      taskQueue: f.taskQueue,
-      workflowsPath: require.resolve('../../workflows/points'),
-      activities: createPointsActivities({ ledger: f.ledger }),
-    });
-    running = worker.run();
+    await f.start();
     const app = createApp({
       sequelize: f.sequelize,
       temporal: f.connection,
@@ -107,9 +93,6 @@ describe('points through the HTTP API', () => {
   }, 120_000);
   afterAll(async () => {
     await server.close();
-    worker.shutdown();
-    await running;
-    await workerConnection.close();
     await f.close();
   }, 60_000);
 
