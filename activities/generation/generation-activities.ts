@@ -197,8 +197,34 @@ export function createGenerationActivities(deps: GenerationDependencies) {
     return asFailure(err);
   };
 
+  /**
+   * A retried paid call: the attempt before it may have died (a killed worker) after the upstream answered that
+   * the account cannot serve, before that answer was written down, so calling again would be a call after a
+   * refusal (the chaos suite caught one). The account's credits, a look and not a generation, tell an exhausted,
+   * banned or logged-out account first; it is marked and the job moves on without calling it.
+   */
+  const recheckAfterLostAttempt = async (lease: Lease, account: JimengAccountRef): Promise<void> => {
+    let outcome: LeaseOutcome = 'success';
+    try {
+      // Bounded well inside the heartbeat timeout: nothing beats while it waits.
+      const signal = AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(10_000)]);
+      const credits = await deps.jimeng.getCredits(account, { signal });
+      if (credits.totalCredit <= 0) outcome = 'quota_exhausted';
+    } catch (err) {
+      if (!JimengError.is(err)) throw err;
+      outcome = leaseOutcomeForAction(err.action);
+    }
+    if (outcome === 'success' || outcome === 'failed') return;
+    await deps.pool.markAccount(lease.accountId, lease.capability, outcome);
+    throw failure(
+      'AccountWithdrawn',
+      `account ${lease.accountId} cannot serve (${outcome}), found before calling it again after a lost attempt`,
+    );
+  };
+
   const startAttempt = async (type: GenerationKind, input: AttemptInput): Promise<JimengAccountRef> => {
     const account = await accountOf(input.lease, true);
+    if (Context.current().info.attempt > 1) await recheckAfterLostAttempt(input.lease, account);
     await markProcessing(sequelize, {
       type,
       taskId: input.taskId,

@@ -324,14 +324,19 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
         );
         return;
       case 'quota_exhausted':
+        // The refusal is the truth from now on: the credits endpoint reports none left until the next day.
+        if (auth !== undefined) sessions.upsert({ sessionId: auth.sessionId, remainingQuota: 0 });
         refuse(res, auth, endpoint, 'quota', nextQuotaDayStartMs(now()));
         return isVideo(endpoint)
           ? sendEnvelope(res, -2008, MESSAGES.videoCredits)
           : sendEnvelope(res, -2009, MESSAGES.imageCredits);
       case 'session_invalid':
+        // Like the quota, the answer stays true: the login is gone until an operator registers it again.
+        if (auth !== undefined) sessions.upsert({ sessionId: auth.sessionId, state: 'invalid' });
         refuse(res, auth, endpoint, 'invalid', null);
         return sendEnvelope(res, -2002, MESSAGES.loginExpired);
       case 'banned':
+        if (auth !== undefined) sessions.upsert({ sessionId: auth.sessionId, state: 'banned' });
         refuse(res, auth, endpoint, 'banned', null);
         return sendEnvelope(res, -2001, MESSAGES.banned);
       case 'content_policy':

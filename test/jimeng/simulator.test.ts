@@ -250,9 +250,9 @@ describe('accounts: quota, rate limit, state', () => {
       await image(sim, 'sess-i');
       expect(sim.admin.counters().callsAfterRefusal).toEqual({});
       await image(sim, 'sess-b');
-      await image(sim, 'sess-i'); // the injected fault is spent: served, yet the client had been told
+      await image(sim, 'sess-i'); // the injected answer stuck: the session is logged out from then on
       const counters = sim.admin.counters();
-      expect(counters.refusals).toEqual({ banned: 2, invalid: 1 });
+      expect(counters.refusals).toEqual({ banned: 2, invalid: 2 });
       expect(counters.callsAfterRefusal).toEqual({ banned: 1, invalid: 1 });
       expect(counters.callsAfterRefusalBySession).toEqual({ 'sess-b': 1, 'sess-i': 1 });
     });
@@ -275,6 +275,14 @@ describe('accounts: quota, rate limit, state', () => {
       expect(sim.admin.counters().refusals).toEqual({ banned: 1 });
       await image(sim, 'sess-k');
       expect(sim.admin.counters().callsAfterRefusal).toEqual({});
+    });
+
+    it('reports no credits left after it answered "quota exhausted", as the upstream would', async () => {
+      const sim = await start();
+      sim.admin.registerSession({ sessionId: 'sess-x', dailyQuota: 10 });
+      sim.admin.injectFault({ kind: 'quota_exhausted', sessionId: 'sess-x', count: 1 });
+      expect(codeOf(await image(sim, 'sess-x'))).toBe(-2009);
+      expect(sim.admin.sessions().find((x) => x.sessionId === 'sess-x')?.remainingQuota).toBe(0);
     });
 
     it('forgives a rate-limited account once its Retry-After has passed', async () => {

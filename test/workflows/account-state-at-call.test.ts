@@ -44,6 +44,36 @@ describe('account state at the moment of the call (activities over MariaDB and t
       composition: false,
     });
 
+  it('looks at the account before calling it again after a lost attempt: exhausted or banned, it is marked and not called', async () => {
+    const retry = (lease: Lease) =>
+      new MockActivityEnvironment({ attempt: 2 }).run(activities.generateImages, {
+        taskId: '1',
+        lease,
+        siteSwitchCount: 0,
+        call: { prompt: 'a harbour at dawn', model: 'jimeng-4.5' } as ImageGenerationRequest,
+        composition: false,
+      });
+    const cases = [
+      { sim: { remainingQuota: 0 }, column: 'image_generation_status', value: 0 },
+      { sim: { state: 'banned' as const }, column: 'account_status', value: 2 },
+    ];
+    for (const c of cases) {
+      await f.reset();
+      const account = await f.account();
+      f.sim.admin.registerSession({ sessionId: account.sessionId, ...c.sim });
+      const error = await retry(await leaseOf('image')).catch((e: unknown) => e);
+      expect((error as ApplicationFailure).type).toBe('AccountWithdrawn');
+      expect(f.sim.admin.counters().bySession[account.sessionId]?.byEndpoint).not.toHaveProperty(
+        'POST /v1/images/generations',
+      );
+      expect((await readAccount(f.sequelize, account.id))[c.column as 'account_status']).toBe(c.value);
+    }
+    // A first attempt, or a retry on an account with credits, calls as usual.
+    await f.reset();
+    await f.account();
+    expect(await retry(await leaseOf('image'))).toHaveLength(4);
+  });
+
   it('does not call an account banned or switched off after it was leased: AccountWithdrawn instead', async () => {
     for (const change of ['account_status = 2', 'account_status = 1', 'image_generation_status = 0']) {
       await f.reset();
