@@ -106,7 +106,7 @@ export class ChaosDriver {
         ...(b.delayMs !== undefined ? { delayMs: b.delayMs } : {}),
       };
       if (b.kind === 'task_failure') sim.injectFault({ ...spec, endpoint: ENDPOINTS.videoSubmit });
-      else if (b.kind === 'content_policy')
+      else if (b.kind === 'content_policy' || b.kind === 'http_429')
         sim.injectFault({ ...spec, endpoint: ENDPOINTS.imageGenerations });
       else sim.injectFault(spec);
     }

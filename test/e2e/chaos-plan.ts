@@ -88,7 +88,7 @@ export interface PlannedFault {
 
 /** Faults for the next `count` calls of their scope from the start: each kind surely fires, whatever the dice. */
 export interface PlannedBurst {
-  readonly kind: 'content_policy' | 'task_failure' | 'malformed_body' | 'slow' | 'http_5xx';
+  readonly kind: 'http_429' | 'content_policy' | 'task_failure' | 'malformed_body' | 'slow' | 'http_5xx';
   readonly count: number;
   readonly delayMs?: number;
 }
@@ -180,6 +180,8 @@ export function chaosPlan(variant: ChaosVariant, seed: number): ChaosPlan {
   ];
 
   const bursts: PlannedBurst[] = [
+    // The 4 % rate of 429s can draw none in a short run (a CI run did): one surely comes.
+    { kind: 'http_429', count: 1 },
     { kind: 'content_policy', count: 2 },
     { kind: 'task_failure', count: 1 },
     { kind: 'malformed_body', count: 1 },
