@@ -46,8 +46,13 @@ export function createAccountCheckActivities(deps: AccountCheckDependencies) {
 
   return {
     async checkAccount(input: AccountCheckInput): Promise<AccountCheckResult> {
-      const rows = await deps.sequelize.query<{ session_id: string; site_type: number | null }>(
-        'SELECT session_id, site_type FROM jimeng_accounts WHERE id = ? AND is_deleted = 0',
+      const rows = await deps.sequelize.query<{
+        session_id: string;
+        site_type: number | null;
+        proxy_url: string | null;
+      }>(
+        // attr3 holds the account's outbound proxy URL (db/models/jimeng-account.ts).
+        'SELECT session_id, site_type, attr3 AS proxy_url FROM jimeng_accounts WHERE id = ? AND is_deleted = 0',
         { replacements: [input.accountId], type: QueryTypes.SELECT },
       );
       const row = rows[0];
@@ -61,6 +66,7 @@ export function createAccountCheckActivities(deps: AccountCheckDependencies) {
         id: input.accountId,
         sessionId: row.session_id,
         siteType: Number(row.site_type ?? 0) as SiteType,
+        proxyUrl: row.proxy_url,
       };
       const cancelled = Context.current().cancellationSignal;
       const signal = () => AbortSignal.any([cancelled, AbortSignal.timeout(callTimeoutMs)]);

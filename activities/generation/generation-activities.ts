@@ -168,15 +168,16 @@ export function createGenerationActivities(deps: GenerationDependencies) {
    */
   const accountOf = async (lease: Lease, mustBeUsable = false): Promise<JimengAccountRef> => {
     const status = lease.capability === 'image' ? 'image_generation_status' : 'video_generation_status';
-    const rows = await sequelize.query<{ session_id: string; usable: number }>(
-      `SELECT session_id, (account_status = 0 AND is_deleted = 0 AND ${status} = 1) AS usable
+    const rows = await sequelize.query<{ session_id: string; proxy_url: string | null; usable: number }>(
+      `SELECT session_id, attr3 AS proxy_url, (account_status = 0 AND is_deleted = 0 AND ${status} = 1) AS usable
          FROM jimeng_accounts WHERE id = ?`,
       { replacements: [lease.accountId], type: QueryTypes.SELECT },
     );
     if (!rows[0]) throw failure('UnknownAccount', `account ${lease.accountId} is gone`);
     if (mustBeUsable && Number(rows[0].usable) !== 1)
       throw failure('AccountWithdrawn', `account ${lease.accountId} became unusable after it was leased`);
-    return { id: lease.accountId, siteType: lease.siteType, sessionId: rows[0].session_id };
+    const { session_id: sessionId, proxy_url: proxyUrl } = rows[0];
+    return { id: lease.accountId, siteType: lease.siteType, sessionId, proxyUrl };
   };
 
   /**

@@ -6,6 +6,7 @@ import {
   type TransportFailure,
 } from './error-classification';
 import { JimengErrorReason } from './error-actions';
+import { bearerTokenOf, proxySecretsOf, proxyUrlProblemOf } from './bearer-token';
 import { JOB_STARTING_OPERATIONS, JimengError, type JimengOperation } from './jimeng-error';
 import { silentLogger, type JimengLogger } from './logger';
 import {
@@ -109,7 +110,7 @@ interface CallContext {
   readonly operation: JimengOperation;
   readonly site: SiteProfile;
   readonly baseUrl: string;
-  /** The bearer value: region prefix + session id. Never logged, never put in an error. */
+  /** The bearer value: [proxy URL@] region prefix + session id. Never logged, never put in an error. */
   readonly token: string;
   readonly secrets: readonly string[];
   readonly sessionHint: string;
@@ -304,7 +305,7 @@ export class JimengClient {
     const site = siteProfileOf(account.siteType);
     const partial = {
       operation,
-      secrets: [rawSecret],
+      secrets: [rawSecret, ...proxySecretsOf(account.proxyUrl)],
       sessionHint: maskSecret(rawSecret),
       ...(account.id === undefined ? {} : { accountId: account.id }),
     };
@@ -315,7 +316,7 @@ export class JimengClient {
         `site_type ${String(account.siteType)} is not a known site`,
       );
     }
-    const problem = sessionIdProblem(sessionId);
+    const problem = sessionIdProblem(sessionId) ?? proxyUrlProblemOf(account.proxyUrl);
     if (problem !== undefined)
       throw this.error({ ...partial, site }, { kind: 'local', failure: 'invalid_account' }, problem);
     const baseUrl = baseUrlFor(this.options.baseUrls, site.name);
@@ -326,8 +327,8 @@ export class JimengClient {
         `no proxy base URL configured for site ${site.name}`,
       );
     }
-    const token = `${site.tokenPrefix}${rawSecret}`;
-    return { ...partial, site, baseUrl, token, secrets: [token, rawSecret] };
+    const token = bearerTokenOf(site.tokenPrefix, rawSecret, account.proxyUrl);
+    return { ...partial, site, baseUrl, token, secrets: [token, ...partial.secrets] };
   }
 
   private built<T>(ctx: CallContext, built: Built<T>): T {

@@ -8,11 +8,16 @@ import type {
   VideoResolution,
 } from './output-formats';
 
-/** The two columns of jimeng_accounts the client needs; `id` only labels log lines. */
+/** The columns of jimeng_accounts the client needs; `id` only labels log lines. */
 export interface JimengAccountRef {
   readonly sessionId: string;
   readonly siteType: SiteType;
   readonly id?: string;
+  /**
+   * The account's outbound proxy (attr3, domain/jimeng/proxy-url.ts), sent to the Jimeng proxy in front of the
+   * token; absent, null or empty: none. A credential, kept out of errors and logs like the session id.
+   */
+  readonly proxyUrl?: string | null;
 }
 
 export interface ImageGenerationRequest {
