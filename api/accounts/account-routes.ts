@@ -64,8 +64,8 @@ const HELD_REASON = 'an account (perhaps a deleted one) already has this session
 const etagOf = (row: AccountRow) => `"${row.version ?? 1}"`;
 
 /**
- * Admin routes over the Jimeng account pool (jimeng_accounts). Session ids go in and never come out: every
- * answer shows them masked, and database errors are stripped before anything can log them.
+ * Admin routes over the Jimeng account pool (jimeng_accounts). Session ids and proxy URLs go in and never come
+ * out: every answer shows them masked, and database errors are stripped before anything can log them.
  */
 export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
   const timeZone = deps.quotaTimeZone ?? DEFAULT_QUOTA_TIME_ZONE;
@@ -140,7 +140,8 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
       summary: 'Add an account to the pool',
       description:
         'The account is available at once for images and videos; its daily quota refresh is set to the next ' +
-        '00:30 in the quota time zone. `session_id` is write-only.',
+        '00:30 in the quota time zone. `session_id` and `proxy_url` (the outbound proxy the Jimeng proxy uses ' +
+        'for this account) are write-only: answers show them masked.',
       tag: TAG,
       scope: 'admin',
       body: accountInput,
@@ -199,11 +200,12 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
       method: 'patch',
       path: '/v1/accounts/:id',
       operationId: 'updateAccount',
-      summary: 'Change priority, retries, statuses or the session id of an account',
+      summary: 'Change priority, retries, statuses, the session id or the proxy of an account',
       description:
         "Every change moves `version` on by one. A capability status set here is the operator's: the daily " +
         'refresh leaves it alone (2, rate limited, is lifted after the usual cooldown). Replacing `session_id` ' +
-        'fixes an expired login; set the capability statuses to 1 in the same request to use it at once.',
+        'fixes an expired login; set the capability statuses to 1 in the same request to use it at once. ' +
+        '`proxy_url: null` removes the proxy.',
       tag: TAG,
       scope: 'admin',
       params: accountIdParams,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROXY_URL_MAX_LENGTH, proxyUrlProblem } from '../../domain/jimeng/proxy-url';
 
 /*
  * The wire shapes of the account routes. Codes are the seed's TINYINT values (db/models/codes.ts), kept as
@@ -46,6 +47,26 @@ const sessionId = z
   .refine((s) => !/^(us|hk|jp|sg)-/i.test(s), 'must not carry a region prefix: the site is site_type')
   .meta({ description: '登录状态ID (write-only: answers show it masked)', writeOnly: true });
 
+/**
+ * The account's outbound proxy, sent to the Jimeng proxy in front of the token (domain/jimeng/proxy-url.ts
+ * says which URLs it reads as meant). A credential like the session id: write-only, shown masked. Null: none.
+ */
+const proxyUrl = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = proxyUrlProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .nullable()
+  .meta({
+    description:
+      '出口代理 (write-only: answers show it masked): scheme://[user:password@]host:port, the scheme http, ' +
+      `https, socks, socks4 or socks5, at most ${PROXY_URL_MAX_LENGTH} characters, one @ at most (write an @ ` +
+      'in the credentials as %40), no comma; null for none',
+    writeOnly: true,
+    examples: ['socks5://user:password@proxy.example.com:1080', null],
+  });
+
 export const accountInput = z
   .strictObject({
     jimeng_account: z.string().trim().min(1).max(100).meta({ description: '即梦账号' }),
@@ -54,6 +75,7 @@ export const accountInput = z
     site_type: siteType.default(0),
     priority: priority.default(0),
     max_retry_count: maxRetryCount.default(4),
+    proxy_url: proxyUrl.optional(),
   })
   .meta({ id: 'AccountInput', description: 'A Jimeng account for the pool' });
 export type AccountInput = z.output<typeof accountInput>;
@@ -95,6 +117,9 @@ export const accountPatch = z
     session_id: sessionId
       .optional()
       .meta({ description: 'A new session id for the account (write-only): how an expired login is fixed' }),
+    proxy_url: proxyUrl.optional().meta({
+      description: 'A new outbound proxy URL (write-only, as on creation), or null to call directly',
+    }),
   })
   .refine((patch) => Object.keys(patch).length > 0, {
     message: 'name at least one field to change',
@@ -142,6 +167,14 @@ export const accountResource = z
     jimeng_account: z.string(),
     jimeng_account_type: z.number().int(),
     session_id: z.string().meta({ description: 'Masked: the first and last 4 characters at most' }),
+    proxy_url: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          'Masked: scheme, host and port, the credentials shown as `…` (`socks5://…@proxy.example.com:1080`; ' +
+          'sent back, the `…` is refused); `…` alone for a stored value this API would not accept; null: none',
+      }),
     site_type: z.number().int(),
     account_status: z.number().int(),
     image_generation_status: z.number().int(),

@@ -33,9 +33,18 @@ export type UpdateResult =
   | { ok: false; reason: 'not_found' | 'duplicate_session' }
   | { ok: false; reason: 'version_mismatch'; row: AccountRow };
 
+/**
+ * The account's outbound proxy URL lives in the seed's extension column attr3 (TEXT), no column of its own:
+ * the schema stays the seed's, column for column (test/db/schema.test.ts), and nothing else uses attr3. TEXT
+ * rather than attr1/attr2 (VARCHAR(255)): proxy providers' user names carry zone, country and session
+ * settings, and with a password they can outgrow 255 characters, which VARCHAR would refuse or cut.
+ */
+const PROXY_URL_COLUMN = 'attr3';
+
 const COLUMNS = `id, jimeng_account, jimeng_account_type, session_id, site_type, account_status,
   image_generation_status, video_generation_status, image_count, video_count, image_unavailable_time,
-  video_unavailable_time, quota_reset_time, priority, max_retry_count, version, create_time, update_time`;
+  video_unavailable_time, quota_reset_time, priority, max_retry_count, version, create_time, update_time,
+  ${PROXY_URL_COLUMN} AS proxy_url`;
 
 /** The pool's rows for the admin API: soft-deleted rows are invisible, writes are whole or nothing. */
 export class AccountStore {
@@ -95,8 +104,9 @@ export class AccountStore {
           if (conflicts.length > 0) return { ok: false, conflicts };
           await this.sequelize.query(
             `INSERT INTO jimeng_accounts (id, jimeng_account, jimeng_account_type, session_id, site_type, priority,
-               max_retry_count, quota_reset_time, create_time, update_time, create_by, update_by)
-             VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+               max_retry_count, quota_reset_time, create_time, update_time, create_by, update_by,
+               ${PROXY_URL_COLUMN})
+             VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
             {
               replacements: rows.flatMap(({ id, input }) => [
                 id,
@@ -111,6 +121,7 @@ export class AccountStore {
                 createdAt,
                 createdBy,
                 createdBy,
+                input.proxy_url ?? null,
               ]),
               transaction,
             },
@@ -151,6 +162,8 @@ export class AccountStore {
     if (patch.max_retry_count !== undefined) assign('max_retry_count = ?', patch.max_retry_count);
     if (patch.account_status !== undefined) assign('account_status = ?', patch.account_status);
     if (patch.session_id !== undefined) assign('session_id = ?', patch.session_id);
+    // null clears it: the account calls the Jimeng proxy directly again.
+    if (patch.proxy_url !== undefined) assign(`${PROXY_URL_COLUMN} = ?`, patch.proxy_url);
     for (const [status, column] of [
       [patch.image_generation_status, 'image'],
       [patch.video_generation_status, 'video'],

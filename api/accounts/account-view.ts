@@ -1,3 +1,4 @@
+import { maskProxyUrl } from '../../domain/jimeng/proxy-url';
 import type { AccountResource } from './account-schemas';
 
 /** A jimeng_accounts row as the store reads it (TIMESTAMPs come back as Dates: the session is UTC). */
@@ -6,6 +7,8 @@ export interface AccountRow {
   jimeng_account: string;
   jimeng_account_type: number | null;
   session_id: string;
+  /** attr3, the account's outbound proxy URL (the store selects it under this name). */
+  proxy_url: string | null;
   site_type: number | null;
   account_status: number | null;
   image_generation_status: number | null;
@@ -44,6 +47,8 @@ export function accountResourceOf(row: AccountRow): AccountResource {
     jimeng_account: row.jimeng_account,
     jimeng_account_type: row.jimeng_account_type ?? 0,
     session_id: maskSessionId(row.session_id),
+    // An empty attr3 (SQL by hand) is no proxy, as the client reads it.
+    proxy_url: row.proxy_url === null || row.proxy_url === '' ? null : maskProxyUrl(row.proxy_url),
     site_type: row.site_type ?? 0,
     account_status: row.account_status ?? 0,
     image_generation_status: row.image_generation_status ?? 1,

@@ -35,6 +35,12 @@ export class JimengAccount extends Model<
   declare updateBy: CreationOptional<string | null>;
   declare attr1: CreationOptional<string | null>;
   declare attr2: CreationOptional<string | null>;
+  /**
+   * The account's outbound proxy URL (`scheme://[user:password@]host:port`, domain/jimeng/proxy-url.ts), a
+   * credential: the accounts API takes it write-only as `proxy_url` and the Jimeng client puts it in front of
+   * the token. The seed's TEXT extension column, so the schema stays the seed's; not attr1/attr2, whose 255
+   * characters a provider's long user name and password can outgrow. NULL (or empty): no proxy.
+   */
   declare attr3: CreationOptional<string | null>;
 
   static initialize(sequelize: Sequelize): typeof JimengAccount {

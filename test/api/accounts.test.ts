@@ -15,6 +15,7 @@ interface Account {
   jimeng_account: string;
   jimeng_account_type: number;
   session_id: string;
+  proxy_url: string | null;
   site_type: number;
   account_status: number;
   image_generation_status: number;
@@ -41,6 +42,7 @@ interface Problem {
 
 interface DbAccount {
   session_id: string;
+  attr3: string | null;
   site_type: number;
   priority: number;
   max_retry_count: number;
@@ -61,6 +63,7 @@ const RESOURCE_FIELDS = [
   'jimeng_account',
   'jimeng_account_type',
   'session_id',
+  'proxy_url',
   'site_type',
   'account_status',
   'image_generation_status',
@@ -92,7 +95,10 @@ describe('accounts through the HTTP API (admin)', () => {
   let workerConnection: NativeConnection;
   let worker: Worker;
   let running: Promise<void>;
-  /** Every session id a test sent, and every answer it got: no answer may hold one of them. */
+  /**
+   * Every session id a test sent (and proxy URL, with its user and password), and every answer it got: no
+   * answer may hold one of them.
+   */
   let sessions: string[] = [];
   let answers: string[] = [];
 
@@ -121,6 +127,15 @@ describe('accounts through the HTTP API (admin)', () => {
       headers: res.headers,
       body: (text === '' ? undefined : JSON.parse(text)) as T,
     };
+  };
+
+  /** A proxy URL with credentials as distinctive as session ids, each part of it a secret to look for. */
+  const proxy = (scheme = 'socks5') => {
+    const user = `puser-${randomUUID().slice(0, 8)}`;
+    const password = `ppass-${randomUUID()}`;
+    const proxyUrl = `${scheme}://${user}:${password}@proxy.example.com:1080`;
+    sessions.push(proxyUrl, user, password);
+    return proxyUrl;
   };
 
   const input = (extra: Record<string, unknown> = {}) => ({
@@ -535,6 +550,147 @@ describe('accounts through the HTTP API (admin)', () => {
       ).toEqual(['body.account_status', 'body.max_retry_count']);
       expect((await dbAccount(created.id)).version).toBe(1);
       expectProblem(await call('/v1/accounts/987654321', { method: 'PATCH', json: { priority: 1 } }), 404);
+    });
+  });
+
+  describe('the outbound proxy (proxy_url, write-only)', () => {
+    const MASKED = 'socks5://…@proxy.example.com:1080';
+
+    it('is taken on creation, kept in attr3 and shown masked in every answer: create, get, list', async () => {
+      const proxyUrl = proxy();
+      const created = await create({ proxy_url: proxyUrl });
+      expect(created.proxy_url).toBe(MASKED);
+      expect((await dbAccount(created.id)).attr3).toBe(proxyUrl);
+      expect((await call<Account>(`/v1/accounts/${created.id}`)).body.proxy_url).toBe(MASKED);
+      const list = await call<{ data: Account[] }>('/v1/accounts');
+      expect(list.body.data.map((a) => a.proxy_url)).toEqual([MASKED]);
+
+      const direct = await create();
+      expect(direct.proxy_url).toBeNull();
+      expect((await dbAccount(direct.id)).attr3).toBeNull();
+      expect((await create({ proxy_url: null })).proxy_url).toBeNull();
+      // Without credentials there is nothing to hide: scheme, host and port as sent.
+      expect((await create({ proxy_url: 'http://10.0.0.7:3128' })).proxy_url).toBe('http://10.0.0.7:3128');
+    });
+
+    it('is taken on import, each entry masked; a bad one is named by its index and nothing is written', async () => {
+      const [a, b] = [proxy(), proxy('https')];
+      const res = await call<{ data: Account[] }>('/v1/accounts/import', {
+        method: 'POST',
+        json: { accounts: [input({ proxy_url: a }), input(), input({ proxy_url: b })] },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.data.map((account) => account.proxy_url)).toEqual([
+        MASKED,
+        null,
+        'https://…@proxy.example.com:1080',
+      ]);
+      expect((await dbAccount(res.body.data[2]!.id)).attr3).toBe(b);
+
+      const problem = expectProblem(
+        await call('/v1/accounts/import', {
+          method: 'POST',
+          json: { accounts: [input({ proxy_url: proxy() }), input({ proxy_url: 'ftp://h:21' })] },
+        }),
+        422,
+      );
+      expect(fieldsOf(problem)).toEqual(['body.accounts.1.proxy_url']);
+      expect(await accountCount()).toBe(3);
+    });
+
+    it('is replaced and cleared (null) by PATCH, each a new version; other patches leave it alone', async () => {
+      const created = await create({ proxy_url: proxy() });
+      const replacement = proxy('socks4');
+      const replaced = await call<Account>(`/v1/accounts/${created.id}`, {
+        method: 'PATCH',
+        json: { proxy_url: replacement },
+      });
+      expect(replaced.status).toBe(200);
+      expect(replaced.body).toMatchObject({ proxy_url: 'socks4://…@proxy.example.com:1080', version: 2 });
+      expect((await dbAccount(created.id)).attr3).toBe(replacement);
+
+      const other = await call<Account>(`/v1/accounts/${created.id}`, {
+        method: 'PATCH',
+        json: { priority: 3 },
+      });
+      expect(other.body.proxy_url).toBe('socks4://…@proxy.example.com:1080');
+      expect((await dbAccount(created.id)).attr3).toBe(replacement);
+
+      const cleared = await call<Account>(`/v1/accounts/${created.id}`, {
+        method: 'PATCH',
+        json: { proxy_url: null },
+      });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body).toMatchObject({ proxy_url: null, version: 4 });
+      expect((await dbAccount(created.id)).attr3).toBeNull();
+    });
+
+    it('refuses a URL the Jimeng proxy would misread with a 422 naming body.proxy_url, without quoting it', async () => {
+      const secret = `pw-${randomUUID()}`;
+      sessions.push(secret);
+      const bad = [
+        `ftp://u:${secret}@h:21`,
+        `http://u:${secret}@h`,
+        `http://u:${secret}@h:1/path`,
+        `http://u:${secret}@h:1/x@y`,
+        `http://u:${secret},x@h:1`,
+        `http://u:${secret}@h:70000`,
+        `http://u:${secret} @h:1`,
+        `http://${'u'.repeat(1024)}@h:1`, // over 1024 characters
+        MASKED, // a masked value sent back: the credentials would become `…`
+        '',
+        1080,
+      ];
+      for (const value of bad) {
+        const problem = expectProblem(
+          await call('/v1/accounts', { method: 'POST', json: input({ proxy_url: value }) }),
+          422,
+        );
+        expect({ value, fields: fieldsOf(problem) }).toEqual({ value, fields: ['body.proxy_url'] });
+      }
+      expect(await accountCount()).toBe(0);
+
+      const created = await create();
+      const patched = expectProblem(
+        await call(`/v1/accounts/${created.id}`, {
+          method: 'PATCH',
+          json: { proxy_url: `socks5h://u:${secret}@h:1080` },
+        }),
+        422,
+      );
+      expect(patched.errors).toEqual([
+        { field: 'body.proxy_url', reason: expect.stringMatching(/socks5:\/\//) },
+      ]);
+      expect(await dbAccount(created.id)).toMatchObject({ attr3: null, version: 1 });
+    });
+
+    it('a value written by hand that the API would refuse shows as `…` alone', async () => {
+      const secret = `pw-${randomUUID()}`;
+      sessions.push(secret);
+      const id = await insertAccount(f.sequelize, { session_id: session() });
+      await f.sequelize.query('UPDATE jimeng_accounts SET attr3 = ? WHERE id = ?', {
+        replacements: [`http://u:${secret}@h:1/x@y`, id],
+      });
+      expect((await call<Account>(`/v1/accounts/${id}`)).body.proxy_url).toBe('…');
+    });
+
+    it('is documented write-only on the way in and masked on the way out (/openapi.json)', async () => {
+      type Schema = { properties: Record<string, { writeOnly?: boolean; description?: string }> };
+      const doc = (await call<{ components: { schemas: Record<string, Schema> } }>('/openapi.json')).body;
+      const { AccountInput, AccountPatch, Account: resource } = doc.components.schemas;
+      expect(AccountInput!.properties.proxy_url!.writeOnly).toBe(true);
+      expect(AccountPatch!.properties.proxy_url!.writeOnly).toBe(true);
+      expect(resource!.properties.proxy_url!.description).toMatch(/^Masked: .*socks5:\/\/…@/);
+    });
+
+    it('reaches the upstream in front of the token: the account check through it finds the session live', async () => {
+      const created = await create({ proxy_url: proxy() });
+      const sessionId = (await dbAccount(created.id)).session_id;
+      f.sim.admin.registerSession({ sessionId, dailyQuota: 25 });
+      const res = await call(`/v1/accounts/${created.id}/test`, { method: 'POST' });
+      expect(res.status).toBe(200);
+      // The simulator cuts the proxy URL off at the last @ (as the proxy does) and knows the session behind it.
+      expect(res.body).toMatchObject({ account_id: created.id, live: true, credits: 25, error: null });
     });
   });
 
