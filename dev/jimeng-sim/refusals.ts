@@ -1,8 +1,7 @@
 /*
  * What each account has been told it cannot do, so the simulator can count the calls a client makes anyway.
- * A client that honours the answers (marks a banned or logged-out account unusable, rests a rate-limited one
- * for its Retry-After, leaves an exhausted one until the next quota day) makes none of these; a naive client
- * makes many. Injected faults count like real refusals: the client cannot tell them apart.
+ * A client that honours the answers (marks a dead account unusable, rests a rate-limited one, leaves an
+ * exhausted one until the next quota day) makes none of these; a naive client makes many. Injected faults count like real refusals: the client cannot tell them apart.
  *
  * An account is invalid, banned or withdrawn as a whole; a rate limit or an exhausted quota is remembered per
  * capability (image, video), as the upstream words them apart (-2009 image credits, -2008 video credits) and
@@ -13,7 +12,11 @@ export const REFUSAL_REASONS = [
   /** Login expired / session invalid: until an operator re-registers the session. */
   'invalid',
   'banned',
-  /** A 429: until its Retry-After has passed. */
+  /**
+   * Rate limited: fork mode's 429, until its Retry-After has passed; default mode's risk control (-2001 …
+   * (错误码: 1019)) from the account's window, which gives no Retry-After, until the window is under its limit
+   * again (when a 429 would have let the caller back); an injected risk_control only for its `cooldownMs`.
+   */
   'rate_limited',
   /** Today's credits are gone: until the next quota day. */
   'quota',

@@ -8,9 +8,16 @@ import {
 } from './admin-input';
 
 /*
- * Per-session account state: a daily quota (one unit per generation call), a request-rate limit and a health
- * state. Unknown sessions are created with the defaults on first use unless auto-creation is off, in which case
- * they answer like an expired login. The quota day turns at 00:00 Asia/Shanghai (UTC+8, no DST).
+ * Per-session account state: credits (gift, purchase, vip, as getCredit reads them, src/api/controllers/core.ts:
+ * 185-204), the daily gift claim (receiveCredit, core.ts:211-225), a request-rate limit, a concurrency cap and a
+ * health state. Unknown sessions are created with the defaults on first use unless auto-creation is off, in which
+ * case they answer as a dead session. The quota day turns at 00:00 Asia/Shanghai (UTC+8, no DST; the proxy
+ * claims with time_zone "Asia/Shanghai", core.ts:216-218).
+ *
+ * The day's gift: `dailyQuota` is what one claim grants (receive_quota). Gift credits expire when the day turns
+ * (the upstream's `expiring_credits`, reference section 7), after which one claim is available again. The proxy
+ * claims only when the total is <= 0, so a session created or registered now counts as having claimed today.
+ * Jobs are charged by model and resolution (credits.ts), gift credits first, then vip, then purchase.
  */
 
 export const SESSION_STATES = ['ok', 'invalid', 'banned'] as const;
@@ -29,9 +36,15 @@ export interface SessionDefaults {
 export interface SessionInput {
   readonly sessionId: string;
   readonly state?: SessionState;
+  /** Credits one daily claim grants (default 66). */
   readonly dailyQuota?: number;
-  /** Sets what is left today (default: the daily quota on creation, unchanged on update). */
+  /** Sets the gift credits left today (default: the daily quota on creation, unchanged on update). */
   readonly remainingQuota?: number;
+  /** Purchased and membership credits (default 0): they do not expire at the day's turn. */
+  readonly purchaseCredit?: number;
+  readonly vipCredit?: number;
+  /** Whether today's claim is still to be made (default false: a new session has claimed today's gift). */
+  readonly claimAvailable?: boolean;
   readonly rateLimit?: RateLimit;
   /** Generation calls the account runs at once; beyond it the upstream refuses (ret 5001). Null = no limit. */
   readonly maxConcurrent?: number | null;
@@ -41,7 +54,12 @@ export interface SessionSnapshot {
   readonly sessionId: string;
   readonly state: SessionState;
   readonly dailyQuota: number;
+  /** Gift credits left. */
   readonly remainingQuota: number;
+  readonly purchaseCredit: number;
+  readonly vipCredit: number;
+  readonly totalCredit: number;
+  readonly claimAvailable: boolean;
   readonly rateLimit: RateLimit;
   /** Requests inside the current rate window. */
   readonly recentRequests: number;
@@ -50,11 +68,29 @@ export interface SessionSnapshot {
   readonly inFlight: number;
 }
 
+/** How the upstream refuses a claim (reference section 6: ret 34010100 `param error`, iptag #108). */
+export interface ClaimRefusal {
+  readonly ret: string;
+  readonly errmsg: string;
+}
+export const DEFAULT_CLAIM_REFUSAL: ClaimRefusal = { ret: '34010100', errmsg: 'param error' };
+
+export interface Credits {
+  readonly giftCredit: number;
+  readonly purchaseCredit: number;
+  readonly vipCredit: number;
+  readonly totalCredit: number;
+}
+
 interface SessionRecord {
   sessionId: string;
   state: SessionState;
   dailyQuota: number;
   remaining: number;
+  purchase: number;
+  vip: number;
+  claimed: boolean;
+  claimRefusal: ClaimRefusal;
   quotaDay: number;
   rateLimit: RateLimit;
   /** Arrival times of accepted requests still inside the window. */
@@ -76,6 +112,9 @@ export function parseSessionInput(value: unknown): SessionInput {
     'state',
     'dailyQuota',
     'remainingQuota',
+    'purchaseCredit',
+    'vipCredit',
+    'claimAvailable',
     'rateLimit',
     'maxConcurrent',
   ]);
@@ -83,6 +122,11 @@ export function parseSessionInput(value: unknown): SessionInput {
   const state = optionalOneOf(body, 'state', SESSION_STATES);
   const dailyQuota = optionalInt(body, 'dailyQuota', 0);
   const remainingQuota = optionalInt(body, 'remainingQuota', 0);
+  const purchaseCredit = optionalInt(body, 'purchaseCredit', 0);
+  const vipCredit = optionalInt(body, 'vipCredit', 0);
+  const claimAvailable = body.claimAvailable;
+  if (claimAvailable !== undefined && typeof claimAvailable !== 'boolean')
+    throw new AdminInputError('must be true or false', 'claimAvailable');
   const maxConcurrent = body.maxConcurrent === null ? null : optionalInt(body, 'maxConcurrent', 1);
   let rateLimit: RateLimit | undefined;
   if (body.rateLimit !== undefined) {
@@ -102,6 +146,9 @@ export function parseSessionInput(value: unknown): SessionInput {
     ...(state === undefined ? {} : { state }),
     ...(dailyQuota === undefined ? {} : { dailyQuota }),
     ...(remainingQuota === undefined ? {} : { remainingQuota }),
+    ...(purchaseCredit === undefined ? {} : { purchaseCredit }),
+    ...(vipCredit === undefined ? {} : { vipCredit }),
+    ...(claimAvailable === undefined ? {} : { claimAvailable }),
     ...(rateLimit === undefined ? {} : { rateLimit }),
     ...(maxConcurrent === undefined ? {} : { maxConcurrent }),
   };
@@ -126,6 +173,9 @@ export class SessionRegistry {
       if (existing === undefined) record.remaining = input.dailyQuota;
     }
     if (input.remainingQuota !== undefined) record.remaining = input.remainingQuota;
+    if (input.purchaseCredit !== undefined) record.purchase = input.purchaseCredit;
+    if (input.vipCredit !== undefined) record.vip = input.vipCredit;
+    if (input.claimAvailable !== undefined) record.claimed = !input.claimAvailable;
     if (input.rateLimit !== undefined) record.rateLimit = input.rateLimit;
     if (input.maxConcurrent !== undefined) record.maxConcurrent = input.maxConcurrent;
     this.sessions.set(record.sessionId, record);
@@ -180,13 +230,52 @@ export class SessionRegistry {
     if (record !== undefined && record.inFlight > 0) record.inFlight -= 1;
   }
 
-  /** Takes one unit of today's quota; false when none is left. */
-  consume(sessionId: string): boolean {
+  /** getCredit's view (core.ts:198-203). */
+  credits(sessionId: string): Credits {
     const record = this.must(sessionId);
     this.rollDay(record);
-    if (record.remaining <= 0) return false;
-    record.remaining -= 1;
+    return creditsOf(record);
+  }
+
+  /** receiveCredit: one claim a day grants `dailyQuota`; a second one is refused. */
+  claim(sessionId: string): { ok: true; received: number } | { ok: false; refusal: ClaimRefusal } {
+    const record = this.must(sessionId);
+    this.rollDay(record);
+    if (record.claimed) return { ok: false, refusal: record.claimRefusal };
+    record.claimed = true;
+    record.remaining += record.dailyQuota;
+    return { ok: true, received: record.dailyQuota };
+  }
+
+  /** The upstream's pre-deduction at submit; false (nothing taken) when the balance does not cover it. */
+  charge(sessionId: string, cost: number): boolean {
+    const record = this.must(sessionId);
+    this.rollDay(record);
+    if (creditsOf(record).totalCredit < cost) return false;
+    let left = cost;
+    for (const pot of ['remaining', 'vip', 'purchase'] as const) {
+      const take = Math.min(record[pot], left);
+      record[pot] -= take;
+      left -= take;
+    }
     return true;
+  }
+
+  /** A failed job's credits come back (as gift credits). */
+  refund(sessionId: string, cost: number): void {
+    const record = this.sessions.get(sessionId);
+    if (record !== undefined) record.remaining += cost;
+  }
+
+  /** No credits and no claim left today; a later claim is refused as given. */
+  exhaust(sessionId: string, refusal?: ClaimRefusal): void {
+    const record = this.must(sessionId);
+    this.rollDay(record);
+    record.remaining = 0;
+    record.purchase = 0;
+    record.vip = 0;
+    record.claimed = true;
+    if (refusal !== undefined) record.claimRefusal = refusal;
   }
 
   clear(): void {
@@ -199,6 +288,10 @@ export class SessionRegistry {
       state: 'ok',
       dailyQuota: this.defaults.dailyQuota,
       remaining: this.defaults.dailyQuota,
+      purchase: 0,
+      vip: 0,
+      claimed: true,
+      claimRefusal: DEFAULT_CLAIM_REFUSAL,
       quotaDay: quotaDayOf(this.now()),
       rateLimit: this.defaults.rateLimit,
       hits: [],
@@ -216,8 +309,11 @@ export class SessionRegistry {
   private rollDay(record: SessionRecord): void {
     const today = quotaDayOf(this.now());
     if (today !== record.quotaDay) {
+      // Yesterday's gift expires; today's may be claimed once.
       record.quotaDay = today;
-      record.remaining = record.dailyQuota;
+      record.remaining = 0;
+      record.claimed = false;
+      record.claimRefusal = DEFAULT_CLAIM_REFUSAL;
     }
   }
 
@@ -229,10 +325,23 @@ export class SessionRegistry {
       state: record.state,
       dailyQuota: record.dailyQuota,
       remainingQuota: record.remaining,
+      purchaseCredit: record.purchase,
+      vipCredit: record.vip,
+      totalCredit: creditsOf(record).totalCredit,
+      claimAvailable: !record.claimed,
       rateLimit: record.rateLimit,
       recentRequests: record.hits.filter((t) => t > now - record.rateLimit.windowMs).length,
       maxConcurrent: record.maxConcurrent,
       inFlight: record.inFlight,
     };
   }
+}
+
+function creditsOf(record: SessionRecord): Credits {
+  return {
+    giftCredit: record.remaining,
+    purchaseCredit: record.purchase,
+    vipCredit: record.vip,
+    totalCredit: record.remaining + record.purchase + record.vip,
+  };
 }
