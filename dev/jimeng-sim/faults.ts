@@ -229,7 +229,10 @@ export function parseFaultSpec(value: unknown, options: { forkExtensions: boolea
   if (kind === 'task_failure' && endpoint !== undefined && !GENERATION_ENDPOINTS.includes(endpoint))
     throw new AdminInputError('a task_failure applies only to generation endpoints', 'endpoint');
   if (kind === 'partial_result' && endpoint !== undefined && !IMAGE_ENDPOINTS.includes(endpoint))
-    throw new AdminInputError('a partial_result applies only to image endpoints (a video has one item)', 'endpoint');
+    throw new AdminInputError(
+      'a partial_result applies only to image endpoints (a video has one item)',
+      'endpoint',
+    );
   if (kind === 'input_image_refused' && endpoint !== undefined && !GENERATION_ENDPOINTS.includes(endpoint))
     throw new AdminInputError('an input_image_refused applies only to generation endpoints', 'endpoint');
   const retryAfterMs = optionalInt(body, 'retryAfterMs', 0, 86_400_000);
@@ -240,7 +243,8 @@ export function parseFaultSpec(value: unknown, options: { forkExtensions: boolea
   let ret: string | undefined;
   if (body.ret !== undefined) {
     ret = typeof body.ret === 'number' ? String(body.ret) : (body.ret as string);
-    if (typeof ret !== 'string' || !/^-?\d+$/.test(ret)) throw new AdminInputError('must be an integer', 'ret');
+    if (typeof ret !== 'string' || !/^-?\d+$/.test(ret))
+      throw new AdminInputError('must be an integer', 'ret');
     if (kind === 'risk_control' && !(RISK_RETS as readonly string[]).includes(ret))
       throw new AdminInputError(`must be one of ${RISK_RETS.join(', ')}`, 'ret');
   }
@@ -331,7 +335,8 @@ export class FaultRegistry {
 
   private scoped(spec: FaultSpec, sessionId: string | undefined, endpoint: Endpoint): boolean {
     if (spec.sessionId !== undefined && spec.sessionId !== sessionId) return false;
-    if (spec.endpoint !== undefined) return spec.endpoint === endpoint && reachable(spec.kind).includes(endpoint);
+    if (spec.endpoint !== undefined)
+      return spec.endpoint === endpoint && reachable(spec.kind).includes(endpoint);
     return defaultScope(spec.kind).includes(endpoint);
   }
 

@@ -49,9 +49,7 @@ export function resolveLatency(
   return {
     imageMs,
     compositionMs:
-      latency?.compositionMs ??
-      (latency?.imageMs ?? legacy.imageLatencyMs) ??
-      REALISTIC_LATENCY.compositionMs,
+      latency?.compositionMs ?? latency?.imageMs ?? legacy.imageLatencyMs ?? REALISTIC_LATENCY.compositionMs,
     videoMs: latency?.videoMs ?? legacy.videoDurationMs ?? REALISTIC_LATENCY.videoMs,
     retryDelayMs: latency?.retryDelayMs ?? REALISTIC_LATENCY.retryDelayMs,
     upstreamTimeoutMs: latency?.upstreamTimeoutMs ?? REALISTIC_LATENCY.upstreamTimeoutMs,

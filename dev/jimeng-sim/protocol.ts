@@ -316,7 +316,8 @@ function resolveResolution(
   resolution: string,
   ratio: string,
 ): { resolution: string; ratio: string; size: readonly [number, number] } {
-  if (model === 'nanobanana' && family === 'us') return { resolution: '2k', ratio: '1:1', size: [1024, 1024] };
+  if (model === 'nanobanana' && family === 'us')
+    return { resolution: '2k', ratio: '1:1', size: [1024, 1024] };
   if (model === 'nanobanana' && family === 'asia') resolution = '1k';
   if (model === 'nanobananapro' && resolution === '4k') {
     const size = own(NANOPRO_4K, ratio);
@@ -436,7 +437,8 @@ function checkDuration(body: Body): void {
   let rule = '';
   if (name.includes('veo3.1') || name.includes('veo3')) [allowed, rule] = [[8], VIDEO_TEXT.veo3];
   else if (name.includes('sora2')) [allowed, rule] = [[4, 8, 12], VIDEO_TEXT.sora2];
-  else if (name.includes('3.5-pro') || name.includes('3.5_pro')) [allowed, rule] = [[5, 10, 12], VIDEO_TEXT.pro35];
+  else if (name.includes('3.5-pro') || name.includes('3.5_pro'))
+    [allowed, rule] = [[5, 10, 12], VIDEO_TEXT.pro35];
   else if (['seedance-2.0', '40_pro', '40-pro', 'seedance-2.0-fast'].some((s) => name.includes(s))) {
     if (d < 4 || d > 15) sysError(VIDEO_TEXT.seedance(d));
   } else [allowed, rule] = [[5, 10], VIDEO_TEXT.other];
@@ -474,12 +476,15 @@ export function parseVideoRequest(body: Body, authorization: unknown): VideoRequ
   validate(body, 'filePaths', (v) => isUndef(v) || (Array.isArray(v) && v.length <= 2));
   const filePaths = (body.filePaths as unknown[] | undefined) ?? [];
   const paths = filePaths.length > 0 ? filePaths : ((body.file_paths as unknown[] | undefined) ?? []);
-  const imageFields = Array.from({ length: 9 }, (_, i) => `image_file_${i + 1}`).filter((f) => httpUrl(body[f]));
-  const videoFields = Array.from({ length: 3 }, (_, i) => `video_file_${i + 1}`).filter((f) => httpUrl(body[f]));
+  const imageFields = Array.from({ length: 9 }, (_, i) => `image_file_${i + 1}`).filter((f) =>
+    httpUrl(body[f]),
+  );
+  const videoFields = Array.from({ length: 3 }, (_, i) => `video_file_${i + 1}`).filter((f) =>
+    httpUrl(body[f]),
+  );
   if (omni) {
     // videos.ts:85-130 (file parts are not simulated; URL fields are)
-    if (imageFields.length + videoFields.length === 0 && paths.length === 0)
-      sysError(VIDEO_TEXT.omniNone);
+    if (imageFields.length + videoFields.length === 0 && paths.length === 0) sysError(VIDEO_TEXT.omniNone);
   }
   return {
     authorization: auth,
@@ -505,7 +510,9 @@ export function parseVideoRequest(body: Body, authorization: unknown): VideoRequ
         }
       } else {
         // videos.ts:676-700: empty entries are skipped; only a failure of entry 0 (frame_1) is an error.
-        images = paths.flatMap((p, i) => (p ? [{ field: `frame_${i + 1}`, url: String(p), fromFilePaths: false }] : []));
+        images = paths.flatMap((p, i) =>
+          p ? [{ field: `frame_${i + 1}`, url: String(p), fromFilePaths: false }] : [],
+        );
       }
       return {
         model,

@@ -43,7 +43,10 @@ export const paramsInvalid = (key: string): ProxyFailure =>
 
 /** Unknown route: the catch-all middleware (src/lib/server.ts:163-175); `url` keeps the query string. */
 export const unknownRoute = (method: string, url: string): ProxyFailure =>
-  failure(CODE.SYSTEM_ERROR, `[请求有误]: 请检查API文档确认正确的请求路径，当前请求为 ${method} -> ${url} 请纠正`);
+  failure(
+    CODE.SYSTEM_ERROR,
+    `[请求有误]: 请检查API文档确认正确的请求路径，当前请求为 ${method} -> ${url} 请纠正`,
+  );
 
 /** A JSON body that neither parses nor repairs (src/lib/server.ts:70-97). */
 export const invalidJson = (parseMessage: string): ProxyFailure =>
@@ -63,7 +66,11 @@ export const unsupportedInternationalModel = (model: string, supported: readonly
 /** lookupResolution (src/api/builders/payload-builder.ts:39-49). */
 export const unsupportedResolution = (resolution: string, supported: readonly string[]): ProxyFailure =>
   failure(CODE.SYSTEM_ERROR, `不支持的分辨率 "${resolution}"。支持的分辨率: ${supported.join(', ')}`);
-export const unsupportedRatio = (resolution: string, ratio: string, supported: readonly string[]): ProxyFailure =>
+export const unsupportedRatio = (
+  resolution: string,
+  ratio: string,
+  supported: readonly string[],
+): ProxyFailure =>
   failure(
     CODE.SYSTEM_ERROR,
     `在 "${resolution}" 分辨率下，不支持的比例 "${ratio}"。支持的比例: ${supported.join(', ')}`,
@@ -99,7 +106,8 @@ export const VIDEO_TEXT = {
   omniTooMany: '全能模式图片+视频总数不超过12个',
   omniNone: '全能模式至少需要上传1个素材文件(图片或视频)',
   /** src/api/controllers/videos.ts:253-256, raised after the credit check. */
-  omniWrongModel: 'omni_reference 模式仅支持 jimeng-video-seedance-2.0 和 jimeng-video-seedance-2.0-fast 模型',
+  omniWrongModel:
+    'omni_reference 模式仅支持 jimeng-video-seedance-2.0 和 jimeng-video-seedance-2.0-fast 模型',
 } as const;
 
 /**
@@ -207,7 +215,10 @@ export const UPSTREAM_5XX = {
   /** images: `aigc_data?.history_record_id` is undefined (images.ts:431-433, 225-227). */
   imageSubmit: RECORD_ID_MISSING,
   /** videos: `aigc_data.history_record_id` without `?.` (videos.ts:860) throws a TypeError. */
-  videoSubmit: failure(CODE.SYSTEM_ERROR, "Cannot read properties of undefined (reading 'history_record_id')"),
+  videoSubmit: failure(
+    CODE.SYSTEM_ERROR,
+    "Cannot read properties of undefined (reading 'history_record_id')",
+  ),
 } as const;
 
 /** A busy account: the upstream's ret 5001 at submit. */

@@ -2,7 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminInputError, objectBody, rejectUnknownKeys } from './admin-input';
 import { Counters, type CountersSnapshot } from './counters';
-import { DEFAULT_CREDIT_COSTS, checkCreditCosts, imageCost, videoCost, type CreditCostTable } from './credits';
+import {
+  DEFAULT_CREDIT_COSTS,
+  checkCreditCosts,
+  imageCost,
+  videoCost,
+  type CreditCostTable,
+} from './credits';
 import { ENDPOINTS, GENERATION_ENDPOINTS, VIDEO_ENDPOINTS, type Endpoint } from './endpoints';
 import {
   FaultRegistry,
@@ -149,8 +155,11 @@ const SITE_HOST: Readonly<Record<Family, string>> = {
   asia: 'mweb-api-sg.capcut.com',
 };
 
+/** The proxy's axios timeout (core.ts:350): fixed in its text whatever the simulator's own latency. */
+const PROXY_TIMEOUT_MS = 45_000;
+
 /** What an axios error says (node's socket and DNS errors, axios's own timeout text with core.ts:350's 45 s). */
-function transportMessage(error: TransportError, family: Family, timeoutMs: number): string {
+function transportMessage(error: TransportError, family: Family): string {
   const host = SITE_HOST[family];
   switch (error) {
     case 'socket_hang_up':
@@ -165,7 +174,7 @@ function transportMessage(error: TransportError, family: Family, timeoutMs: numb
     case 'eai_again':
       return `getaddrinfo EAI_AGAIN ${host}`;
     case 'timeout':
-      return `timeout of ${timeoutMs}ms exceeded`;
+      return `timeout of ${PROXY_TIMEOUT_MS}ms exceeded`;
   }
 }
 
@@ -446,14 +455,11 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   }
 
   /** Rolls the upstream faults for a call that reached the proxy's first upstream call. */
-  function upstreamFault(
-    endpoint: Endpoint,
-    caller: Caller,
-    inputImages: number,
-  ): FaultSpec | undefined {
+  function upstreamFault(endpoint: Endpoint, caller: Caller, inputImages: number): FaultSpec | undefined {
     const decision = faults.decide(caller.sessionId, endpoint, prng, 'upstream', (spec) => {
       // The content check runs on CN only (core.ts:436-437), once per input image.
-      if (spec.kind === 'input_image_refused') return caller.family === 'cn' && inputImages >= (spec.imageIndex ?? 1);
+      if (spec.kind === 'input_image_refused')
+        return caller.family === 'cn' && inputImages >= (spec.imageIndex ?? 1);
       return true;
     });
     if (decision.outcome !== undefined) counters.faultFired(decision.outcome.kind);
@@ -462,7 +468,8 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
 
   /** The proxy's pause for retries that all failed (core.ts:337-404). */
   const retriesMs = (timeouts: boolean): number =>
-    UPSTREAM_RETRIES * latency.retryDelayMs + (timeouts ? (UPSTREAM_RETRIES + 1) * latency.upstreamTimeoutMs : 0);
+    UPSTREAM_RETRIES * latency.retryDelayMs +
+    (timeouts ? (UPSTREAM_RETRIES + 1) * latency.upstreamTimeoutMs : 0);
 
   /**
    * The answer to an upstream call that failed the same way 4 times (http_5xx, upstream_transport) or was
@@ -476,7 +483,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       case 'upstream_transport': {
         const error = fault.error ?? 'timeout';
         await delay(retriesMs(error === 'timeout'));
-        return failure(-1000, fault.message ?? transportMessage(error, family, latency.upstreamTimeoutMs));
+        return failure(-1000, fault.message ?? transportMessage(error, family));
       }
       case 'risk_control':
         return riskControl(fault.ret ?? '1019', fault.errmsg);
@@ -583,11 +590,10 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       if (kind === 'composition') return sendFailure(res, compositionUploadFailed(loginError().message));
       return sendFailure(res, loginError());
     }
-    let videoImages = kind === 'video' ? (job as VideoJob).images : [];
     if (fault?.kind === 'input_image_refused') {
       const index = (fault.imageIndex ?? 1) - 1;
       if (kind === 'composition') return sendFailure(res, compositionUploadFailed(CONTENT_CHECK_REFUSED));
-      const image = videoImages[index]!;
+      const image = (job as VideoJob).images[index]!;
       if ((job as VideoJob).omni) {
         return sendFailure(
           res,
@@ -596,9 +602,9 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
             : omniFieldFailed(image.field, CONTENT_CHECK_REFUSED),
         );
       }
-      // first_last_frames: only the first frame's failure is an error; a refused last frame is dropped.
+      // first_last_frames: only the first frame's failure is an error; a refused last frame is only logged
+      // and the video made without it (videos.ts:694-699).
       if (image.field === 'frame_1') return sendFailure(res, firstFrameUploadFailed(CONTENT_CHECK_REFUSED));
-      videoImages = videoImages.filter((i) => i !== image);
     }
     if (outage !== undefined) {
       // A composition swallows the failed credit read (images.ts:111-124); its first upload then fails the
@@ -702,7 +708,9 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       }
 
       // The job: the proxy polls until it ends (smart-poller.ts), then answers.
-      await delay(kind === 'video' ? latency.videoMs : kind === 'composition' ? latency.compositionMs : latency.imageMs);
+      await delay(
+        kind === 'video' ? latency.videoMs : kind === 'composition' ? latency.compositionMs : latency.imageMs,
+      );
       leave();
       if (failCode !== undefined) {
         // Status 30 and no items: handleGenerationFailure throws (error-handler.ts:128-149). The upstream
@@ -723,7 +731,9 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       // A job that failed or timed out with some items answers with those (error-handler.ts:103-121, 128-143;
       // smart-poller.ts:388-402).
       const count =
-        fault?.kind === 'partial_result' ? Math.max(1, Math.min(fault.items ?? 1, image.count - 1)) : image.count;
+        fault?.kind === 'partial_result'
+          ? Math.max(1, Math.min(fault.items ?? 1, image.count - 1))
+          : image.count;
       const data = imageItems(image, count);
       return sendJson(
         res,
@@ -786,7 +796,8 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       if (fault?.kind === 'session_invalid' || fault?.kind === 'banned')
         kill(sessionId, fault.kind === 'banned' ? 'banned' : 'invalid');
       if (fault !== undefined) {
-        if (fault.kind === 'upstream_transport' || fault.kind === 'http_5xx') await failedCreditRead(fault, family);
+        if (fault.kind === 'upstream_transport' || fault.kind === 'http_5xx')
+          await failedCreditRead(fault, family);
         return sendJson(res, 200, { live: false });
       }
       return sendJson(res, 200, { live: true });
@@ -827,7 +838,11 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   // The protocol server
   // -------------------------------------------------------------------------------------------------------
 
-  async function handleProtocol(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  async function handleProtocol(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const endpoint = endpointOf(method, url.pathname, fork);
     const raw = (await readRaw(req)) ?? '';
@@ -844,7 +859,8 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     }
     let caller: Caller | undefined;
     if (endpoint === ENDPOINTS.tokenCheck) {
-      if (typeof bodyForAuth.token === 'string') caller = { token: bodyForAuth.token, ...parseToken(bodyForAuth.token) };
+      if (typeof bodyForAuth.token === 'string')
+        caller = { token: bodyForAuth.token, ...parseToken(bodyForAuth.token) };
     } else if (HEADER_ENDPOINTS.includes(endpoint) && typeof authorization === 'string') {
       const tokens = tokenSplit(authorization);
       const pick =
@@ -858,7 +874,8 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     if (countedAs !== undefined && GENERATION_ENDPOINTS.includes(endpoint)) {
       const atMs = now();
       const ignored = refusals.ignoredBy(countedAs, isVideo(endpoint) ? 'video' : 'image', atMs);
-      if (ignored !== undefined) counters.callAfterRefusal({ sessionId: countedAs, endpoint, atMs, ...ignored });
+      if (ignored !== undefined)
+        counters.callAfterRefusal({ sessionId: countedAs, endpoint, atMs, ...ignored });
     }
 
     if (endpoint !== ENDPOINTS.files && (await arrivalFault(res, endpoint, caller))) return;
@@ -928,7 +945,9 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     if (task === undefined) return sendFailure(res, failure(-2008, FORK_TEXT.recordMissing));
     const view = taskView(task, now());
     const results =
-      view.finished && view.failCode === '' ? [{ url: fileUrl(task.fileName), revised_prompt: task.prompt }] : null;
+      view.finished && view.failCode === ''
+        ? [{ url: fileUrl(task.fileName), revised_prompt: task.prompt }]
+        : null;
     return sendJson(res, 200, {
       history_id: task.id,
       task_type: 'video',
