@@ -161,6 +161,14 @@ export const settings = {
     doc: 'Jimeng proxy base URL (default: the local simulator, dev/jimeng-sim)',
     parse: httpUrl,
   },
+  jimengVideoRoute: {
+    env: 'JIMENG_VIDEO_ROUTE',
+    default: 'sync',
+    doc:
+      "how videos are made: 'sync', the proxy's POST /v1/videos/generations held open until the video exists; " +
+      "'async-fork', a fork's POST /v1/async/videos/generations + GET /v1/async/tasks/:id (not in iptag/jimeng-api)",
+    parse: oneOf('sync', 'async-fork'),
+  },
   ossEndpoint: {
     env: 'OSS_ENDPOINT',
     default: 'http://localhost:8791',

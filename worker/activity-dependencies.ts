@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import type { ActivityDependencies } from '../activities';
 import { AccountPool, AccountWaiters } from '../activities/accounts';
-import { JimengClient } from '../activities/jimeng';
+import { JimengClient, type VideoRoute } from '../activities/jimeng';
 import { createOutputStorage, type OssClientOptions } from '../activities/oss';
 import { DEFAULT_PRICING, PointsLedger, type PricingTable } from '../activities/points';
 
@@ -19,7 +19,9 @@ export interface DependencySettings {
   /** Defaults to <os tmp>/jimeng-flow (seed 003 stages outputs under the OS temp dir). */
   tmpDir?: string;
   now?: () => Date;
-  /** Synchronous image calls stay open until the images exist: minutes, not seconds. */
+  /** The proxy's synchronous video route (default) or a fork's async pair (JIMENG_VIDEO_ROUTE). */
+  jimengVideoRoute?: VideoRoute;
+  /** One deadline for every Jimeng call (tests); by default each operation's own, above the proxy's limits. */
   jimengTimeoutMs?: number;
   videoPollIntervalMs?: number;
   heartbeatMs?: number;
@@ -55,7 +57,11 @@ export function buildActivityDependencies(
     tmpDir,
     jimeng: new JimengClient({
       baseUrls: { default: settings.jimengBaseUrl },
-      timeoutMs: settings.jimengTimeoutMs ?? 5 * 60_000,
+      ...(settings.jimengTimeoutMs !== undefined ? { timeoutMs: settings.jimengTimeoutMs } : {}),
+      ...(settings.jimengVideoRoute !== undefined ? { videoRoute: settings.jimengVideoRoute } : {}),
+      ...(settings.videoPollIntervalMs !== undefined
+        ? { videoPollIntervalMs: settings.videoPollIntervalMs }
+        : {}),
       logger: logger.child({ component: 'jimeng' }),
     }),
     storage: createOutputStorage({

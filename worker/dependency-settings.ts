@@ -12,6 +12,7 @@ export function dependencySettingsFrom(
     quotaTimeZone: config.quotaTimeZone,
     rateLimitCooldownMs: config.accountRateLimitCooldownMs,
     jimengBaseUrl: config.jimengBaseUrl,
+    jimengVideoRoute: config.jimengVideoRoute,
     oss: ossClientOptions(config),
     ossBaseUrl: config.ossBaseUrl ?? null,
     pricing: parsePricing(config.pointsPricing),

@@ -23,6 +23,23 @@ export const FAILURE_BEHAVIOUR: Readonly<Record<FailureAction, FailureBehaviour>
       'the record shows status 4 with the error while a durable timer waits, then the next lease may take the ' +
       'same account again. Once the retries are spent the job fails and its points are refunded.',
   },
+  retry_other_account: {
+    summary: 'wait the backoff, retry on another account',
+    detail:
+      'The proxy could not reach Jimeng (socket hang up, ECONNRESET, ETIMEDOUT, ENOTFOUND, EAI_AGAIN, its own ' +
+      "45 s timeout, the account's outbound proxy failing): not the account's fault, so it is not marked, but " +
+      'the next attempt, after the backoff, goes to another account, whose path may work. The record shows ' +
+      'status 4 meanwhile. Once the retries are spent the job fails and its points are refunded.',
+  },
+  retry_once_other_account: {
+    summary: 'retry once on another account, then fail',
+    detail:
+      'A -1000 whose text the platform does not know, or a credit read that failed on a live session: one more ' +
+      'attempt, at once, on another account; a second such failure fails the job (refunded). Never a failure on ' +
+      'first sight, and no mark on the account without evidence. A credit read that failed (the TypeError on ' +
+      "`gift_credit` a dead session gets) is checked with /token/check first: a session that is not live is " +
+      'marked invalid and the job switches account at once.',
+  },
   cool_down_account: {
     summary: 'cool the account down, wait, switch account',
     detail:

@@ -103,20 +103,30 @@ const imageCalls = proxyActivities<Activities>({
 });
 
 /**
- * Lease + image call + release: Jimeng failures come back as values, so what Temporal retries is
- * infrastructure (a killed worker, mostly the database going away): retried for about two minutes, on the same
- * lease (the request key), so a database restart does not fail the job.
+ * Lease + call + release: Jimeng failures come back as values, so what Temporal retries is infrastructure (a
+ * killed worker, mostly the database going away): retried for about two minutes, on the same lease (the
+ * request key), so a database restart does not fail the job. The call stays open as long as the proxy polls
+ * upstream (activities/jimeng/proxy-limits.ts: about 4 h for images, 5.3 h for videos with nothing produced),
+ * so start-to-close is above that and a killed worker is noticed by the heartbeat instead.
  */
-const leasedImageCalls = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
+const LEASED_CALL_RETRY = {
+  initialInterval: '2 seconds',
+  maximumInterval: '20 seconds',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: NON_RETRYABLE,
+} as const;
+export const LEASED_IMAGE_CALL_OPTIONS = {
+  startToCloseTimeout: '270 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    maximumInterval: '20 seconds',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-});
+  retry: LEASED_CALL_RETRY,
+} as const;
+export const LEASED_VIDEO_CALL_OPTIONS = {
+  startToCloseTimeout: '360 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: LEASED_CALL_RETRY,
+} as const;
+const leasedImageCalls = proxyActivities<Activities>(LEASED_IMAGE_CALL_OPTIONS);
+const leasedVideoCalls = proxyActivities<Activities>(LEASED_VIDEO_CALL_OPTIONS);
 
 /** A submit is a paid upstream job and not idempotent: one retry only, for a worker lost mid-call. */
 const videoSubmits = proxyActivities<Activities>({
@@ -300,16 +310,19 @@ async function attemptUntilDone(
   let sites = [...plan.sites];
   const excluded: string[] = [];
   let retries = 0;
+  let unexplained = 0;
   let noAccountWaits = 0;
   let siteSwitchCount = 0;
 
   for (;;) {
-    // New runs lease, call and release in one activity (the account is not held across workflow tasks);
-    // runs started before replay the three activities they recorded.
+    // New runs lease, call and release in one activity (the account is not held across workflow tasks); videos
+    // on the proxy's synchronous route. Runs started before replay the activities they recorded.
     const attempt: AttemptResult =
       plan.type === 'image' && patched('lease-in-call')
         ? await leaseAndCallImage(input, plan, sites, excluded, siteSwitchCount, progress)
-        : await leaseThenCall(input, plan, job, sites, excluded, siteSwitchCount, progress);
+        : plan.type === 'video' && patched('video-in-one-call')
+          ? await leaseAndCallVideo(input, plan, sites, excluded, siteSwitchCount, progress)
+          : await leaseThenCall(input, plan, job, sites, excluded, siteSwitchCount, progress);
 
     if (attempt.kind === 'no_account') {
       if (Date.now() - startedAt >= ACCOUNT_WAIT_LIMIT_MS) {
@@ -336,6 +349,7 @@ async function attemptUntilDone(
       const decision = planRetry({
         action: failure.action as FailureAction,
         retriesSoFar: retries,
+        unexplainedSoFar: unexplained,
         maxRetryCount: account.maxRetryCount,
         ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
         site: account.siteType,
@@ -350,6 +364,7 @@ async function attemptUntilDone(
         });
       }
       retries += 1;
+      if (failure.action === 'retry_once_other_account') unexplained += 1;
       if (decision.excludeAccount) excluded.push(account.accountId);
       if (decision.siteSwitched) {
         siteSwitchCount += 1;
@@ -413,6 +428,28 @@ async function leaseAndCallImage(
     siteSwitchCount,
     call: plan.call,
     composition: plan.composition,
+  });
+  if (attempt.kind === 'produced' || attempt.kind === 'failed')
+    noteAccount(progress, attempt.account.accountId);
+  return attempt;
+}
+
+/** One attempt as one activity: lease, video call (held open until the video exists), release. */
+async function leaseAndCallVideo(
+  input: BeginInput,
+  plan: VideoPlan,
+  sites: readonly number[],
+  excluded: readonly string[],
+  siteSwitchCount: number,
+  progress: GenerationProgress,
+): Promise<AttemptResult> {
+  const attempt = await leasedVideoCalls.leaseAndGenerateVideo({
+    taskId: input.taskId,
+    sites: [...sites],
+    excludeAccountIds: [...excluded],
+    holder: input.workflowId,
+    siteSwitchCount,
+    call: plan.call,
   });
   if (attempt.kind === 'produced' || attempt.kind === 'failed')
     noteAccount(progress, attempt.account.accountId);

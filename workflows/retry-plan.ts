@@ -3,6 +3,8 @@ import { backoffDelayMs } from './backoff';
 /** The classified actions of a failed Jimeng call (activities/jimeng/error-actions.ts), as the workflow sees them. */
 export type FailureAction =
   | 'retry_same_account'
+  | 'retry_other_account'
+  | 'retry_once_other_account'
   | 'cool_down_account'
   | 'account_exhausted'
   | 'account_invalid'
@@ -14,6 +16,8 @@ export interface FailedAttempt {
   action: FailureAction;
   /** Retries already made for this job (0 after the first failure). */
   retriesSoFar: number;
+  /** Earlier failures of this job that were `retry_once_other_account` (unexplained), this one not counted. */
+  unexplainedSoFar?: number;
   /** max_retry_count of the account that failed. */
   maxRetryCount: number;
   /** The upstream's Retry-After, when it sent one. */
@@ -24,7 +28,7 @@ export interface FailedAttempt {
 }
 
 export type RetryDecision =
-  | { kind: 'fail'; reason: 'permanent' | 'retries_exhausted' | 'no_other_site' }
+  | { kind: 'fail'; reason: 'permanent' | 'retries_exhausted' | 'no_other_site' | 'unexplained_again' }
   | {
       kind: 'retry';
       /** Durable timer before the next attempt; 0 = go on at once. */
@@ -41,6 +45,8 @@ export type RetryDecision =
  * the same decision:
  * - content policy and bad requests never improve on retry: fail at once (no charge kept, no wasted calls);
  * - a transient upstream failure waits the backoff and tries again, on any account;
+ * - the proxy failing to reach Jimeng waits the backoff and tries another account (its path may work);
+ * - an unexplained failure tries once more on another account, at once; a second one fails the job;
  * - a rate limit waits the backoff (or the upstream's Retry-After when longer) and moves to another account,
  *   because the pool cools that one down;
  * - an account that is out of quota, logged out or banned is switched at once: the next account is not
@@ -62,6 +68,17 @@ export function planRetry(failed: FailedAttempt): RetryDecision {
         sites,
         siteSwitched: false,
       };
+    case 'retry_other_account':
+      return {
+        kind: 'retry',
+        delayMs: backoffDelayMs(retry),
+        excludeAccount: true,
+        sites,
+        siteSwitched: false,
+      };
+    case 'retry_once_other_account':
+      if ((failed.unexplainedSoFar ?? 0) >= 1) return { kind: 'fail', reason: 'unexplained_again' };
+      return { kind: 'retry', delayMs: 0, excludeAccount: true, sites, siteSwitched: false };
     case 'cool_down_account':
       return {
         kind: 'retry',

@@ -87,6 +87,8 @@ export function leaseOutcomeForAction(action: JimengErrorAction): LeaseOutcome {
     case 'account_banned':
       return 'banned';
     case 'retry_same_account':
+    case 'retry_other_account':
+    case 'retry_once_other_account':
     case 'switch_site':
     case 'fail_permanently':
       return 'failed';

@@ -23,7 +23,8 @@ import {
   type ImageResolution,
   type JimengAccountRef,
   type JimengClient,
-  type JimengErrorAction,
+  JimengErrorAction,
+  JimengErrorReason,
   type JimengErrorJSON,
   type VideoGenerationRequest,
 } from '../jimeng';
@@ -43,6 +44,7 @@ import {
   markVideoSubmitted,
   openRecords,
   readRecord,
+  readRemoteTaskId,
   type GenerationKind,
 } from './generation-records';
 import type {
@@ -99,10 +101,21 @@ export interface AttemptInput {
   siteSwitchCount: number;
 }
 
-type ImageAttemptInput = AttemptInput & {
+interface ImageCall {
   call: ImageGenerationRequest | ImageCompositionRequest;
   composition: boolean;
-};
+}
+type ImageAttemptInput = AttemptInput & ImageCall;
+type VideoAttemptInput = AttemptInput & { call: VideoGenerationRequest };
+
+/** What an activity that leases its own account is given: where to lease, and the attempt's bookkeeping. */
+export interface LeasedCallInput {
+  taskId: string;
+  sites: number[];
+  excludeAccountIds: string[];
+  holder: string;
+  siteSwitchCount: number;
+}
 
 export interface ProducedOutput {
   url: string;
@@ -223,9 +236,14 @@ export function createGenerationActivities(deps: GenerationDependencies) {
     );
   };
 
-  const startAttempt = async (type: GenerationKind, input: AttemptInput): Promise<JimengAccountRef> => {
-    const account = await accountOf(input.lease, true);
-    if (Context.current().info.attempt > 1) await recheckAfterLostAttempt(input.lease, account);
+  /** `resuming`: an upstream job is already running on the account (a fork's recorded task): no recheck. */
+  const startAttempt = async (
+    type: GenerationKind,
+    input: AttemptInput,
+    resuming = false,
+  ): Promise<JimengAccountRef> => {
+    const account = await accountOf(input.lease, !resuming);
+    if (Context.current().info.attempt > 1 && !resuming) await recheckAfterLostAttempt(input.lease, account);
     await markProcessing(sequelize, {
       type,
       taskId: input.taskId,
@@ -314,11 +332,48 @@ export function createGenerationActivities(deps: GenerationDependencies) {
     }
   };
 
+  /**
+   * The proxy answers a dead session's generation call with a TypeError on the credits it could not read
+   * (-1000 "Cannot read properties of undefined (reading 'gift_credit')", iptag #58): a hint, not proof. The
+   * session is asked (/token/check); not live, and the failure becomes ACCOUNT_INVALID (the account is marked,
+   * the job switches at once); live, or the check itself failing, and it stays the unexplained failure it was.
+   */
+  const confirmedFailure = async (account: JimengAccountRef, err: unknown): Promise<unknown> => {
+    if (!JimengError.is(err) || err.reason !== JimengErrorReason.SESSION_SUSPECT) return err;
+    let live: boolean;
+    try {
+      const signal = AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(30_000)]);
+      live = await deps.jimeng.checkSession(account, { signal });
+    } catch {
+      return err;
+    }
+    if (live) return err;
+    return new JimengError({
+      ...err.toJSON(),
+      action: JimengErrorAction.ACCOUNT_INVALID,
+      reason: JimengErrorReason.SESSION_EXPIRED,
+      message: `${err.message} (/token/check: the session is not live)`,
+    });
+  };
+
+  /** A call on a leased account, heartbeating and extending the lease while it runs; throws what it threw. */
+  const heldCall = async <T>(
+    lease: Lease,
+    account: JimengAccountRef,
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
+    const signal = Context.current().cancellationSignal;
+    try {
+      return await withHeartbeat(heartbeatMs, extendLease(lease), () => call(signal));
+    } catch (err) {
+      throw await confirmedFailure(account, err);
+    }
+  };
+
   /** The image call on a leased account; throws what the call threw. */
   const imageCall = async (input: ImageAttemptInput): Promise<ProducedOutput[]> => {
     const account = await startAttempt('image', input);
-    const signal = Context.current().cancellationSignal;
-    const result = await withHeartbeat(heartbeatMs, extendLease(input.lease), () =>
+    const result = await heldCall(input.lease, account, (signal) =>
       input.composition
         ? deps.jimeng.composeImages(account, input.call as ImageCompositionRequest, { signal })
         : deps.jimeng.generateImages(account, input.call, { signal }),
@@ -329,6 +384,79 @@ export function createGenerationActivities(deps: GenerationDependencies) {
     );
     await markProgress(sequelize, input.taskId, 60);
     return outputs;
+  };
+
+  /**
+   * The video call on a leased account: the proxy's synchronous route by default, one request held open until
+   * the video exists. With a fork's async routes, the job id is recorded as soon as it is known, and a retry
+   * after a lost worker polls that job instead of paying for another.
+   */
+  const videoCall = async (input: VideoAttemptInput): Promise<ProducedOutput[]> => {
+    const recorded =
+      Context.current().info.attempt > 1 ? await readRemoteTaskId(sequelize, input.taskId) : null;
+    const account = await startAttempt('video', input, recorded !== null);
+    const result = await heldCall(input.lease, account, (signal) =>
+      deps.jimeng.makeVideo(account, input.call, {
+        signal,
+        ...(recorded ? { resumeTaskId: recorded } : {}),
+        onSubmitted: (remoteTaskId) => markVideoSubmitted(sequelize, input.taskId, remoteTaskId),
+        onPoll: (status) => markProgress(sequelize, input.taskId, videoProgress(status)),
+      }),
+    );
+    const url = result.videos.find((v) => v.url)?.url;
+    if (!url) throw new Error(`the video call for ${input.taskId} succeeded without a URL`);
+    await markProgress(sequelize, input.taskId, 80);
+    return [{ url }];
+  };
+
+  /**
+   * Lease, call and release in one activity: the account is held for the call and a few statements, not for
+   * the workflow tasks around three activities (seconds each on a busy Temporal), which left it idle a third of
+   * the time in the pool-capacity bench. Failures come back as values for the workflow's retry plan; only
+   * infrastructure failures throw (Temporal retries them, and a retry gets the same lease back).
+   */
+  const leaseAndCall = async (
+    capability: Capability,
+    request: { sites: number[]; excludeAccountIds: string[]; holder: string },
+    call: (lease: Lease) => Promise<ProducedOutput[]>,
+  ): Promise<AttemptResult> => {
+    const lease = await leaseOrQueue({
+      capability,
+      sites: request.sites as Lease['siteType'][],
+      excludeAccountIds: request.excludeAccountIds,
+      holder: request.holder,
+      ...requestKey(),
+    });
+    if (lease === null) return { kind: 'no_account' };
+    const account = {
+      accountId: lease.accountId,
+      siteType: lease.siteType,
+      maxRetryCount: lease.maxRetryCount,
+    };
+    let outcome: LeaseOutcome | null = 'failed';
+    let withdrawn = false;
+    try {
+      const outputs = await call(lease);
+      outcome = 'success';
+      return { kind: 'produced', account, outputs };
+    } catch (err) {
+      if (JimengError.is(err)) {
+        outcome = leaseOutcomeForAction(err.action);
+        return { kind: 'failed', account, failure: err.toJSON() };
+      }
+      if (err instanceof ApplicationFailure && err.type === 'AccountWithdrawn') {
+        withdrawn = true;
+        return { kind: 'withdrawn', accountId: lease.accountId };
+      }
+      // Infrastructure (the database, say): the lease stays live so Temporal's retry gets it back.
+      outcome = null;
+      throw err;
+    } finally {
+      if (outcome !== null) {
+        await releaseSurely(lease, outcome);
+        if (!withdrawn && freesAccount(outcome)) await wakeWaiter(capability, lease.siteType);
+      }
+    }
   };
 
   return {
@@ -439,58 +567,16 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       }
     },
 
-    /**
-     * Lease, image call and release in one activity: the account is held for the call and a few statements,
-     * not for the workflow tasks around three activities (seconds each on a busy Temporal), which left it idle
-     * a third of the time in the pool-capacity bench. Failures come back as values for the workflow's retry
-     * plan; only infrastructure failures throw (Temporal retries them, and a retry gets the same lease back).
-     */
-    async leaseAndGenerateImages(input: {
-      taskId: string;
-      sites: number[];
-      excludeAccountIds: string[];
-      holder: string;
-      siteSwitchCount: number;
-      call: ImageGenerationRequest | ImageCompositionRequest;
-      composition: boolean;
-    }): Promise<AttemptResult> {
-      const lease = await leaseOrQueue({
-        capability: 'image',
-        sites: input.sites as Lease['siteType'][],
-        excludeAccountIds: input.excludeAccountIds,
-        holder: input.holder,
-        ...requestKey(),
-      });
-      if (lease === null) return { kind: 'no_account' };
-      const account = {
-        accountId: lease.accountId,
-        siteType: lease.siteType,
-        maxRetryCount: lease.maxRetryCount,
-      };
-      let outcome: LeaseOutcome | null = 'failed';
-      let withdrawn = false;
-      try {
-        const outputs = await imageCall({ ...input, lease });
-        outcome = 'success';
-        return { kind: 'produced', account, outputs };
-      } catch (err) {
-        if (JimengError.is(err)) {
-          outcome = leaseOutcomeForAction(err.action);
-          return { kind: 'failed', account, failure: err.toJSON() };
-        }
-        if (err instanceof ApplicationFailure && err.type === 'AccountWithdrawn') {
-          withdrawn = true;
-          return { kind: 'withdrawn', accountId: lease.accountId };
-        }
-        // Infrastructure (the database, say): the lease stays live so Temporal's retry gets it back.
-        outcome = null;
-        throw err;
-      } finally {
-        if (outcome !== null) {
-          await releaseSurely(lease, outcome);
-          if (!withdrawn && freesAccount(outcome)) await wakeWaiter('image', lease.siteType);
-        }
-      }
+    /** Lease, image call and release in one activity (leaseAndCall). */
+    async leaseAndGenerateImages(input: LeasedCallInput & ImageCall): Promise<AttemptResult> {
+      return leaseAndCall('image', input, (lease) => imageCall({ ...input, lease }));
+    },
+
+    /** Lease, video call and release in one activity (leaseAndCall); the call may last hours (proxy-limits.ts). */
+    async leaseAndGenerateVideo(
+      input: LeasedCallInput & { call: VideoGenerationRequest },
+    ): Promise<AttemptResult> {
+      return leaseAndCall('video', input, (lease) => videoCall({ ...input, lease }));
     },
 
     /** Starts the upstream video job and records its id, so a resumed workflow polls the same job. */

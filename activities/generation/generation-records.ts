@@ -197,6 +197,15 @@ export async function markProcessing(
   );
 }
 
+/** The upstream job id a fork's async route returned for the video job (NULL with the proxy's sync route). */
+export async function readRemoteTaskId(sequelize: Sequelize, taskId: string): Promise<string | null> {
+  const rows = await sequelize.query<{ remote_task_id: string | null }>(
+    'SELECT remote_task_id FROM jimeng_video_generation_records WHERE id = ?',
+    { replacements: [taskId], type: QueryTypes.SELECT },
+  );
+  return rows[0]?.remote_task_id ?? null;
+}
+
 export async function markVideoSubmitted(
   sequelize: Sequelize,
   taskId: string,

@@ -6,6 +6,7 @@ import {
   type TransportFailure,
 } from './error-classification';
 import { JimengErrorReason } from './error-actions';
+import { DEFAULT_CALL_DEADLINES_MS } from './proxy-limits';
 import { bearerTokenOf, proxySecretsOf, proxyUrlProblemOf } from './bearer-token';
 import { JOB_STARTING_OPERATIONS, JimengError, type JimengOperation } from './jimeng-error';
 import { silentLogger, type JimengLogger } from './logger';
@@ -43,21 +44,27 @@ import {
 import { maskSecret, redactSecrets } from './secret-masking';
 import { baseUrlFor, siteProfileOf, type JimengBaseUrls, type SiteProfile } from '../../domain/jimeng/sites';
 
-/**
- * Routes. The synchronous ones are the proxy's (iptag/jimeng-api). The async pair is not in the reference
- * snapshot: it follows the `/v1/async` extension some forks add (iptag PR #133 was closed), returning the
- * upstream history record id at submit and its status when polled. Against a proxy without it, submit answers
- * code -1000 (unknown route), which classifies as FAIL_PERMANENTLY.
- */
+/** The proxy's routes (iptag/jimeng-api at addf0f0, src/api/routes/{images,videos,token}.ts). */
 export const JIMENG_ROUTES = {
   imageGeneration: '/v1/images/generations',
   imageComposition: '/v1/images/compositions',
   videoGeneration: '/v1/videos/generations',
-  videoSubmit: '/v1/async/videos/generations',
-  taskStatus: '/v1/async/tasks/',
   tokenCheck: '/token/check',
   tokenPoints: '/token/points',
 } as const;
+
+/**
+ * The `/v1/async` pair some forks add (iptag PR #133, closed; not in the proxy): submit returns the upstream
+ * history record id, the status route answers `{ history_id, status, fail_code, results }`. Used only with
+ * `videoRoute: 'async-fork'`; the proxy answers both with -1000 `[请求有误]` (unknown route).
+ */
+export const FORK_ASYNC_ROUTES = {
+  videoSubmit: '/v1/async/videos/generations',
+  taskStatus: '/v1/async/tasks/',
+} as const;
+
+/** How videos are made: the proxy's synchronous route, or a fork's submit + poll pair. */
+export type VideoRoute = 'sync' | 'async-fork';
 
 /** Upstream record statuses (labels are the proxy's own, unverified). Unknown ones mean "keep polling". */
 export const TASK_STATUS = {
@@ -72,9 +79,16 @@ export const TASK_STATUS = {
 export interface JimengClientOptions {
   /** Proxy base URL per site, or one `default` for all; the simulator's URL in tests and the dev stack. */
   readonly baseUrls: JimengBaseUrls;
-  /** Deadline for one HTTP exchange. Synchronous image calls can take minutes: size it per operation. */
-  readonly timeoutMs: number;
+  /**
+   * Deadline for one HTTP exchange, for every operation (tests); by default each operation's own
+   * (proxy-limits.ts: above the proxy's polling limits for the generation routes).
+   */
+  readonly timeoutMs?: number;
   readonly operationTimeoutMs?: Partial<Record<JimengOperation, number>>;
+  /** `sync` (default): the proxy's POST /v1/videos/generations. `async-fork`: FORK_ASYNC_ROUTES. */
+  readonly videoRoute?: VideoRoute;
+  /** async-fork only: how often the task is polled (the proxy itself polls upstream every 20 s). */
+  readonly videoPollIntervalMs?: number;
   readonly transport?: HttpTransport;
   readonly clock?: Clock;
   readonly logger?: JimengLogger;
@@ -85,6 +99,17 @@ export interface JimengClientOptions {
 export interface CallOptions {
   /** Activity cancellation: aborts the HTTP exchange. */
   readonly signal?: AbortSignal;
+}
+
+export interface VideoCallOptions extends CallOptions {
+  /**
+   * async-fork: the upstream job's id, as soon as the submit returns it (to be recorded, so a retry after a
+   * lost worker polls the same job), or the id recorded by an earlier attempt: then nothing is submitted.
+   */
+  readonly onSubmitted?: (taskId: string) => Promise<void>;
+  readonly resumeTaskId?: string;
+  /** async-fork: each poll's upstream status (heartbeats, progress). */
+  readonly onPoll?: (status: number | null) => Promise<void> | void;
 }
 
 export interface WaitForVideoOptions extends CallOptions {
@@ -99,6 +124,8 @@ const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const MAX_SERVER_TEXT = 300;
 /** Failures after which a job-starting request may nonetheless have started a job. */
 const AMBIGUOUS_TRANSPORT: readonly TransportFailure[] = [
+  'deadline',
+  'paid_call_deadline',
   'timeout',
   'connection_reset',
   'socket_hang_up',
@@ -173,7 +200,33 @@ export class JimengClient {
     };
   }
 
-  /** Starts a video job and returns at once with its task id (not idempotent: each call is a paid job). */
+  /**
+   * A video, the way this client is configured to make one: by default the proxy's synchronous route (one
+   * request that stays open until the video exists); with `videoRoute: 'async-fork'`, submit (or resume the
+   * recorded job) and poll until it ends, within the same deadline as the synchronous call.
+   */
+  async makeVideo(
+    account: JimengAccountRef,
+    request: VideoGenerationRequest,
+    opts: VideoCallOptions = {},
+  ): Promise<VideoResult & { remoteTaskId?: string }> {
+    if ((this.options.videoRoute ?? 'sync') === 'sync') return this.generateVideo(account, request, opts);
+    let taskId = opts.resumeTaskId;
+    if (taskId === undefined) {
+      taskId = (await this.submitVideo(account, request, opts)).taskId;
+      await opts.onSubmitted?.(taskId);
+    }
+    const result = await this.waitForVideo(account, taskId, {
+      ...opts,
+      deadlineMs: this.deadlineOf('video_generation'),
+      ...(this.options.videoPollIntervalMs === undefined
+        ? {}
+        : { pollIntervalMs: this.options.videoPollIntervalMs, initialDelayMs: this.options.videoPollIntervalMs }),
+    });
+    return { ...result, remoteTaskId: taskId };
+  }
+
+  /** async-fork: starts a video job and returns at once with its task id (each call is a paid job). */
   async submitVideo(
     account: JimengAccountRef,
     request: VideoGenerationRequest,
@@ -183,7 +236,7 @@ export class JimengClient {
     const built = this.built(ctx, buildVideoBody(ctx.site, request));
     const body = this.parsed(
       ctx,
-      parseSubmitBody(await this.send(ctx, 'POST', JIMENG_ROUTES.videoSubmit, built.body, opts)),
+      parseSubmitBody(await this.send(ctx, 'POST', FORK_ASYNC_ROUTES.videoSubmit, built.body, opts)),
     );
     return { taskId: body.historyId, created: body.created, model: built.model, duration: built.duration };
   }
@@ -210,7 +263,7 @@ export class JimengClient {
       await this.send(
         ctx,
         'GET',
-        `${JIMENG_ROUTES.taskStatus}${encodeURIComponent(taskId)}`,
+        `${FORK_ASYNC_ROUTES.taskStatus}${encodeURIComponent(taskId)}`,
         undefined,
         opts,
       ),
@@ -235,11 +288,11 @@ export class JimengClient {
     return { state: 'running', status: body.status, recordMissing: false };
   }
 
-  /** Polls until the task succeeds, fails, or the deadline passes (then a TIMEOUT JimengError). */
+  /** async-fork: polls until the task succeeds, fails, or the deadline passes (then a TIMEOUT JimengError). */
   async waitForVideo(
     account: JimengAccountRef,
     taskId: string,
-    opts: WaitForVideoOptions,
+    opts: WaitForVideoOptions & { onPoll?: VideoCallOptions['onPoll'] },
   ): Promise<VideoResult> {
     const ctx = this.context(account, 'video_poll');
     const startedAt = this.clock.now();
@@ -255,6 +308,7 @@ export class JimengClient {
         );
       await this.sleep(ctx, Math.min(wait, remaining), opts.signal);
       const state = await this.getVideoTask(account, taskId, opts);
+      await opts.onPoll?.(state.status);
       if (state.state === 'succeeded') return { videos: state.videos };
       wait = interval;
     }
@@ -350,7 +404,7 @@ export class JimengClient {
     body: object | undefined,
     opts: CallOptions,
   ): Promise<RawHttpResult> {
-    const timeoutMs = this.options.operationTimeoutMs?.[ctx.operation] ?? this.options.timeoutMs;
+    const timeoutMs = this.deadlineOf(ctx.operation);
     const startedAt = this.clock.now();
     const headers: Record<string, string> = {
       authorization: `Bearer ${ctx.token}`,
@@ -382,6 +436,14 @@ export class JimengClient {
     }
   }
 
+  private deadlineOf(operation: JimengOperation): number {
+    return (
+      this.options.operationTimeoutMs?.[operation] ??
+      this.options.timeoutMs ??
+      DEFAULT_CALL_DEADLINES_MS[operation]
+    );
+  }
+
   private async sleep(ctx: CallContext, ms: number, signal: AbortSignal | undefined): Promise<void> {
     try {
       await this.clock.sleep(ms, signal);
@@ -402,12 +464,17 @@ export class JimengClient {
     signal: FailureSignal,
     detail: string | undefined,
   ): JimengError {
-    const c = classifyFailure(signal);
+    const paidCall = JOB_STARTING_OPERATIONS.includes(ctx.operation);
     const mayHaveStartedJob =
-      JOB_STARTING_OPERATIONS.includes(ctx.operation) &&
+      paidCall &&
       ((signal.kind === 'transport' && AMBIGUOUS_TRANSPORT.includes(signal.failure)) ||
         signal.kind === 'malformed_body' ||
         (signal.kind === 'http_status' && signal.status >= 500));
+    const c = classifyFailure(
+      paidCall && signal.kind === 'transport' && signal.failure === 'deadline'
+        ? { kind: 'transport', failure: 'paid_call_deadline' }
+        : signal,
+    );
     const where = `${ctx.operation}${ctx.site === undefined ? '' : ` on site ${ctx.site.name}`}`;
     const said =
       detail === undefined || detail === ''

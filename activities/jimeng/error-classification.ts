@@ -30,6 +30,13 @@ export interface ClassifiedFailure extends Classification {
 
 /** How a request failed below HTTP: what a socket, a DNS lookup or our own deadline reported. */
 export type TransportFailure =
+  /** Our own deadline for the exchange passed (the request had been sent). */
+  | 'deadline'
+  /**
+   * The same on a paid call (a generation): the deadline is above the proxy's own polling limits
+   * (proxy-limits.ts), and the proxy may still be working on the job it started.
+   */
+  | 'paid_call_deadline'
   | 'timeout'
   | 'connection_reset'
   | 'socket_hang_up'
@@ -60,10 +67,14 @@ export type FailureSignal =
 
 const rule = (action: JimengErrorAction, reason: JimengErrorReason): Classification => ({ action, reason });
 
-/** The proxy's own codes (src/api/consts/exceptions.ts), and -1 for "unknown". */
+/**
+ * The proxy's own codes (src/api/consts/exceptions.ts, src/lib/consts/exceptions.ts), and -1 for "unknown".
+ * -1000 is what every plain `Error` becomes (src/lib/response/FailureBody.ts:17-18): caller errors, unknown
+ * routes, the axios errors of the proxy's own upstream calls and TypeErrors alike, so its text decides
+ * (MESSAGE_RULES); a -1000 whose text is unknown is retried once on another account.
+ */
 export const PROXY_CODE_RULES: Readonly<Record<string, Classification>> = {
-  /** System or plain error; in practice a caller error (bad ratio, model, duration, size keys, unknown route). */
-  '-1000': rule(A.FAIL_PERMANENTLY, R.BAD_REQUEST),
+  '-1000': rule(A.RETRY_ONCE_OTHER_ACCOUNT, R.UNEXPLAINED),
   '-2000': rule(A.FAIL_PERMANENTLY, R.BAD_REQUEST),
   /** "Request failed": the upstream ret in the message decides; on its own it is worth one more try. */
   '-2001': rule(A.RETRY_SAME_ACCOUNT, R.UNKNOWN),
@@ -113,7 +124,29 @@ export interface MessageRule extends Classification {
   readonly upstreamCode?: string;
 }
 
+/**
+ * The axios error texts of the proxy's upstream calls, rethrown after its own retries
+ * (src/api/controllers/core.ts:386-414) and answered as -1000 with the text. With a per-account outbound proxy,
+ * "Proxy connection …" is that proxy failing.
+ */
+const TRANSPORT_TEXT =
+  /socket hang up|ECONNRESET|ECONNREFUSED|ECONNABORTED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|Proxy connection|network error/i;
+
+/**
+ * Caller errors the proxy raises as plain Errors (-1000): its routes' validation (src/api/routes/images.ts:20,
+ * 78, 113-136; src/api/routes/videos.ts:39-135) and the resolution tables (src/api/builders/payload-builder.ts:29-48).
+ * Our own request building refuses these first, so seeing one means the two disagree: no account helps.
+ */
+const CALLER_ERROR_TEXT =
+  /不支持的参数|至少需要提供1张输入图片|最多支持10张输入图片|格式不正确|缺少url字段|duration 必须是整数|duration 参数格式错误|秒时长，当前值|不支持的分辨率|不支持的比例|全能模式|最多只能上传2个图片文件/;
+
 export const MESSAGE_RULES: readonly MessageRule[] = [
+  // An input image refused by the CN content check (src/api/controllers/core.ts:469-474), as compositions
+  // (-2007 "图片上传失败: …", images.ts:144) and videos (-2001 "首帧图片上传失败: …", videos.ts:672, 697) wrap it.
+  // Before the login and transport texts: the refusal is about the image, whatever else the text says.
+  { pattern: /图片内容检测未通过|违规内容/, ...rule(A.FAIL_PERMANENTLY, R.CONTENT_POLICY) },
+  // The proxy could not fetch our input image (src/api/controllers/videos.ts:82, src/lib/image-uploader.ts:278).
+  { pattern: /下载图片失败/, ...rule(A.FAIL_PERMANENTLY, R.FILE_REJECTED) },
   { pattern: /login error/i, upstreamCode: '1015', ...rule(A.ACCOUNT_INVALID, R.SESSION_EXPIRED) },
   {
     pattern: /credit prededuct not enough/i,
@@ -125,24 +158,42 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   { pattern: /region not allow/i, upstreamCode: '3000', ...rule(A.SWITCH_SITE, R.REGION_MISMATCH) },
   { pattern: /shark not pass/i, upstreamCode: '1019', ...rule(A.COOL_DOWN_ACCOUNT, R.RISK_CONTROL) },
   { pattern: /shark check reject/i, upstreamCode: '-4', ...rule(A.COOL_DOWN_ACCOUNT, R.RISK_CONTROL) },
-  // Videos report "no credits and the daily claim failed" as -2008, so the text is the only signal there.
+  // "积分不足且无法自动收取…": no credits and the daily claim failed; images -2009 (images.ts:358), videos
+  // -2008 (videos.ts:245), so the text is the only signal for videos.
   { pattern: /积分不足/, ...rule(A.ACCOUNT_EXHAUSTED, R.CREDITS_EXHAUSTED) },
-  // The reference documents no ban signal; these words are what a ban notice would carry (unverified).
+  // Only forks send a ban notice (the proxy has no source for one); these words are what it carries.
   {
     pattern: /封禁|封号|\bbanned\b|\bsuspended\b/i,
     proxyCodes: [-2001, -2002],
     ...rule(A.ACCOUNT_BANNED, R.ACCOUNT_BANNED),
   },
+  // The credits read before generating failed on a missing `credit` object (core.ts:188-189): what a dead
+  // session gets (iptag #58). Evidence enough to check the session, not to mark the account.
+  {
+    pattern: /reading '(?:gift_credit|credit)'/,
+    proxyCodes: [-1000],
+    ...rule(A.RETRY_ONCE_OTHER_ACCOUNT, R.SESSION_SUSPECT),
+  },
   // The proxy's own upstream call timed out after its retries: the site is slow or unreachable.
-  { pattern: /timeout of \d+ms exceeded/i, ...rule(A.RETRY_SAME_ACCOUNT, R.UPSTREAM_TIMEOUT) },
+  { pattern: /timeout of \d+ms exceeded/i, ...rule(A.RETRY_OTHER_ACCOUNT, R.UPSTREAM_TIMEOUT) },
+  { pattern: TRANSPORT_TEXT, proxyCodes: [-1000], ...rule(A.RETRY_OTHER_ACCOUNT, R.UPSTREAM_UNREACHABLE) },
   // "记录不存在" (record missing) while polling; "记录ID不存在" (no id returned at submit) is a plain failure.
   { pattern: /记录不存在|record not found/i, ...rule(A.RETRY_SAME_ACCOUNT, R.RECORD_MISSING) },
   { pattern: /内容违规/, ...rule(A.FAIL_PERMANENTLY, R.CONTENT_POLICY) },
+  // An unknown route (src/lib/server.ts:168): the client asks for a route this proxy does not serve.
+  { pattern: /^\[请求有误\]/, proxyCodes: [-1000], ...rule(A.FAIL_PERMANENTLY, R.CLIENT_OUTDATED) },
+  // An image model the account's site does not serve: international (src/api/controllers/images.ts:56) or CN
+  // (nano models, src/api/builders/payload-builder.ts:74-78).
+  { pattern: /国际版不支持模型|国内站不支持/, proxyCodes: [-1000], ...rule(A.SWITCH_SITE, R.MODEL_NOT_ON_SITE) },
+  { pattern: CALLER_ERROR_TEXT, proxyCodes: [-1000], ...rule(A.FAIL_PERMANENTLY, R.BAD_REQUEST) },
 ];
 
 const UNKNOWN_CODE_FALLBACK = rule(A.RETRY_SAME_ACCOUNT, R.UNKNOWN);
 
 export const TRANSPORT_RULES: Readonly<Record<TransportFailure, Classification & { code: string }>> = {
+  deadline: { code: 'TIMEOUT', ...rule(A.RETRY_SAME_ACCOUNT, R.TIMEOUT) },
+  // Not sent again: a second request would start and pay for a second job. The job fails and is refunded.
+  paid_call_deadline: { code: 'CALL_DEADLINE', ...rule(A.FAIL_PERMANENTLY, R.CALL_DEADLINE) },
   timeout: { code: 'TIMEOUT', ...rule(A.RETRY_SAME_ACCOUNT, R.TIMEOUT) },
   connection_reset: { code: 'ECONNRESET', ...rule(A.RETRY_SAME_ACCOUNT, R.CONNECTION_FAILED) },
   socket_hang_up: { code: 'SOCKET_HANG_UP', ...rule(A.RETRY_SAME_ACCOUNT, R.CONNECTION_FAILED) },
@@ -248,10 +299,17 @@ export function classifyFailure(signal: FailureSignal): ClassifiedFailure {
 }
 
 /**
+ * The code of our own deadline passing (http-transport.ts), apart from a socket's ETIMEDOUT: a paid call that
+ * outlived it had reached the proxy and may have started a job; a connect timeout cannot have.
+ */
+export const CALL_DEADLINE_CODE = 'JIMENG_CALL_DEADLINE';
+
+/**
  * Node sockets, node:http, undici (fetch) and AbortSignal report the same few failures under different names;
  * this table folds them into TransportFailure. Keys are `error.code` values, `error.name`s, or message texts.
  */
 export const TRANSPORT_ERROR_CODES: Readonly<Record<string, TransportFailure>> = {
+  [CALL_DEADLINE_CODE]: 'deadline',
   ECONNRESET: 'connection_reset',
   EPIPE: 'connection_reset',
   UND_ERR_SOCKET: 'connection_reset',

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { CALL_DEADLINE_CODE } from './error-classification';
 
 /*
  * node:http rather than global fetch: fetch (undici) gives up waiting for response headers after 300 s by
@@ -59,7 +60,9 @@ export const nodeHttpTransport: HttpTransport = (request) =>
     };
     const timer = setTimeout(
       () =>
-        fail(codedError(`no complete response within ${request.timeoutMs} ms`, 'ETIMEDOUT', 'TimeoutError')),
+        fail(
+          codedError(`no complete response within ${request.timeoutMs} ms`, CALL_DEADLINE_CODE, 'TimeoutError'),
+        ),
       request.timeoutMs,
     );
     const onAbort = (): void =>

@@ -31,6 +31,8 @@ describe('what a lease outcome does to the account', () => {
     const mapped = Object.fromEntries(JIMENG_ERROR_ACTIONS.map((a) => [a, leaseOutcomeForAction(a)]));
     expect(mapped).toEqual({
       retry_same_account: 'failed',
+      retry_other_account: 'failed',
+      retry_once_other_account: 'failed',
       cool_down_account: 'rate_limited',
       account_exhausted: 'quota_exhausted',
       account_invalid: 'session_invalid',

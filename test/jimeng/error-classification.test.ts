@@ -26,8 +26,8 @@ import { JimengError } from '../../activities/jimeng/jimeng-error';
 const PROXY_CODES: ReadonlyArray<[code: number, action: JimengErrorAction, why: string]> = [
   [
     -1000,
-    A.FAIL_PERMANENTLY,
-    'system error; bad ratio/resolution/model/duration, size/width/height, unknown route',
+    A.RETRY_ONCE_OTHER_ACCOUNT,
+    'every plain Error (FailureBody.ts:17-18): with a text nothing knows, one more try on another account',
   ],
   [-2000, A.FAIL_PERMANENTLY, 'bad parameters'],
   [-2001, A.RETRY_SAME_ACCOUNT, 'request failed, no known ret in the message'],
@@ -71,7 +71,7 @@ const LITERAL_MESSAGES: ReadonlyArray<[code: number, message: string, action: Ji
   [-2002, '[登录失效]', A.ACCOUNT_INVALID],
   [-2006, '[内容违规]', A.FAIL_PERMANENTLY],
   [-2000, 'Params body.prompt invalid', A.FAIL_PERMANENTLY],
-  [-1000, 'timeout of 45000ms exceeded', A.RETRY_SAME_ACCOUNT], // the proxy's upstream call timed out (#12)
+  [-1000, 'timeout of 45000ms exceeded', A.RETRY_OTHER_ACCOUNT], // the proxy's upstream call timed out (#12)
   [-2007, '记录ID不存在', A.RETRY_SAME_ACCOUNT], // no history id at submit
   [-2007, '[生成失败]: 状态码: 30，错误码: 2038', A.FAIL_PERMANENTLY],
   [-2008, '[视频生成失败]: 状态码: 30，错误码: 1017', A.SWITCH_SITE],
@@ -80,6 +80,8 @@ const LITERAL_MESSAGES: ReadonlyArray<[code: number, message: string, action: Ji
 ];
 
 const TRANSPORT: ReadonlyArray<[TransportFailure, JimengErrorAction]> = [
+  ['deadline', A.RETRY_SAME_ACCOUNT],
+  ['paid_call_deadline', A.FAIL_PERMANENTLY],
   ['timeout', A.RETRY_SAME_ACCOUNT],
   ['connection_reset', A.RETRY_SAME_ACCOUNT],
   ['socket_hang_up', A.RETRY_SAME_ACCOUNT],
@@ -88,6 +90,163 @@ const TRANSPORT: ReadonlyArray<[TransportFailure, JimengErrorAction]> = [
   ['network_error', A.RETRY_SAME_ACCOUNT],
   ['aborted', A.FAIL_PERMANENTLY],
 ];
+
+/*
+ * The texts the proxy at addf0f0 produces, exactly as its source builds them (paths under
+ * shared/reference/jimeng-api-v1.9.6/), with what the platform must do about each.
+ */
+const PROXY_TEXTS: ReadonlyArray<
+  [code: number, message: string, action: JimengErrorAction, reason: string, source: string]
+> = [
+  // A dead session: the credit read before generating destructures a missing `credit` (iptag #58).
+  [
+    -1000,
+    "Cannot read properties of undefined (reading 'gift_credit')",
+    A.RETRY_ONCE_OTHER_ACCOUNT,
+    'session_suspect',
+    'core.ts:188-189, images.ts:350, videos.ts:238',
+  ],
+  // axios errors of the proxy's own upstream calls, rethrown after its retries (core.ts:386-414).
+  [-1000, 'socket hang up', A.RETRY_OTHER_ACCOUNT, 'upstream_unreachable', 'core.ts:394'],
+  [-1000, 'read ECONNRESET', A.RETRY_OTHER_ACCOUNT, 'upstream_unreachable', 'core.ts:387'],
+  [
+    -1000,
+    'connect ETIMEDOUT 10.0.0.1:443',
+    A.RETRY_OTHER_ACCOUNT,
+    'upstream_unreachable',
+    'core.ts:387',
+  ],
+  [
+    -1000,
+    'getaddrinfo ENOTFOUND jimeng.jianying.com',
+    A.RETRY_OTHER_ACCOUNT,
+    'upstream_unreachable',
+    'core.ts:387',
+  ],
+  [
+    -1000,
+    'getaddrinfo EAI_AGAIN jimeng.jianying.com',
+    A.RETRY_OTHER_ACCOUNT,
+    'upstream_unreachable',
+    'core.ts:387',
+  ],
+  [-1000, 'timeout of 45000ms exceeded', A.RETRY_OTHER_ACCOUNT, 'upstream_timeout', 'core.ts:350'],
+  // An input image refused by the CN content check (core.ts:469-474), as compositions and videos wrap it.
+  [
+    -2007,
+    '图片上传失败: 图片内容检测未通过，该图片可能包含违规内容',
+    A.FAIL_PERMANENTLY,
+    'content_policy',
+    'images.ts:144',
+  ],
+  [
+    -2001,
+    '首帧图片上传失败: 图片内容检测未通过，该图片可能包含违规内容',
+    A.FAIL_PERMANENTLY,
+    'content_policy',
+    'videos.ts:697',
+  ],
+  [-2001, '首帧图片上传失败: 下载图片失败: 404', A.FAIL_PERMANENTLY, 'file_rejected', 'videos.ts:82, 697'],
+  // Risk control, as checkResult -> handleApiResponse folds the ret (error-handler.ts:65).
+  [-2001, '[请求失败]: shark not pass (错误码: 1019)', A.COOL_DOWN_ACCOUNT, 'risk_control', 'error-handler.ts:65'],
+  [
+    -2001,
+    '[请求失败]: shark check reject (错误码: -4)',
+    A.COOL_DOWN_ACCOUNT,
+    'risk_control',
+    'error-handler.ts:65',
+  ],
+  [
+    -2001,
+    '[请求失败]: 生成失败，疑似存在异常行为 (错误码: 4013)',
+    A.COOL_DOWN_ACCOUNT,
+    'risk_control',
+    'error-handler.ts:65',
+  ],
+  // Credits exhausted: ret 5000, or no credits and the daily claim failed.
+  [
+    -2009,
+    '[积分不足]: credit prededuct not enough。建议：1)尝试使用1024x1024分辨率，2)检查是否需要购买积分，3)确认账户状态正常',
+    A.ACCOUNT_EXHAUSTED,
+    'credits_exhausted',
+    'error-handler.ts:49-50',
+  ],
+  [
+    -2009,
+    '积分不足且无法自动收取。请访问即梦官网手动收取首次积分，或检查账户状态。',
+    A.ACCOUNT_EXHAUSTED,
+    'credits_exhausted',
+    'images.ts:358-359',
+  ],
+  [
+    -2008,
+    '积分不足且无法自动收取。请访问即梦官网手动收取首次积分，或检查账户状态。',
+    A.ACCOUNT_EXHAUSTED,
+    'credits_exhausted',
+    'videos.ts:245-246',
+  ],
+  [
+    -2002,
+    '[登录失效]: login error。请重新获取refresh_token并更新配置',
+    A.ACCOUNT_INVALID,
+    'session_expired',
+    'error-handler.ts:46',
+  ],
+  // Unknown routes, and caller errors the routes raise as plain Errors.
+  [
+    -1000,
+    '[请求有误]: 请检查API文档确认正确的请求路径，当前请求为 POST -> /v1/async/videos/generations 请纠正',
+    A.FAIL_PERMANENTLY,
+    'client_outdated',
+    'server.ts:168',
+  ],
+  [
+    -1000,
+    '不支持的参数: size。请使用 ratio 和 resolution 参数控制图像尺寸。',
+    A.FAIL_PERMANENTLY,
+    'bad_request',
+    'routes/images.ts:20',
+  ],
+  [-1000, '该模型仅支持 5、10 秒时长，当前值: 7', A.FAIL_PERMANENTLY, 'bad_request', 'routes/videos.ts:76'],
+  [
+    -1000,
+    '不支持的分辨率 "8k"。支持的分辨率: 1k, 2k, 4k',
+    A.FAIL_PERMANENTLY,
+    'bad_request',
+    'payload-builder.ts:42',
+  ],
+  [
+    -1000,
+    '国际版不支持模型 "jimeng-3.1"。支持的模型: jimeng-4.5, jimeng-4.1',
+    A.SWITCH_SITE,
+    'model_not_on_site',
+    'images.ts:56',
+  ],
+  // A -1000 nobody knows: never a permanent failure on first sight, never an account mark.
+  [
+    -1000,
+    "Cannot read properties of undefined (reading 'item_list')",
+    A.RETRY_ONCE_OTHER_ACCOUNT,
+    'unexplained',
+    'FailureBody.ts:17-18',
+  ],
+];
+
+describe("classification of the proxy's real texts", () => {
+  it.each(PROXY_TEXTS)('%d "%s" -> %s (%s; %s)', (code, message, action, reason) => {
+    const c = classifyFailure({ kind: 'envelope', code, message, httpStatus: 200 });
+    expect(c.action).toBe(action);
+    expect(c.reason).toBe(reason);
+    expect(c.code).toBe(String(code));
+  });
+
+  it('a transport text under another code is not taken for the proxy failing to reach Jimeng', () => {
+    // -2007 "图片上传失败: …" wraps upload errors: a plain generation failure, retried by the backoff.
+    expect(
+      classifyFailure({ kind: 'envelope', code: -2007, message: '图片上传失败: socket hang up' }).action,
+    ).toBe(A.RETRY_SAME_ACCOUNT);
+  });
+});
 
 describe('classification of every documented proxy code', () => {
   it.each(PROXY_CODES)('code %d -> %s (%s)', (code, action) => {
@@ -188,6 +347,7 @@ describe('classification of literal messages from the reference', () => {
     const texts = [
       ...LITERAL_MESSAGES.map(([, m]) => m),
       ...UPSTREAM_RETS.map(([, m]) => m),
+      ...PROXY_TEXTS.map(([, m]) => m),
       '账号已封禁',
       'record not found',
       '记录不存在',

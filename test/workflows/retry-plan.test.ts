@@ -32,6 +32,42 @@ describe('what a generation does after a failed attempt', () => {
     expect(planRetry({ ...base, retriesSoFar: 4 })).toEqual({ kind: 'fail', reason: 'retries_exhausted' });
   });
 
+  it('the proxy failing to reach Jimeng waits the schedule and leaves the account, without marking it', () => {
+    const waits = [0, 1, 2].map((retriesSoFar) =>
+      planRetry({ ...base, action: 'retry_other_account', retriesSoFar }),
+    );
+    expect(waits).toEqual(
+      [3000, 5000, 10000].map((delayMs) => ({
+        kind: 'retry',
+        delayMs,
+        excludeAccount: true,
+        sites: [0, 4],
+        siteSwitched: false,
+      })),
+    );
+    expect(planRetry({ ...base, action: 'retry_other_account', retriesSoFar: 4 })).toEqual({
+      kind: 'fail',
+      reason: 'retries_exhausted',
+    });
+  });
+
+  it('an unexplained failure is tried once more on another account at once, and a second one fails the job', () => {
+    expect(planRetry({ ...base, action: 'retry_once_other_account', unexplainedSoFar: 0 })).toEqual({
+      kind: 'retry',
+      delayMs: 0,
+      excludeAccount: true,
+      sites: [0, 4],
+      siteSwitched: false,
+    });
+    expect(
+      planRetry({ ...base, action: 'retry_once_other_account', retriesSoFar: 1, unexplainedSoFar: 1 }),
+    ).toEqual({ kind: 'fail', reason: 'unexplained_again' });
+    // Other failures in between do not count as unexplained ones.
+    expect(
+      planRetry({ ...base, action: 'retry_once_other_account', retriesSoFar: 3, unexplainedSoFar: 0 }),
+    ).toMatchObject({ kind: 'retry', excludeAccount: true });
+  });
+
   it('follows the longer table when an account allows more retries', () => {
     expect(planRetry({ ...base, retriesSoFar: 6, maxRetryCount: 12 })).toMatchObject({ delayMs: 120_000 });
     expect(planRetry({ ...base, retriesSoFar: 11, maxRetryCount: 12 })).toMatchObject({ delayMs: 900_000 });
