@@ -1,6 +1,6 @@
 /** Short names for the routes the simulator serves: counter keys and fault filters. */
 export const ENDPOINTS = {
-  /** src/api/routes/index.ts:6-28 */
+  /** src/api/routes/index.ts:11-25 */
   info: 'GET /',
   /** src/api/routes/ping.ts */
   ping: 'GET /ping',

@@ -268,7 +268,7 @@ export interface ImageJob {
   readonly inputImages?: readonly string[];
 }
 
-/** Route checks shared by generations and compositions, in the route's order (images.ts:15-32, 96-106). */
+/** Route checks shared by generations and compositions, in the route's order (routes/images.ts:15-32, 96-106). */
 function validateImageRoute(body: Body, composition: boolean, authorization: unknown): string {
   const found = ['size', 'width', 'height'].filter((k) => Object.keys(body).includes(k));
   if (found.length > 0) fail(unsupportedSizeParams(found));
@@ -284,7 +284,7 @@ function validateImageRoute(body: Body, composition: boolean, authorization: unk
   return validateAuthorization(authorization);
 }
 
-/** Composition inputs (images.ts:124-139): 1-10 items, each a string or an object with a truthy `url`. */
+/** Composition inputs (routes/images.ts:124-139): 1-10 items, each a string or an object with a truthy `url`. */
 function compositionImages(images: unknown[]): string[] {
   if (images.length === 0) fail(failure(CODE.SYSTEM_ERROR, COMPOSITION_TEXT.noImages));
   if (images.length > 10) fail(failure(CODE.SYSTEM_ERROR, COMPOSITION_TEXT.tooManyImages));
@@ -297,7 +297,7 @@ function compositionImages(images: unknown[]): string[] {
 }
 
 /**
- * getModel (images.ts:38-61): on an international site a model it does not list is an error (the CN default
+ * getModel (controllers/images.ts:38-61): on an international site a model it does not list is an error (the CN default
  * falls back, images.ts:51-54, though every map lists it); on CN any unknown name, nano models included,
  * silently becomes jimeng-4.5. resolveResolution's "国内站不支持nano" branch (payload-builder.ts:75-79) is
  * therefore never reached.
@@ -332,7 +332,7 @@ function resolveResolution(
 }
 
 /**
- * Multi-image mode (images.ts:365-375, 527): jimeng-4.0/4.1/4.5 and a prompt with 连续, 绘本, 故事 or "<N>张"
+ * Multi-image mode (controllers/images.ts:365-375, 527): jimeng-4.0/4.1/4.5 and a prompt with 连续, 绘本, 故事 or "<N>张"
  * waits for N images (4 without N). How many the upstream really makes for a large N is not known; the
  * simulator keeps N within 1-10.
  */
@@ -360,7 +360,7 @@ export function parseImageRequest(
   return {
     authorization: auth,
     job: (family) => {
-      // _.defaultTo (images.ts:46, 155), then the controller's destructuring defaults (images.ts:86-91, 299-304).
+      // _.defaultTo (routes/images.ts:46, 155), then the controller's destructuring defaults (images.ts:86-91, 299-304).
       const model = imageModelFor((body.model as string | undefined) ?? DEFAULT_IMAGE_MODEL, family);
       const resolved = resolveResolution(
         model,
@@ -377,7 +377,7 @@ export function parseImageRequest(
         pixelHeight: resolved.size[1],
         // Compositions never use multi-image mode: it lives in generateImagesInternal only.
         count: composition ? normalCount : imageCount(model, prompt, normalCount),
-        // Any other response_format string behaves as url (images.ts:48, 57).
+        // Any other response_format string behaves as url (routes/images.ts:48, 57).
         b64: body.response_format === 'b64_json',
         prompt,
         ...(inputs === undefined ? {} : { inputImages: inputs }),
@@ -406,7 +406,7 @@ export interface VideoJob {
   readonly b64: boolean;
   readonly prompt: string;
   readonly omni: boolean;
-  /** omni_reference on a model that does not take it: refused after the credit check (videos.ts:253-256). */
+  /** omni_reference on a model that does not take it: refused after the credit check (controllers/videos.ts:253-256). */
   readonly omniRefused: boolean;
   /** Images the proxy uploads and checks, in its order. */
   readonly images: readonly VideoImage[];
@@ -425,7 +425,7 @@ export interface VideoRequest {
   readonly job: (family: Family) => VideoJob;
 }
 
-/** The route's duration check (videos.ts:32-78): by substring of the model name as sent. */
+/** The route's duration check (routes/videos.ts:32-78): by substring of the model name as sent. */
 function checkDuration(body: Body): void {
   const raw = body.duration;
   if (raw === undefined) return;
@@ -445,7 +445,7 @@ function checkDuration(body: Body): void {
   if (allowed.length > 0 && !allowed.includes(d)) sysError(VIDEO_TEXT.notListed(rule, d));
 }
 
-/** The controller's duration (videos.ts:199-233), by substring of the upstream key. */
+/** The controller's duration (controllers/videos.ts:199-233), by substring of the upstream key. */
 function actualDuration(key: string, duration: number): number {
   if (key.includes('veo3')) return 8;
   if (key.includes('sora2')) return duration === 12 ? 12 : duration === 8 ? 8 : 4;
@@ -457,7 +457,7 @@ function actualDuration(key: string, duration: number): number {
 const httpUrl = (v: unknown): v is string => isStr(v) && v.startsWith('http');
 
 export function parseVideoRequest(body: Body, authorization: unknown): VideoRequest {
-  // videos.ts:19-26
+  // routes/videos.ts:19-26
   validate(body, 'model', optionalString);
   validate(body, 'prompt', isStr);
   validate(body, 'ratio', optionalString);
@@ -471,7 +471,7 @@ export function parseVideoRequest(body: Body, authorization: unknown): VideoRequ
   const auth = validateAuthorization(authorization);
   const omni = body.functionMode === 'omni_reference';
   checkDuration(body);
-  // videos.ts:81-83
+  // routes/videos.ts:81-83
   validate(body, 'file_paths', (v) => isUndef(v) || (Array.isArray(v) && v.length <= 2));
   validate(body, 'filePaths', (v) => isUndef(v) || (Array.isArray(v) && v.length <= 2));
   const filePaths = (body.filePaths as unknown[] | undefined) ?? [];
@@ -483,7 +483,7 @@ export function parseVideoRequest(body: Body, authorization: unknown): VideoRequ
     httpUrl(body[f]),
   );
   if (omni) {
-    // videos.ts:85-130 (file parts are not simulated; URL fields are)
+    // routes/videos.ts:85-130 (file parts are not simulated; URL fields are)
     if (imageFields.length + videoFields.length === 0 && paths.length === 0) sysError(VIDEO_TEXT.omniNone);
   }
   return {
@@ -491,14 +491,14 @@ export function parseVideoRequest(body: Body, authorization: unknown): VideoRequ
     job: (family) => {
       const name = (body.model as string | undefined) ?? DEFAULT_VIDEO_MODEL;
       const map = VIDEO_MODELS[family];
-      // getModel (videos.ts:20-31): unknown names become the site default, silently.
+      // getModel (controllers/videos.ts:20-31): unknown names become the site default, silently.
       const model = own(map, name) !== undefined ? name : DEFAULT_VIDEO_MODEL;
       const key = map[model]!;
-      const supportsResolution = key.includes('vgfm_3.0') && !key.includes('_pro'); // videos.ts:191
+      const supportsResolution = key.includes('vgfm_3.0') && !key.includes('_pro'); // controllers/videos.ts:191
       const is40 = key.includes('40');
       let images: VideoImage[];
       if (omni) {
-        // videos.ts:305-416: image_file_N URL fields first, then file paths fill free image_file slots.
+        // controllers/videos.ts:305-416: image_file_N URL fields first, then file paths fill free image_file slots.
         images = imageFields.map((f) => ({ field: f, url: body[f] as string, fromFilePaths: false }));
         const taken = new Set(imageFields);
         let slot = 1;
@@ -509,7 +509,7 @@ export function parseVideoRequest(body: Body, authorization: unknown): VideoRequ
           slot++;
         }
       } else {
-        // videos.ts:676-700: empty entries are skipped; only a failure of entry 0 (frame_1) is an error.
+        // controllers/videos.ts:676-700: empty entries are skipped; only a failure of entry 0 (frame_1) is an error.
         images = paths.flatMap((p, i) =>
           p ? [{ field: `frame_${i + 1}`, url: String(p), fromFilePaths: false }] : [],
         );

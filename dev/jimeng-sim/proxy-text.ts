@@ -4,7 +4,7 @@
  * the `file:line` next to each text is in that folder. Nothing here is copied from it: the texts are the wire
  * format a client sees, and the builders are ours.
  *
- * How a thrown error becomes an answer (src/lib/response/FailureBody.ts:8-24, src/lib/response/Body.ts:13-18):
+ * How a thrown error becomes an answer (src/lib/response/FailureBody.ts:11-25, src/lib/response/Body.ts:21-27):
  * an APIException keeps its code and text; any other Error becomes code -1000 (EX.SYSTEM_ERROR,
  * src/lib/consts/exceptions.ts:2) with the error's own message; the HTTP status is always 200 because no
  * exception sets one. The body is `{ code, message, data: null }`.
@@ -114,7 +114,7 @@ export const VIDEO_TEXT = {
  * A dead session: getCredit destructures `credit` from the commerce answer (src/api/controllers/core.ts:185-196),
  * which a dead session's answer lacks, so a TypeError escapes as -1000 (iptag issue #58). Images
  * (src/api/controllers/images.ts:350), videos (src/api/controllers/videos.ts:238), /token/points and
- * /token/receive (src/api/routes/token.ts:221-226, 235-236) do not catch it.
+ * /token/receive (src/api/routes/token.ts:27-31, 41-42) do not catch it.
  */
 export const DEAD_SESSION_CREDIT_READ = failure(
   CODE.SYSTEM_ERROR,

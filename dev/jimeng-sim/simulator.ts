@@ -178,7 +178,7 @@ function transportMessage(error: TransportError, family: Family): string {
   }
 }
 
-/** The proxy's service info (src/api/routes/index.ts:10-25). */
+/** The proxy's service info (src/api/routes/index.ts:11-25). */
 const SERVICE_INFO = {
   service: 'jimeng-api',
   status: 'running',
@@ -194,7 +194,7 @@ const SERVICE_INFO = {
   },
 };
 
-/** The proxy's static model list (src/api/routes/models.ts:9-41). */
+/** The proxy's static model list (src/api/routes/models.ts:9-40). */
 const MODEL_LIST = {
   data: [
     { id: 'jimeng', object: 'model', owned_by: 'jimeng-api' },
@@ -258,7 +258,7 @@ function sendJson(
   res.end(text);
 }
 
-/** The proxy's error shape: always HTTP 200 (FailureBody.ts:8-24, Body.ts:13-18). */
+/** The proxy's error shape: always HTTP 200 (FailureBody.ts:11-25, Body.ts:21-27). */
 function sendFailure(res: http.ServerResponse, answer: ProxyFailure): void {
   sendJson(res, 200, { code: answer.code, message: answer.message, data: null });
 }
@@ -729,7 +729,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       }
       const image = job as ImageJob;
       // A job that failed or timed out with some items answers with those (error-handler.ts:103-121, 128-143;
-      // smart-poller.ts:388-402).
+      // smart-poller.ts:184-200).
       const count =
         fault?.kind === 'partial_result'
           ? Math.max(1, Math.min(fault.items ?? 1, image.count - 1))
@@ -788,7 +788,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     authorization: unknown,
   ): Promise<void> {
     if (endpoint === ENDPOINTS.tokenCheck) {
-      // token.ts:15-21: one token from the body (no comma split), every upstream error is live:false.
+      // token.ts:13-19: one token from the body (no comma split), every upstream error is live:false.
       if (typeof body.token !== 'string') return sendFailure(res, paramsInvalid('body.token'));
       const { sessionId, family } = parseToken(body.token);
       if (!alive(sessionId)) return sendJson(res, 200, { live: false });
@@ -804,7 +804,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     }
     if (typeof authorization !== 'string') return sendFailure(res, paramsInvalid('headers.authorization'));
     const tokens = tokenSplit(authorization);
-    // token.ts:22-35: all tokens in parallel; one failure fails the whole call.
+    // token.ts:22-34: all tokens in parallel; one failure fails the whole call.
     const reads = [];
     for (const token of tokens) reads.push({ token, read: await readCredits(endpoint, token) });
     const failed = reads.find((r) => !r.read.ok);
