@@ -1,6 +1,8 @@
+import http from 'node:http';
 import net from 'node:net';
 import pino from 'pino';
 import { JimengClient, type JimengClientOptions } from '../../activities/jimeng/client';
+import { DEFAULT_CALL_DEADLINES_MS } from '../../activities/jimeng/proxy-limits';
 import { JimengErrorAction as A } from '../../activities/jimeng/error-actions';
 import { JimengError } from '../../activities/jimeng/jimeng-error';
 import type { JimengLogger } from '../../activities/jimeng/logger';
@@ -68,11 +70,36 @@ async function download(url: string): Promise<Buffer> {
 
 beforeEach(async () => {
   logs = [];
-  sim = await startJimengSimulator({ port: 0, seed: 5, imageLatencyMs: 1, videoDurationMs: 40 });
+  sim = await startJimengSimulator({
+    port: 0,
+    seed: 5,
+    latency: { imageMs: 1, compositionMs: 1, videoMs: 40, retryDelayMs: 1 },
+  });
 });
 afterEach(async () => {
   await sim.close();
 });
+
+/** A simulator with a fork's extensions (the /v1/async pair, 429 + Retry-After): the opt-in video route. */
+async function withForkSimulator(
+  run: (fork: JimengSimulator, c: JimengClient) => Promise<void>,
+  options: { videoDurationMs?: number } = {},
+): Promise<void> {
+  const fork = await startJimengSimulator({
+    port: 0,
+    seed: 5,
+    latency: { imageMs: 1, compositionMs: 1, videoMs: options.videoDurationMs ?? 40, retryDelayMs: 1 },
+    forkExtensions: true,
+  });
+  try {
+    await run(
+      fork,
+      client({ baseUrls: { default: fork.url }, videoRoute: 'async-fork', videoPollIntervalMs: 10 }),
+    );
+  } finally {
+    await fork.close();
+  }
+}
 
 describe('successful calls', () => {
   it('generates images with the documented defaults and real PNG downloads', async () => {
@@ -105,23 +132,15 @@ describe('successful calls', () => {
     expect(result.images.length).toBeGreaterThan(0);
   });
 
-  it('submits a video, polls it while running and collects a real MP4 of the asked duration', async () => {
-    const c = client();
-    const submission = await c.submitVideo(account(), {
+  it("makes a video on the proxy's synchronous route: one request, a real MP4 of the asked duration", async () => {
+    const result = await client().makeVideo(account(), {
       prompt: 'waves',
       model: 'jimeng-video-3.5-pro',
       duration: 10,
       ratio: '16:9',
     });
-    expect(submission).toMatchObject({ model: 'jimeng-video-3.5-pro', duration: 10 });
-    expect(submission.taskId).toMatch(/^\d+$/);
-    const early = await c.getVideoTask(account(), submission.taskId);
-    expect(early).toEqual({ state: 'running', status: 20, recordMissing: false });
-    const result = await c.waitForVideo(account(), submission.taskId, {
-      deadlineMs: 5_000,
-      initialDelayMs: 10,
-      pollIntervalMs: 10,
-    });
+    expect(result.remoteTaskId).toBeUndefined();
+    expect(sim.admin.counters().byEndpoint).toEqual({ 'POST /v1/videos/generations': 1 });
     expect(result.videos).toHaveLength(1);
     expect(result.videos[0]!.revisedPrompt).toBe('waves');
     const boxes = readBoxes(await download(result.videos[0]!.url!));
@@ -129,24 +148,107 @@ describe('successful calls', () => {
     expect(mvhdDurationSeconds(readBoxes(boxes[1]!.payload)[0]!.payload)).toBe(10);
   });
 
-  it('sends the model default duration explicitly, so the record says what was billed', async () => {
-    const submission = await client().submitVideo(account(SECRET, SiteType.SG), {
-      prompt: 'x',
-      model: 'jimeng-video-sora2',
+  it('by default never calls a route the proxy lacks (/v1/async/*), whatever it makes', async () => {
+    const paths: string[] = [];
+    const recording = await new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
+      const server = http.createServer((req, res) => {
+        paths.push(`${req.method} ${req.url}`);
+        res.setHeader('content-type', 'application/json');
+        const video = req.url === '/v1/videos/generations';
+        res.end(
+          JSON.stringify(
+            req.url?.startsWith('/token/')
+              ? { live: true }
+              : { created: 1, data: [{ url: `https://cdn.example/out.${video ? 'mp4' : 'png'}` }] },
+          ),
+        );
+      });
+      server.listen(0, '127.0.0.1', () =>
+        resolve({
+          url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+          close: () => new Promise((done) => server.close(() => done())),
+        }),
+      );
     });
-    expect(submission.duration).toBe(4);
+    try {
+      const c = client({ baseUrls: { default: recording.url } });
+      await c.generateImages(account(), { prompt: 'x' });
+      await c.composeImages(account(), { prompt: 'x', images: ['https://cdn.example/a.png'] });
+      await c.makeVideo(account(), { prompt: 'x' });
+      await c.checkSession(account());
+      expect(paths).toEqual([
+        'POST /v1/images/generations',
+        'POST /v1/images/compositions',
+        'POST /v1/videos/generations',
+        'POST /token/check',
+      ]);
+    } finally {
+      await recording.close();
+    }
   });
 
-  it('uses the synchronous video route when asked', async () => {
-    const result = await client().generateVideo(account(), { prompt: 'rain', duration: 5 });
-    expect(result.videos[0]!.url).toMatch(/\.mp4\?/);
+  it("async-fork: submits, records the job's id, polls it while running, and collects the MP4", async () => {
+    await withForkSimulator(async (fork, c) => {
+      const submitted: string[] = [];
+      const polled: (number | null)[] = [];
+      const result = await c.makeVideo(
+        account(),
+        { prompt: 'waves', model: 'jimeng-video-3.5-pro', duration: 10 },
+        {
+          onSubmitted: async (id) => {
+            submitted.push(id);
+          },
+          onPoll: (status) => {
+            polled.push(status);
+          },
+        },
+      );
+      expect(submitted).toHaveLength(1);
+      expect(submitted[0]).toMatch(/^\d+$/);
+      expect(result.remoteTaskId).toBe(submitted[0]);
+      expect(polled.at(-1)).toBe(10);
+      const boxes = readBoxes(await download(result.videos[0]!.url!));
+      expect(mvhdDurationSeconds(readBoxes(boxes[1]!.payload)[0]!.payload)).toBe(10);
+      const byEndpoint = fork.admin.counters().byEndpoint;
+      expect(byEndpoint['POST /v1/async/videos/generations']).toBe(1);
+      expect(byEndpoint['GET /v1/async/tasks/:id']).toBeGreaterThanOrEqual(1);
+      expect(byEndpoint['POST /v1/videos/generations']).toBeUndefined();
+    });
   });
 
-  it('treats an unknown task id as still running with the record missing, as the proxy does for videos', async () => {
-    expect(await client().getVideoTask(account(), '1234567890')).toEqual({
-      state: 'running',
-      status: null,
-      recordMissing: true,
+  it('async-fork: a recorded job is resumed, not submitted (and paid for) again', async () => {
+    await withForkSimulator(async (fork, c) => {
+      const { taskId } = await c.submitVideo(account(), { prompt: 'x' });
+      const early = await c.getVideoTask(account(), taskId);
+      expect(early).toEqual({ state: 'running', status: 20, recordMissing: false });
+      const result = await c.makeVideo(account(), { prompt: 'x' }, { resumeTaskId: taskId });
+      expect(result.remoteTaskId).toBe(taskId);
+      expect(fork.admin.counters().byEndpoint['POST /v1/async/videos/generations']).toBe(1);
+    });
+  });
+
+  it("against the proxy itself, the fork's route is an unknown route: a permanent failure, not a retry", async () => {
+    const e = await failure(client({ videoRoute: 'async-fork' }).makeVideo(account(), { prompt: 'x' }));
+    expect(e).toMatchObject({ action: A.FAIL_PERMANENTLY, reason: 'client_outdated', proxyCode: -1000 });
+  });
+
+  it('sends the model default duration explicitly, so the record says what was billed', async () => {
+    await withForkSimulator(async (_fork, c) => {
+      const submission = await c.submitVideo(account(SECRET, SiteType.SG), {
+        prompt: 'x',
+        model: 'jimeng-video-sora2',
+      });
+      expect(submission.duration).toBe(4);
+    });
+  });
+
+  it('async-fork: an unknown task id is still running with the record missing, as the proxy does for videos', async () => {
+    await withForkSimulator(async (_fork, c) => {
+      expect(await c.getVideoTask(account(), '1234567890')).toEqual({
+        state: 'running',
+        status: null,
+        recordMissing: true,
+      });
     });
   });
 
@@ -195,7 +297,7 @@ describe('sites', () => {
     const e2 = await failure(client().generateImages(account(), { prompt: 'x', model: 'nanobanana' }));
     expect(e2.action).toBe(A.FAIL_PERMANENTLY);
     const e3 = await failure(
-      client().submitVideo(account(SECRET, SiteType.US), { prompt: 'x', model: 'jimeng-video-veo3' }),
+      client().generateVideo(account(SECRET, SiteType.US), { prompt: 'x', model: 'jimeng-video-veo3' }),
     );
     expect(e3.action).toBe(A.FAIL_PERMANENTLY);
     expect(sim.admin.counters().total).toBe(0);
@@ -230,19 +332,19 @@ describe('local validation (nothing is sent)', () => {
     ],
     [
       'an unlisted duration',
-      () => client().submitVideo(account(), { prompt: 'x', model: 'jimeng-video-3.0', duration: 7 }),
+      () => client().generateVideo(account(), { prompt: 'x', model: 'jimeng-video-3.0', duration: 7 }),
     ],
     [
       'three frames',
       () =>
-        client().submitVideo(account(), {
+        client().generateVideo(account(), {
           prompt: 'x',
           framePaths: ['https://a/1', 'https://a/2', 'https://a/3'],
         }),
     ],
     [
       'omni reference on a non-seedance model',
-      () => client().submitVideo(account(), { prompt: 'x', omniReference: { images: ['https://a/1'] } }),
+      () => client().generateVideo(account(), { prompt: 'x', omniReference: { images: ['https://a/1'] } }),
     ],
     ['a bad task id', () => client().getVideoTask(account(), '../../etc')],
   ])('%s fails permanently', async (_label, run) => {
@@ -271,11 +373,6 @@ describe('local validation (nothing is sent)', () => {
 describe('faults become one typed error with the right action', () => {
   it.each<[string, FaultSpec, Partial<JimengError>]>([
     [
-      '429',
-      { kind: 'http_429', count: 1, retryAfterMs: 3000 },
-      { action: A.COOL_DOWN_ACCOUNT, code: 'HTTP_429', retryAfterMs: 3000, httpStatus: 429 },
-    ],
-    [
       'quota exhausted',
       { kind: 'quota_exhausted', count: 1 },
       { action: A.ACCOUNT_EXHAUSTED, proxyCode: -2009 },
@@ -285,15 +382,16 @@ describe('faults become one typed error with the right action', () => {
       { kind: 'session_invalid', count: 1 },
       { action: A.ACCOUNT_INVALID, reason: 'session_expired', proxyCode: -2002 },
     ],
-    ['banned', { kind: 'banned', count: 1 }, { action: A.ACCOUNT_BANNED, reason: 'account_banned' }],
+    // The proxy has no ban signal: a banned account's session dies like a logged-out one.
+    ['banned', { kind: 'banned', count: 1 }, { action: A.ACCOUNT_INVALID, reason: 'session_expired' }],
     [
       'content policy',
       { kind: 'content_policy', count: 1 },
       { action: A.FAIL_PERMANENTLY, reason: 'content_policy', nonRetryable: true },
     ],
     [
-      '5xx',
-      { kind: 'http_5xx', count: 1, status: 503 },
+      'a gateway 5xx in front of the proxy',
+      { kind: 'gateway_5xx', count: 1, status: 503 },
       { action: A.RETRY_SAME_ACCOUNT, code: 'HTTP_503', mayHaveStartedJob: true, nonRetryable: false },
     ],
     [
@@ -303,8 +401,38 @@ describe('faults become one typed error with the right action', () => {
     ],
     [
       'risk control (ret 1019)',
-      { kind: 'error_code', count: 1, code: -2001, message: '[请求失败]: shark not pass (错误码: 1019)' },
-      { action: A.COOL_DOWN_ACCOUNT, upstreamCode: '1019' },
+      { kind: 'risk_control', count: 1, ret: '1019' },
+      { action: A.COOL_DOWN_ACCOUNT, reason: 'risk_control', proxyCode: -2001, upstreamCode: '1019' },
+    ],
+    [
+      'risk control (ret -4)',
+      { kind: 'risk_control', count: 1, ret: '-4' },
+      { action: A.COOL_DOWN_ACCOUNT, reason: 'risk_control', proxyCode: -2001, upstreamCode: '-4' },
+    ],
+    [
+      'risk control (ret 4013)',
+      { kind: 'risk_control', count: 1, ret: '4013' },
+      { action: A.COOL_DOWN_ACCOUNT, reason: 'risk_control', proxyCode: -2001, upstreamCode: '4013' },
+    ],
+    [
+      'the proxy losing its connection to Jimeng',
+      { kind: 'upstream_transport', count: 1, error: 'socket_hang_up' },
+      { action: A.RETRY_OTHER_ACCOUNT, reason: 'upstream_unreachable', proxyCode: -1000 },
+    ],
+    [
+      "the proxy's DNS failing",
+      { kind: 'upstream_transport', count: 1, error: 'enotfound' },
+      { action: A.RETRY_OTHER_ACCOUNT, reason: 'upstream_unreachable', proxyCode: -1000 },
+    ],
+    [
+      'an unexplained -1000',
+      {
+        kind: 'error_code',
+        count: 1,
+        code: -1000,
+        message: "Cannot read properties of undefined (reading 'x')",
+      },
+      { action: A.RETRY_ONCE_OTHER_ACCOUNT, reason: 'unexplained', proxyCode: -1000 },
     ],
     [
       'region mismatch (ret 3000)',
@@ -319,26 +447,59 @@ describe('faults become one typed error with the right action', () => {
     [
       'proxy upstream timeout',
       { kind: 'error_code', count: 1, code: -1000, message: 'timeout of 45000ms exceeded' },
-      { action: A.RETRY_SAME_ACCOUNT, reason: 'upstream_timeout' },
+      { action: A.RETRY_OTHER_ACCOUNT, reason: 'upstream_timeout' },
     ],
   ])('%s on an image call', async (_label, fault, expected) => {
     sim.admin.injectFault({ ...fault, sessionId: SECRET });
     const e = await failure(client().generateImages(account(), { prompt: 'x' }));
     expect(e).toMatchObject({ operation: 'image_generation', site: 'cn', ...expected });
     const next = client().generateImages(account(), { prompt: 'x' });
-    if (['quota_exhausted', 'session_invalid', 'banned'].includes(fault.kind)) {
+    if (fault.kind === 'quota_exhausted') {
       // What the upstream said about the account stays true: the next call is refused the same way.
       expect(await failure(next)).toMatchObject({ action: expected.action });
+    } else if (fault.kind === 'session_invalid' || fault.kind === 'banned') {
+      // The session is dead now: the proxy's credit read fails on it first (core.ts:188-189).
+      expect(await failure(next)).toMatchObject({ reason: 'session_suspect', proxyCode: -1000 });
     } else {
       // A one-shot fault: the next call on the same account works.
       await expect(next).resolves.toBeDefined();
     }
   });
 
-  it('reports depleted credits on video submit (-2008 积分不足) as exhaustion', async () => {
+  it('reports no credits and a refused daily claim on a video (-2008 积分不足且无法自动收取) as exhaustion', async () => {
     sim.admin.registerSession({ sessionId: SECRET, dailyQuota: 0 });
-    const e = await failure(client().submitVideo(account(), { prompt: 'x' }));
-    expect(e).toMatchObject({ action: A.ACCOUNT_EXHAUSTED, proxyCode: -2008, operation: 'video_submit' });
+    const e = await failure(client().makeVideo(account(), { prompt: 'x' }));
+    expect(e).toMatchObject({ action: A.ACCOUNT_EXHAUSTED, proxyCode: -2008, operation: 'video_generation' });
+  });
+
+  it("a dead session's TypeError on the credits it could not read: checked before any mark", async () => {
+    sim.admin.registerSession({ sessionId: SECRET, state: 'invalid' });
+    const e = await failure(client().generateImages(account(), { prompt: 'x' }));
+    expect(e).toMatchObject({
+      action: A.RETRY_ONCE_OTHER_ACCOUNT,
+      reason: 'session_suspect',
+      proxyCode: -1000,
+    });
+    expect(e.message).toContain("reading 'gift_credit'");
+    expect(await client().checkSession(account())).toBe(false);
+  });
+
+  it('an input image refused by the content check fails at once, for compositions and videos', async () => {
+    sim.admin.injectFault({ kind: 'input_image_refused', count: 2 });
+    const composed = await failure(
+      client().composeImages(account(), { prompt: 'x', images: ['https://cdn.example/a.png'] }),
+    );
+    expect(composed).toMatchObject({
+      action: A.FAIL_PERMANENTLY,
+      reason: 'content_policy',
+      proxyCode: -2007,
+    });
+    expect(composed.message).toContain('图片内容检测未通过');
+    const video = await failure(
+      client().makeVideo(account(), { prompt: 'x', framePaths: ['https://cdn.example/a.png'] }),
+    );
+    expect(video).toMatchObject({ action: A.FAIL_PERMANENTLY, reason: 'content_policy', proxyCode: -2001 });
+    expect(video.message).toContain('首帧图片上传失败');
   });
 
   it('exhausts a real quota after the allowed number of calls', async () => {
@@ -349,12 +510,21 @@ describe('faults become one typed error with the right action', () => {
     );
   });
 
-  it('cools down on the simulator rate limit with the Retry-After it sends', async () => {
+  it("cools down on the upstream's risk control when the account asks too often (no Retry-After)", async () => {
     sim.admin.registerSession({ sessionId: SECRET, rateLimit: { maxRequests: 1, windowMs: 30_000 } });
     await client().generateImages(account(), { prompt: 'x' });
     const e = await failure(client().generateImages(account(), { prompt: 'x' }));
-    expect(e.action).toBe(A.COOL_DOWN_ACCOUNT);
-    expect(e.retryAfterMs).toBe(30_000);
+    expect(e).toMatchObject({ action: A.COOL_DOWN_ACCOUNT, reason: 'risk_control', proxyCode: -2001 });
+    expect(e.retryAfterMs).toBeUndefined();
+  });
+
+  it('async-fork: cools down on a 429 with the Retry-After it sends', async () => {
+    await withForkSimulator(async (fork, c) => {
+      fork.admin.registerSession({ sessionId: SECRET, rateLimit: { maxRequests: 1, windowMs: 30_000 } });
+      await c.generateImages(account(), { prompt: 'x' });
+      const e = await failure(c.generateImages(account(), { prompt: 'x' }));
+      expect(e).toMatchObject({ action: A.COOL_DOWN_ACCOUNT, code: 'HTTP_429', retryAfterMs: 30_000 });
+    });
   });
 
   it.each<[string, string, Partial<JimengError>]>([
@@ -362,24 +532,22 @@ describe('faults become one typed error with the right action', () => {
     ['1017 (site overload)', '1017', { action: A.SWITCH_SITE, reason: 'site_overloaded' }],
     ['an unlisted code', '4242', { action: A.RETRY_SAME_ACCOUNT, reason: 'generation_failed' }],
   ])('a video task failing with fail_code %s', async (_label, failCode, expected) => {
-    sim.admin.injectFault({ kind: 'task_failure', count: 1, failCode });
-    const c = client();
-    const { taskId } = await c.submitVideo(account(), { prompt: 'x' });
-    const e = await failure(
-      c.waitForVideo(account(), taskId, { deadlineMs: 5_000, initialDelayMs: 10, pollIntervalMs: 10 }),
-    );
-    expect(e).toMatchObject({
-      code: 'TASK_FAILED',
-      upstreamCode: failCode,
-      operation: 'video_poll',
-      mayHaveStartedJob: false,
-      ...expected,
+    await withForkSimulator(async (fork, c) => {
+      fork.admin.injectFault({ kind: 'task_failure', count: 1, failCode });
+      const e = await failure(c.makeVideo(account(), { prompt: 'x' }));
+      expect(e).toMatchObject({
+        code: 'TASK_FAILED',
+        upstreamCode: failCode,
+        operation: 'video_poll',
+        mayHaveStartedJob: false,
+        ...expected,
+      });
     });
   });
 
   it('classifies the synchronous video route failing with status 30 the same way', async () => {
     sim.admin.injectFault({ kind: 'task_failure', count: 1, failCode: '2038' });
-    const e = await failure(client().generateVideo(account(), { prompt: 'x' }));
+    const e = await failure(client().makeVideo(account(), { prompt: 'x' }));
     expect(e).toMatchObject({
       action: A.FAIL_PERMANENTLY,
       reason: 'content_policy',
@@ -390,15 +558,30 @@ describe('faults become one typed error with the right action', () => {
 });
 
 describe('transport failures', () => {
-  it('times out a slow response: retry, and the job may have started', async () => {
+  it('a paid call past its deadline is not sent again: the proxy may still be working on the job', async () => {
     sim.admin.injectFault({ kind: 'slow', count: 1, delayMs: 400 });
     const e = await failure(client({ timeoutMs: 100 }).generateImages(account(), { prompt: 'x' }));
     expect(e).toMatchObject({
-      action: A.RETRY_SAME_ACCOUNT,
-      code: 'TIMEOUT',
-      reason: 'timeout',
+      action: A.FAIL_PERMANENTLY,
+      code: 'CALL_DEADLINE',
+      reason: 'call_deadline',
       mayHaveStartedJob: true,
+      nonRetryable: true,
     });
+  });
+
+  it('a look past its deadline (credits, session) is retried: it started nothing', async () => {
+    sim.admin.injectFault({ kind: 'slow', count: 1, delayMs: 400 });
+    const e = await failure(client({ timeoutMs: 100 }).getCredits(account()));
+    expect(e).toMatchObject({ action: A.RETRY_SAME_ACCOUNT, code: 'TIMEOUT', mayHaveStartedJob: false });
+  });
+
+  it("waits by default longer than the proxy's own polling limits on the generation routes", () => {
+    // The proxy polls images up to 900 times at 10-15 s, videos 900 times at 20 s (images.ts:233-237,
+    // videos.ts:870-878): 3.75 h and 5 h.
+    expect(DEFAULT_CALL_DEADLINES_MS.image_generation).toBeGreaterThan(3.75 * 3_600_000);
+    expect(DEFAULT_CALL_DEADLINES_MS.image_composition).toBeGreaterThan(3.75 * 3_600_000);
+    expect(DEFAULT_CALL_DEADLINES_MS.video_generation).toBeGreaterThan(5 * 3_600_000);
   });
 
   it('uses the per-operation timeout over the default', async () => {
@@ -442,18 +625,17 @@ describe('transport failures', () => {
     expect(e).toMatchObject({ action: A.FAIL_PERMANENTLY, code: 'CANCELLED', reason: 'cancelled' });
   });
 
-  it('gives up waiting for a video at the deadline, with a retryable timeout', async () => {
-    const slow = await startJimengSimulator({ port: 0, videoDurationMs: 60_000 });
-    try {
-      const c = new JimengClient({ baseUrls: { default: slow.url }, timeoutMs: 2_000 });
-      const { taskId } = await c.submitVideo(account(), { prompt: 'x' });
-      const e = await failure(
-        c.waitForVideo(account(), taskId, { deadlineMs: 80, initialDelayMs: 10, pollIntervalMs: 20 }),
-      );
-      expect(e).toMatchObject({ action: A.RETRY_SAME_ACCOUNT, code: 'TIMEOUT', operation: 'video_poll' });
-    } finally {
-      await slow.close();
-    }
+  it('async-fork: gives up waiting for a video at the deadline, with a retryable timeout', async () => {
+    await withForkSimulator(
+      async (_fork, c) => {
+        const { taskId } = await c.submitVideo(account(), { prompt: 'x' });
+        const e = await failure(
+          c.waitForVideo(account(), taskId, { deadlineMs: 80, initialDelayMs: 10, pollIntervalMs: 20 }),
+        );
+        expect(e).toMatchObject({ action: A.RETRY_SAME_ACCOUNT, code: 'TIMEOUT', operation: 'video_poll' });
+      },
+      { videoDurationMs: 60_000 },
+    );
   });
 
   it('refuses a body larger than the limit', async () => {
@@ -497,7 +679,7 @@ describe('secrets', () => {
 
   it('never puts a session id in an error, its JSON, its stack or a log line', async () => {
     // Run a spread of failures on this account, then look everywhere.
-    for (const kind of ['http_429', 'banned', 'http_5xx', 'malformed_body', 'connection_reset'] as const) {
+    for (const kind of ['banned', 'gateway_5xx', 'malformed_body', 'connection_reset'] as const) {
       sim.admin.injectFault({ kind, count: 1 });
       await failure(
         client().generateImages(account(SECRET, SiteType.HK), { prompt: 'x', model: 'jimeng-4.0' }),
@@ -505,6 +687,10 @@ describe('secrets', () => {
     }
     await failure(
       client().generateImages({ sessionId: `${SECRET},x`, siteType: SiteType.CN }, { prompt: 'x' }),
+    );
+    // A dead session's answers, after the ban: the credits TypeError.
+    await failure(
+      client().generateImages(account(SECRET, SiteType.HK), { prompt: 'x', model: 'jimeng-4.0' }),
     );
     expect(seenErrors.length).toBeGreaterThanOrEqual(6);
     for (const e of seenErrors) {
@@ -528,7 +714,7 @@ describe('secrets', () => {
         { prompt: 'x' },
       ),
     );
-    expect(lines.some((l) => l.includes('jimeng call failed') && l.includes('account_banned'))).toBe(true);
+    expect(lines.some((l) => l.includes('jimeng call failed') && l.includes('account_invalid'))).toBe(true);
     expect(lines.join('')).not.toContain(SECRET);
   });
 });
