@@ -37,7 +37,7 @@ export const FAILURE_BEHAVIOUR: Readonly<Record<FailureAction, FailureBehaviour>
       'A -1000 whose text the platform does not know, or a credit read that failed on a live session: one more ' +
       'attempt, at once, on another account; a second such failure fails the job (refunded). Never a failure on ' +
       'first sight, and no mark on the account without evidence. A credit read that failed (the TypeError on ' +
-      "`gift_credit` a dead session gets) is checked with /token/check first: a session that is not live is " +
+      '`gift_credit` a dead session gets) is checked with /token/check first: a session that is not live is ' +
       'marked invalid and the job switches account at once.',
   },
   cool_down_account: {

@@ -221,7 +221,10 @@ export class JimengClient {
       deadlineMs: this.deadlineOf('video_generation'),
       ...(this.options.videoPollIntervalMs === undefined
         ? {}
-        : { pollIntervalMs: this.options.videoPollIntervalMs, initialDelayMs: this.options.videoPollIntervalMs }),
+        : {
+            pollIntervalMs: this.options.videoPollIntervalMs,
+            initialDelayMs: this.options.videoPollIntervalMs,
+          }),
     });
     return { ...result, remoteTaskId: taskId };
   }

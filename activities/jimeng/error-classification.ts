@@ -184,7 +184,11 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   { pattern: /^\[请求有误\]/, proxyCodes: [-1000], ...rule(A.FAIL_PERMANENTLY, R.CLIENT_OUTDATED) },
   // An image model the account's site does not serve: international (src/api/controllers/images.ts:56) or CN
   // (nano models, src/api/builders/payload-builder.ts:74-78).
-  { pattern: /国际版不支持模型|国内站不支持/, proxyCodes: [-1000], ...rule(A.SWITCH_SITE, R.MODEL_NOT_ON_SITE) },
+  {
+    pattern: /国际版不支持模型|国内站不支持/,
+    proxyCodes: [-1000],
+    ...rule(A.SWITCH_SITE, R.MODEL_NOT_ON_SITE),
+  },
   { pattern: CALLER_ERROR_TEXT, proxyCodes: [-1000], ...rule(A.FAIL_PERMANENTLY, R.BAD_REQUEST) },
 ];
 

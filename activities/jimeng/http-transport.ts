@@ -61,7 +61,11 @@ export const nodeHttpTransport: HttpTransport = (request) =>
     const timer = setTimeout(
       () =>
         fail(
-          codedError(`no complete response within ${request.timeoutMs} ms`, CALL_DEADLINE_CODE, 'TimeoutError'),
+          codedError(
+            `no complete response within ${request.timeoutMs} ms`,
+            CALL_DEADLINE_CODE,
+            'TimeoutError',
+          ),
         ),
       request.timeoutMs,
     );

@@ -1,5 +1,11 @@
 export { JimengClient, JIMENG_ROUTES, FORK_ASYNC_ROUTES, TASK_STATUS, retryAfterMsOf } from './client';
-export type { JimengClientOptions, CallOptions, VideoCallOptions, VideoRoute, WaitForVideoOptions } from './client';
+export type {
+  JimengClientOptions,
+  CallOptions,
+  VideoCallOptions,
+  VideoRoute,
+  WaitForVideoOptions,
+} from './client';
 export { JimengError, JOB_STARTING_OPERATIONS, JIMENG_ERROR_TYPE_PREFIX } from './jimeng-error';
 export type { JimengErrorFields, JimengErrorJSON, JimengOperation } from './jimeng-error';
 export {
@@ -35,4 +41,8 @@ export { systemClock } from './clock';
 export type { Clock } from './clock';
 export { silentLogger } from './logger';
 export type { JimengLogger } from './logger';
-export { DEFAULT_CALL_DEADLINES_MS, PROXY_IMAGE_CALL_LIMIT_MS, PROXY_VIDEO_CALL_LIMIT_MS } from './proxy-limits';
+export {
+  DEFAULT_CALL_DEADLINES_MS,
+  PROXY_IMAGE_CALL_LIMIT_MS,
+  PROXY_VIDEO_CALL_LIMIT_MS,
+} from './proxy-limits';

@@ -109,13 +109,7 @@ const PROXY_TEXTS: ReadonlyArray<
   // axios errors of the proxy's own upstream calls, rethrown after its retries (core.ts:386-414).
   [-1000, 'socket hang up', A.RETRY_OTHER_ACCOUNT, 'upstream_unreachable', 'core.ts:394'],
   [-1000, 'read ECONNRESET', A.RETRY_OTHER_ACCOUNT, 'upstream_unreachable', 'core.ts:387'],
-  [
-    -1000,
-    'connect ETIMEDOUT 10.0.0.1:443',
-    A.RETRY_OTHER_ACCOUNT,
-    'upstream_unreachable',
-    'core.ts:387',
-  ],
+  [-1000, 'connect ETIMEDOUT 10.0.0.1:443', A.RETRY_OTHER_ACCOUNT, 'upstream_unreachable', 'core.ts:387'],
   [
     -1000,
     'getaddrinfo ENOTFOUND jimeng.jianying.com',
@@ -148,7 +142,13 @@ const PROXY_TEXTS: ReadonlyArray<
   ],
   [-2001, '首帧图片上传失败: 下载图片失败: 404', A.FAIL_PERMANENTLY, 'file_rejected', 'videos.ts:82, 697'],
   // Risk control, as checkResult -> handleApiResponse folds the ret (error-handler.ts:65).
-  [-2001, '[请求失败]: shark not pass (错误码: 1019)', A.COOL_DOWN_ACCOUNT, 'risk_control', 'error-handler.ts:65'],
+  [
+    -2001,
+    '[请求失败]: shark not pass (错误码: 1019)',
+    A.COOL_DOWN_ACCOUNT,
+    'risk_control',
+    'error-handler.ts:65',
+  ],
   [
     -2001,
     '[请求失败]: shark check reject (错误码: -4)',
