@@ -72,29 +72,63 @@ describe('recording replay histories', () => {
     await save(f, 'image-composition', await f.startImage(input));
   });
 
-  it('video with polling', async () => {
+  it("video on the proxy's synchronous route", async () => {
     await f.account();
     const userId = await f.userWithPoints(100);
     await save(
       f,
-      'video-polling',
+      'video-success',
       await f.startVideo({ ...f.task(userId), request: { prompt: 'replay: video' } }),
     );
   });
 
-  it('retries with account switch after 429s', async () => {
+  it('retries with account switch after risk control (-2001 ret 1019)', async () => {
     const first = await f.account({ priority: 10 });
     await f.account({ priority: 0 });
-    f.sim.admin.injectFault({ kind: 'http_429', sessionId: first.sessionId, rate: 1 });
+    f.sim.admin.injectFault({ kind: 'risk_control', sessionId: first.sessionId, rate: 1, ret: '1019' });
     const userId = await f.userWithPoints(100);
     await save(
       f,
-      'image-429-account-switch',
-      await f.startImage({ ...f.task(userId), request: { prompt: 'replay: 429' } }),
+      'image-risk-control-account-switch',
+      await f.startImage({ ...f.task(userId), request: { prompt: 'replay: risk control' } }),
     );
   }, 60_000);
 
-  it('session invalid, switched at once', async () => {
+  it('an unexplained -1000 retried once on another account, then failed', async () => {
+    await f.account({ priority: 10 });
+    await f.account({ priority: 0 });
+    f.sim.admin.injectFault({
+      kind: 'error_code',
+      rate: 1,
+      code: -1000,
+      message: "Cannot read properties of undefined (reading 'item_list')",
+    });
+    const userId = await f.userWithPoints(100);
+    await save(
+      f,
+      'image-unexplained-twice',
+      await f.startImage({ ...f.task(userId), request: { prompt: 'replay: unexplained' } }),
+    );
+  });
+
+  it('the proxy failing to reach Jimeng: backoff, then another account', async () => {
+    const first = await f.account({ priority: 10 });
+    await f.account({ priority: 0 });
+    f.sim.admin.injectFault({
+      kind: 'upstream_transport',
+      sessionId: first.sessionId,
+      count: 1,
+      error: 'socket_hang_up',
+    });
+    const userId = await f.userWithPoints(100);
+    await save(
+      f,
+      'image-upstream-unreachable',
+      await f.startImage({ ...f.task(userId), request: { prompt: 'replay: unreachable' } }),
+    );
+  }, 60_000);
+
+  it('a dead session (the credits TypeError, /token/check not live), switched at once', async () => {
     const bad = await f.account({ priority: 10 });
     await f.account({ priority: 0 });
     f.sim.admin.registerSession({ sessionId: bad.sessionId, state: 'invalid' });
@@ -138,7 +172,7 @@ describe('recording replay histories', () => {
 
   it('cancel signal during a backoff', async () => {
     const only = await f.account();
-    f.sim.admin.injectFault({ kind: 'http_5xx', sessionId: only.sessionId, rate: 1 });
+    f.sim.admin.injectFault({ kind: 'gateway_5xx', sessionId: only.sessionId, rate: 1 });
     const userId = await f.userWithPoints(100);
     const handle = await f.startImage({ ...f.task(userId), request: { prompt: 'replay: cancel' } });
     await untilStatus(handle, (p) => p.status === 'retrying');
@@ -146,14 +180,16 @@ describe('recording replay histories', () => {
     await save(f, 'image-cancel-signal', handle);
   });
 
-  it('Temporal cancellation during video polling', async () => {
-    await f.account();
+  it('Temporal cancellation during the video call', async () => {
+    const only = await f.account();
+    f.sim.admin.injectFault({ kind: 'slow', sessionId: only.sessionId, count: 1, delayMs: 20_000 });
     const userId = await f.userWithPoints(100);
     const handle = await f.startVideo({
       ...f.task(userId),
       request: { prompt: 'replay: cancelled video', duration: 10 },
     });
-    await untilStatus(handle, (p) => p.percent >= 30);
+    for (let i = 0; i < 400 && !f.sim.admin.counters().bySession[only.sessionId]; i++)
+      await new Promise((r) => setTimeout(r, 50));
     await handle.cancel();
     await save(f, 'video-temporal-cancel', handle);
   });

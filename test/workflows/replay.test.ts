@@ -12,13 +12,17 @@ const DIR = join(__dirname, '..', 'fixtures', 'histories');
 /**
  * The paths through the generation workflows the fixtures must keep covering. `pre-lease-in-call.*` are the same
  * paths recorded before images leased inside the call activity, `pre-local-bookkeeping.*` before the bookkeeping
- * became local activities and a release woke waiting jobs: runs started then must still replay.
+ * became local activities and a release woke waiting jobs, `pre-video-in-one-call.*` before videos were one
+ * lease-call-release activity on the proxy's synchronous route: runs started then must still replay. The 429
+ * switch was recorded against a fork's 429 and stays as a history of that path.
  */
 const REQUIRED = [
   'image-success',
   'image-composition',
-  'video-polling',
-  'image-429-account-switch',
+  'video-success',
+  'image-risk-control-account-switch',
+  'image-unexplained-twice',
+  'image-upstream-unreachable',
   'image-session-invalid',
   'image-site-switch',
   'image-content-policy',
