@@ -24,8 +24,38 @@ export interface CountersSnapshot {
    */
   readonly callsAfterRefusal: Readonly<Record<string, number>>;
   readonly callsAfterRefusalBySession: Readonly<Record<string, number>>;
-  /** The first of those calls in detail (up to 100), for a post-mortem. */
+  /** Those calls in detail (the first 10 000), for a post-mortem or an exact account of each. */
   readonly callsAfterRefusalLog: readonly CallAfterRefusal[];
+  /** When each call arrived, per bare session id (first 10 000 per session), in arrival order. */
+  readonly arrivalsBySession: Readonly<Record<string, readonly Arrival[]>>;
+  /** Every counted refusal in detail (first 10 000): when it was told and whether it was remembered. */
+  readonly refusalLog: readonly RefusalEntry[];
+}
+
+export interface Arrival {
+  readonly endpoint: string;
+  readonly atMs: number;
+}
+
+export interface RefusalEntry {
+  readonly sessionId: string;
+  readonly endpoint: string;
+  readonly reason: string;
+  readonly atMs: number;
+  /**
+   * Whether the refusal was remembered as told (refusals.ts): not for `busy`, an injected risk_control without
+   * cooldownMs, nor an answer whose caller had gone.
+   */
+  readonly remembered: boolean;
+  /** busy: the calls the account was running when this one was refused. */
+  readonly inFlight?: readonly InFlightCall[];
+}
+
+export interface InFlightCall {
+  readonly endpoint: string;
+  readonly sinceMs: number;
+  /** Its caller had gone (aborted, or its process killed) while the job ran on: the proxy keeps polling it. */
+  readonly callerGone: boolean;
 }
 
 export interface CallAfterRefusal {
@@ -36,7 +66,7 @@ export interface CallAfterRefusal {
   readonly atMs: number;
 }
 
-const LOG_LIMIT = 100;
+const LOG_LIMIT = 10_000;
 
 export const NO_SESSION = '(none)';
 
@@ -49,8 +79,10 @@ export class Counters {
   private ignored = new Map<string, number>();
   private ignoredBySession = new Map<string, number>();
   private ignoredLog: CallAfterRefusal[] = [];
+  private arrivals = new Map<string, Arrival[]>();
+  private refusalEntries: RefusalEntry[] = [];
 
-  received(endpoint: Endpoint, sessionId: string | undefined): void {
+  received(endpoint: Endpoint, sessionId: string | undefined, atMs: number): void {
     this.total += 1;
     bump(this.byEndpoint, endpoint);
     const key = sessionId ?? NO_SESSION;
@@ -58,14 +90,18 @@ export class Counters {
     s.total += 1;
     bump(s.byEndpoint, endpoint);
     this.bySession.set(key, s);
+    const list = this.arrivals.get(key) ?? [];
+    if (list.length < LOG_LIMIT) list.push({ endpoint, atMs });
+    this.arrivals.set(key, list);
   }
 
   faultFired(kind: string): void {
     bump(this.faults, kind);
   }
 
-  refusal(reason: string): void {
-    bump(this.refused, reason);
+  refusal(entry: RefusalEntry): void {
+    bump(this.refused, entry.reason);
+    if (this.refusalEntries.length < LOG_LIMIT) this.refusalEntries.push(entry);
   }
 
   callAfterRefusal(call: CallAfterRefusal): void {
@@ -83,6 +119,8 @@ export class Counters {
     this.ignored.clear();
     this.ignoredBySession.clear();
     this.ignoredLog = [];
+    this.arrivals.clear();
+    this.refusalEntries = [];
   }
 
   snapshot(): CountersSnapshot {
@@ -98,6 +136,8 @@ export class Counters {
       callsAfterRefusal: Object.fromEntries(this.ignored),
       callsAfterRefusalBySession: Object.fromEntries(this.ignoredBySession),
       callsAfterRefusalLog: [...this.ignoredLog],
+      arrivalsBySession: Object.fromEntries([...this.arrivals].map(([k, v]) => [k, [...v]])),
+      refusalLog: [...this.refusalEntries],
     };
   }
 }

@@ -302,6 +302,13 @@ interface Caller {
 
 type Kind = 'image' | 'composition' | 'video';
 
+/** A job the simulator runs for a synchronous call, and whether its caller is still there to hear the answer. */
+interface RunningCall {
+  readonly endpoint: Endpoint;
+  readonly sinceMs: number;
+  readonly gone: () => boolean;
+}
+
 export async function startJimengSimulator(options: JimengSimulatorOptions = {}): Promise<JimengSimulator> {
   checkOptions(options);
   const seed = options.seed ?? SIMULATOR_DEFAULTS.seed;
@@ -327,6 +334,15 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   const files = new FileStore();
   const tasks = new VideoTaskStore();
   const timers = new Set<NodeJS.Timeout>();
+  /** The jobs each session runs (between enter and leave), for the counters' account of a busy refusal. */
+  const running = new Map<string, Set<RunningCall>>();
+  const runningCall = (res: http.ServerResponse, endpoint: Endpoint): RunningCall => {
+    let gone = false;
+    res.once('close', () => {
+      if (!res.writableFinished) gone = true;
+    });
+    return { endpoint, sinceMs: now(), gone: () => gone };
+  };
   let baseUrl = '';
 
   /** Timers are tracked so close() leaves nothing running; a request cut off by close() simply never answers. */
@@ -357,6 +373,7 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     withdraw: (sessionId) => refusals.refused(sessionId, 'image', 'withdrawn', null, now()),
     reset: () => {
       refusals.clear();
+      running.clear();
       sessions.clear();
       faults.clear();
       tasks.clear();
@@ -395,10 +412,27 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
     remember = true,
   ): void {
     if (!GENERATION_ENDPOINTS.includes(endpoint)) return;
-    counters.refusal(reason);
     const heard = res.socket !== null && !res.socket.destroyed && !res.socket.readableEnded;
-    if (reason !== 'busy' && remember && heard)
-      refusals.refused(caller.sessionId, isVideo(endpoint) ? 'video' : 'image', reason, untilMs, now());
+    const remembered = reason !== 'busy' && remember && heard;
+    const atMs = now();
+    counters.refusal({
+      sessionId: caller.sessionId,
+      endpoint,
+      reason,
+      atMs,
+      remembered,
+      ...(reason === 'busy'
+        ? {
+            inFlight: [...(running.get(caller.sessionId) ?? [])].map((c) => ({
+              endpoint: c.endpoint,
+              sinceMs: c.sinceMs,
+              callerGone: c.gone(),
+            })),
+          }
+        : {}),
+    });
+    if (remembered)
+      refusals.refused(caller.sessionId, isVideo(endpoint) ? 'video' : 'image', reason, untilMs, atMs);
   }
 
   /** Ends a session's login (state invalid or banned) so later calls meet a dead session. */
@@ -668,8 +702,15 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       return sendFailure(res, TOO_MANY_JOBS);
     }
     let entered = true;
+    const thisCall = runningCall(res, endpoint);
+    const jobs = running.get(who.sessionId) ?? new Set<RunningCall>();
+    jobs.add(thisCall);
+    running.set(who.sessionId, jobs);
     const leave = (): void => {
-      if (entered) sessions.leave(who.sessionId);
+      if (entered) {
+        sessions.leave(who.sessionId);
+        jobs.delete(thisCall);
+      }
       entered = false;
     };
     try {
@@ -870,9 +911,9 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
       caller = { token: pick, ...parseToken(pick) };
     }
     const countedAs = caller === undefined || caller.sessionId === '' ? undefined : caller.sessionId;
-    counters.received(endpoint, countedAs);
+    const atMs = now();
+    counters.received(endpoint, countedAs, atMs);
     if (countedAs !== undefined && GENERATION_ENDPOINTS.includes(endpoint)) {
-      const atMs = now();
       const ignored = refusals.ignoredBy(countedAs, isVideo(endpoint) ? 'video' : 'image', atMs);
       if (ignored !== undefined)
         counters.callAfterRefusal({ sessionId: countedAs, endpoint, atMs, ...ignored });

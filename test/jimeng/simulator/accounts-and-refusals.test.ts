@@ -79,6 +79,63 @@ describe('concurrency', () => {
     expect(unlimited.every((a) => codeOf(a) === undefined)).toBe(true);
     expect(sim.admin.counters().refusals).toEqual({ busy: 1 });
   });
+
+  it('logs a busy refusal with the jobs the account was running, and whether their callers were still there', async () => {
+    const sim = await start({ latency: { imageMs: 300 } });
+    sim.admin.registerSession({ sessionId: 'g', maxConcurrent: 1 });
+    const caller = new AbortController();
+    const lost = fetch(`${sim.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer g' },
+      body: JSON.stringify({ prompt: 'a cat' }),
+      signal: caller.signal,
+    }).catch(() => 'gone');
+    await new Promise((r) => setTimeout(r, 50));
+    caller.abort();
+    expect(await lost).toBe('gone');
+    await new Promise((r) => setTimeout(r, 20));
+    // The proxy goes on polling the job its caller left: the account is still busy with it.
+    expectEnvelope(await image(sim, 'g'), -2007, '[生成失败]: credit prededuct failed');
+    const [entry] = sim.admin.counters().refusalLog;
+    expect(entry).toEqual({
+      sessionId: 'g',
+      endpoint: 'POST /v1/images/generations',
+      reason: 'busy',
+      atMs: expect.any(Number),
+      remembered: false,
+      inFlight: [{ endpoint: 'POST /v1/images/generations', sinceMs: expect.any(Number), callerGone: true }],
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expectSuccess(await image(sim, 'g'));
+  });
+});
+
+describe('the refusal log', () => {
+  it('records each refusal with its time and whether it was remembered as told', async () => {
+    let clock = 1_000_000;
+    const sim = await start({ now: () => clock });
+    sim.admin.registerSession({ sessionId: 'd', state: 'invalid' });
+    sim.admin.injectFault({ kind: 'risk_control', sessionId: 'r', count: 1 });
+    await image(sim, 'd');
+    clock += 5;
+    await video(sim, 'r');
+    expect(sim.admin.counters().refusalLog).toEqual([
+      {
+        sessionId: 'd',
+        endpoint: 'POST /v1/images/generations',
+        reason: 'invalid',
+        atMs: 1_000_000,
+        remembered: true,
+      },
+      {
+        sessionId: 'r',
+        endpoint: 'POST /v1/videos/generations',
+        reason: 'rate_limited',
+        atMs: 1_000_005,
+        remembered: false,
+      },
+    ]);
+  });
 });
 
 describe('calls after a refusal (what a pool must never do)', () => {

@@ -7,7 +7,8 @@ afterEach(stopAll);
 
 describe('admin API', () => {
   it('counts what it received per session and per endpoint, including refused calls, and resets', async () => {
-    const sim = await start();
+    let clock = 1_000_000;
+    const sim = await start({ now: () => clock++ });
     await image(sim, 'c1');
     await image(sim, 'c1', { ratio: 'nope' });
     await image(sim, 'us-c2');
@@ -26,7 +27,21 @@ describe('admin API', () => {
       callsAfterRefusal: {},
       callsAfterRefusalBySession: {},
       callsAfterRefusalLog: [],
+      arrivalsBySession: {
+        c1: [
+          { endpoint: 'POST /v1/images/generations', atMs: expect.any(Number) },
+          { endpoint: 'POST /v1/images/generations', atMs: expect.any(Number) },
+        ],
+        c2: [
+          { endpoint: 'POST /v1/images/generations', atMs: expect.any(Number) },
+          { endpoint: 'POST /token/points', atMs: expect.any(Number) },
+        ],
+        '(none)': [{ endpoint: 'GET /ping', atMs: expect.any(Number) }],
+      },
+      refusalLog: [],
     });
+    const arrivals = sim.admin.counters().arrivalsBySession;
+    expect(arrivals.c1![0]!.atMs).toBeLessThan(arrivals.c1![1]!.atMs);
     expect((await call(sim, 'POST', '/__admin/counters/reset')).status).toBe(200);
     expect(sim.admin.counters().total).toBe(0);
   });
