@@ -218,7 +218,7 @@ export const settings = {
   accountRateLimitCooldownMs: {
     env: 'ACCOUNT_RATE_LIMIT_COOLDOWN_MS',
     default: '300000',
-    doc: 'how long an account capability rests after a 429 before it is leased again (ms)',
+    doc: 'how long an account capability rests after risk control (-2001 ret 1019, -4, 4013) or a 429 before it is leased again (ms)',
     parse: positiveInt,
   },
   callbackSigningSecret: {
