@@ -13,17 +13,14 @@ import { issueApiKey } from '../api/auth/issue-api-key';
 import type { OssClientOptions } from '../activities/oss';
 import { PointsLedger } from '../activities/points';
 import { loadConfig } from '../config/settings';
-import {
-  startJimengSimulator,
-  type JimengSimulator,
-  type JimengSimulatorOptions,
-} from '../dev/jimeng-sim/simulator';
+import { startJimengSimulator, type JimengSimulator } from '../dev/jimeng-sim/simulator';
 import { startOssServer } from '../dev/oss-server';
 import { buildActivityDependencies } from '../worker/activity-dependencies';
 import { createWorker } from '../worker/create-worker';
 import type { DependencySettings } from '../worker/activity-dependencies';
 import { dependencySettingsFrom } from '../worker/dependency-settings';
 import { openBenchDatabase } from './bench-database';
+import type { BenchSimulatorOptions } from './bench-simulator';
 
 export interface BenchStack {
   sequelize: Sequelize;
@@ -51,11 +48,12 @@ export function listen(app: Koa): Promise<{ server: Server; url: string }> {
 /**
  * The whole platform in the benchmark's process, on the dev stack's MariaDB (<MYSQL_DATABASE>_bench, its account
  * pool emptied) and Temporal dev server: Jimeng simulator, OSS server, a worker on a task queue of its own and the
- * API (rate limit out of the way), plus a caller key and a funded user.
+ * API (rate limit out of the way), plus a caller key and a funded user. The simulator's latencies, credits and
+ * mode are the bench's to give (bench-simulator.ts): none of its defaults decides a figure.
  */
 export async function startBenchStack(options: {
   name: string;
-  simulator?: JimengSimulatorOptions;
+  simulator: BenchSimulatorOptions;
   worker?: Partial<DependencySettings>;
 }): Promise<BenchStack> {
   const config = loadConfig();

@@ -17,6 +17,7 @@ import {
   quantile,
 } from './bench-jobs';
 import { startBenchStack } from './bench-stack';
+import { ONE_CREDIT_PER_IMAGE_CALL, uniformLatency } from './bench-simulator';
 
 const jobs = Number(process.argv[2] ?? 40);
 const latencyMs = Number(process.argv[3] ?? 500);
@@ -41,7 +42,13 @@ async function timed(total: number, clients: number, job: (i: number) => Promise
 async function main(): Promise<void> {
   const stack = await startBenchStack({
     name: 'overhead',
-    simulator: { imageLatencyMs: latencyMs, dailyQuota: 100_000 },
+    // The upstream call takes latencyMs (500 ms), whatever the simulator's realistic default (30 s).
+    simulator: {
+      latency: uniformLatency(latencyMs),
+      dailyQuota: 100_000,
+      creditCosts: ONE_CREDIT_PER_IMAGE_CALL,
+      forkExtensions: false,
+    },
     worker: { heartbeatMs: 5_000 },
   });
   const sessions = await addBenchAccounts(stack, ACCOUNTS);

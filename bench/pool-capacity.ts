@@ -4,12 +4,16 @@
  *
  *   node dist/bench/pool-capacity.js            small: 100 jobs (a minute or two per side)
  *   node dist/bench/pool-capacity.js --full     the issue's size: a burst of 1,000 jobs
- *   options: --jobs N, --latency-ms L (10000), --baseline-clients K (20), --posters P (32)
+ *   options: --jobs N, --latency-ms L (10000), --baseline-clients K (20), --posters P (32), --fork-extensions
  *
  * 20 accounts, each registered in the Jimeng simulator with the limits of bench/pool-capacity-model.ts:
  * maxConcurrent 1 (the platform leases one image job per account at a time), a rate limit of
  * floor(60 s / L) + 2 calls a minute (so it binds only on a client that piles calls onto an account) and the
- * upstream's 66 credits a day. The "time scale" L = 10 s per image call makes the pool's ceiling 120 jobs/min,
+ * upstream's 66 credits a day at one credit a call. The simulator answers as the real proxy does (iptag/jimeng-api
+ * v1.9.6): a call over an account's rate window gets risk control, HTTP 200 -2001 `[请求失败]: shark not pass
+ * (错误码: 1019)` with no Retry-After; a call beyond maxConcurrent -2007 `[生成失败]: credit prededuct failed`
+ * (ret 5001). `--fork-extensions` runs both sides against a fork's answers instead (HTTP 429 + Retry-After), the
+ * setup of the figures recorded before 2026-12. The "time scale" L = 10 s per image call makes the pool's ceiling 120 jobs/min,
  * well under what the platform itself admits and runs (~8 admissions/s on the Temporal dev server, see the
  * API benchmark): the pool, not the platform, should be the limit, and 1,000 jobs take ~8.5 minutes at best.
  *
@@ -17,12 +21,17 @@
  * /v1/images/generations (each its own project and storyboard) sent by P concurrent clients, then the
  * records are read until every job is final. Baseline, in the same run, on a second simulator with the same
  * accounts and limits: the naive client, K workers (K = 20 = the calls the platform can have in flight) each
- * taking the next job, a random account per attempt, up to 3 retries 1 s apart whatever the error, no cooldown
- * and no memory of refusals; it only makes the upstream call (no uploads, no bookkeeping).
+ * taking the next job, a random account per attempt, up to 3 retries 1 s apart whatever the error (risk
+ * control, which names no wait, included; it never read a Retry-After either), no cooldown and no memory of
+ * refusals; it only makes the upstream call (no uploads, no bookkeeping).
  *
- * Figures per side: completed and failed jobs (error codes), jobs/min over the whole makespan (first request to
- * last final job) as a share of the pool's capacity (the ideal makespan of the burst is printed above the
- * table), the simulator's generation calls, refusals and calls after refusal (wasted calls), and how much of
+ * Figures per side: completed and failed jobs (error codes, with the upstream ret the proxy's message names:
+ * -2001/1019 risk control, -2007/5001 busy), jobs/min over the whole makespan (first request to last final job)
+ * as a share of the pool's capacity (the ideal makespan of the burst is printed above the table), the
+ * simulator's generation calls, its refusals (calls it refused for the account's state: busy, rate_limited =
+ * the window's risk control, quota, invalid) and its calls after refusal, the wasted calls (a call to an account
+ * that had been refused and could still not serve it: for risk control, while its window was still full, the
+ * moment a 429 would have named; dev/jimeng-sim/README.md, "Refusals and calls after a refusal"), and how much of
  * the accounts' time a call was in flight while work was waiting for an account (sampled from the simulator
  * every 100 ms). For the platform, where that time goes: job waits, attempts (leaseAndGenerateImages, or the
  * leaseAccount/generateImages/releaseAccount of runs recorded before it), the waits after a no_account answer and
@@ -44,6 +53,7 @@ import { startJimengSimulator, type JimengSimulator } from '../dev/jimeng-sim/si
 import type { CountersSnapshot } from '../dev/jimeng-sim/counters';
 import { generationWorkflowId } from '../workflows/generation-definitions';
 import { startBenchStack } from './bench-stack';
+import { ONE_CREDIT_PER_IMAGE_CALL, uniformLatency, type BenchSimulatorOptions } from './bench-simulator';
 import { capacityOverRun, idealBurst, poolCapacity, type AccountLimits } from './pool-capacity-model';
 
 const args = process.argv.slice(2);
@@ -55,6 +65,7 @@ const option = (name: string, fallback: number): number => {
   return value;
 };
 const FULL = args.includes('--full');
+const FORK_EXTENSIONS = args.includes('--fork-extensions');
 const JOBS = option('--jobs', FULL ? 1000 : 100);
 const LATENCY_MS = option('--latency-ms', 10_000);
 const ACCOUNTS = 20;
@@ -74,6 +85,17 @@ const LIMITS: AccountLimits = {
   dailyQuota: DAILY_QUOTA,
 };
 const POOL = Array.from({ length: ACCOUNTS }, () => LIMITS);
+
+/**
+ * Both simulators: every call takes L (the proxy's retry pause and timeout are never spent: no upstream faults
+ * here), one credit per call, the proxy's answers unless --fork-extensions.
+ */
+const SIMULATOR: BenchSimulatorOptions = {
+  latency: uniformLatency(LATENCY_MS, { retryDelayMs: 5_000, upstreamTimeoutMs: 45_000 }),
+  dailyQuota: DAILY_QUOTA,
+  creditCosts: ONE_CREDIT_PER_IMAGE_CALL,
+  forkExtensions: FORK_EXTENSIONS,
+};
 
 // ---------------------------------------------------------------------------------------------------------
 // Small helpers
@@ -210,6 +232,14 @@ interface Figures {
   makespanMs: number;
   counters: CountersSnapshot;
   accountTime: AccountTime;
+}
+
+/**
+ * A failure's code as the tables show it: the proxy's code with the upstream ret its message names
+ * (`-2001/1019` risk control, `-2007/5001` too many jobs on the account), or the client's own (`HTTP_429`).
+ */
+function codeOf(err: JimengError): string {
+  return err.upstreamCode === undefined ? err.code : `${err.code}/${err.upstreamCode}`;
 }
 
 function generationCalls(c: CountersSnapshot): number {
@@ -429,7 +459,7 @@ interface LeaseRow {
 async function runPlatform(): Promise<{ figures: Figures; diagnostics: string[] }> {
   const stack = await startBenchStack({
     name: 'capacity',
-    simulator: { imageLatencyMs: LATENCY_MS, dailyQuota: DAILY_QUOTA },
+    simulator: SIMULATOR,
   });
   const { sequelize, sim, url, key, userId } = stack;
   const ids = new SnowflakeGenerator({ nodeId: 952 });
@@ -755,7 +785,7 @@ function simLimits() {
 // Baseline: the naive client
 
 async function runBaseline(): Promise<{ figures: Figures; diagnostics: string[] }> {
-  const sim = await startJimengSimulator({ port: 0, imageLatencyMs: LATENCY_MS, dailyQuota: DAILY_QUOTA });
+  const sim = await startJimengSimulator({ port: 0, ...SIMULATOR });
   const sessions = Array.from({ length: ACCOUNTS }, () => `naive-${randomUUID()}`);
   for (const sessionId of sessions) sim.admin.registerSession({ sessionId, ...simLimits() });
   const client = new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 3 * LATENCY_MS + 30_000 });
@@ -785,8 +815,8 @@ async function runBaseline(): Promise<{ figures: Figures; diagnostics: string[] 
             break;
           } catch (err) {
             if (!JimengError.is(err)) throw err;
-            code = err.code;
-            attemptCodes.push(err.code);
+            code = codeOf(err);
+            attemptCodes.push(code);
           }
         }
         results.push({
@@ -829,6 +859,11 @@ async function main(): Promise<void> {
       `rate limit ${LIMITS.rateLimit.maxRequests} per ${LIMITS.rateLimit.windowMs / 1000} s, quota ${LIMITS.dailyQuota}/day`,
   );
   console.log(
+    FORK_EXTENSIONS
+      ? 'simulator: fork extensions (the rate window answers HTTP 429 + Retry-After)'
+      : "simulator: the proxy's answers (the rate window answers -2001 risk control, ret 1019, no Retry-After)",
+  );
+  console.log(
     `theoretical capacity: ${capacity.jobsPerMinute.toFixed(1)} jobs/min (bound by ${capacity.boundBy}), ` +
       `quota for ${capacity.quotaJobs} jobs; burst of ${JOBS}: ideal makespan ${s(ideal.makespanMs)} s for ${ideal.completed} jobs\n`,
   );
@@ -865,6 +900,13 @@ async function main(): Promise<void> {
   for (const line of platform.diagnostics) console.log(`- ${line}`);
   console.log('\nbaseline:');
   for (const line of baseline.diagnostics) console.log(`- ${line}`);
+  // The platform should make none: when it does, the evidence.
+  const wasted = platform.figures.counters.callsAfterRefusalLog;
+  if (wasted.length > 0) {
+    console.log('\nplatform, first calls after a refusal (session, reason, ms since the account was told):');
+    for (const c of wasted.slice(0, 10))
+      console.log(`- ${c.sessionId} ${c.reason} +${c.atMs - c.toldAtMs} ms`);
+  }
   console.log(`\nload average (1, 5, 15 min): ${loads.join('; ')}`);
 }
 

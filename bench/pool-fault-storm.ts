@@ -1,44 +1,77 @@
 /**
  * The account pool under a fault storm from the Jimeng simulator, against a baseline in the same run.
  *
- *   node dist/bench/pool-fault-storm.js [requests=200] [accounts=40] [concurrency=8]
+ *   node dist/bench/pool-fault-storm.js [requests=200] [accounts=40] [concurrency=8] [--fork-extensions]
  *
- * Faults (global, seeded): 30% HTTP 429, 5% "account banned". Each request retries on another account
- * up to 6 times. Pool: leases from jimeng_accounts (MariaDB, database <MYSQL_DATABASE>_bench), releases
- * with the classified outcome, 2 s cooldown. Baseline: what the proxy itself does with a token list, a
- * random pick per call with no memory of failures. Reported: successes, calls per account, and calls
- * that went to an account already known to be banned or still cooling down.
+ * The simulator answers as the real proxy does (iptag/jimeng-api v1.9.6). Faults (global, seeded, per generation
+ * call; bench/storm-faults.ts): 30% risk control (-2001 `[请求失败]: shark not pass (错误码: 1019)`, no
+ * Retry-After), 5% a ban, which the proxy cannot tell from a dead login (-2002 `[登录失效]: login error…` on the
+ * call that kills the session, then -1000 `Cannot read properties of undefined (reading 'gift_credit')` on every
+ * later call), 5% the proxy's own connection to the upstream timing out after its retries (-1000 `timeout of
+ * 45000ms exceeded`, not the account's fault). A session stays dead, and an account that answered risk control
+ * keeps answering it for 2 s: a strategy that ignores what it learnt pays for it, as it would against Jimeng.
+ * `--fork-extensions`: the storm these figures had before the simulator followed the proxy (a fork's HTTP 429 +
+ * Retry-After, 30%, and its ban text, 5%).
+ *
+ * Each request tries up to 6 upstream calls. Pool: leases from jimeng_accounts (MariaDB, database
+ * <MYSQL_DATABASE>_bench), releases with the classified outcome, 2 s cooldown; a dead-session answer is checked
+ * with /token/check before the account is marked, as the generation activities do. Baseline: what the proxy
+ * itself does with a token list, a random pick per call with no memory of failures. Reported: successes, the
+ * answers, the calls that went to an account known dead or still inside its risk-control window (the driver's
+ * view), and the simulator's refusals and calls after a refusal (its view: the wasted calls).
  */
 import pino from 'pino';
 import { QueryTypes } from 'sequelize';
 import { AccountPool, leaseOutcomeForAction, type LeaseOutcome } from '../activities/accounts';
-import { JimengClient, JimengError } from '../activities/jimeng';
-import { openBenchDatabase } from './bench-database';
+import { JimengClient, JimengError, JimengErrorAction, JimengErrorReason } from '../activities/jimeng';
+import { ENDPOINTS } from '../dev/jimeng-sim/endpoints';
 import { startJimengSimulator } from '../dev/jimeng-sim/simulator';
+import type { CountersSnapshot } from '../dev/jimeng-sim/counters';
+import { openBenchDatabase } from './bench-database';
+import { ONE_CREDIT_PER_IMAGE_CALL, type BenchSimulatorOptions } from './bench-simulator';
+import { STORM_COOLDOWN_MS, stillRefusingFault, stormFaults, type StormMode } from './storm-faults';
 
-const [requests = 200, accountCount = 40, concurrency = 8] = process.argv.slice(2).map(Number);
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const [requests = 200, accountCount = 40, concurrency = 8] = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('--'))
+  .map(Number);
+const MODE: StormMode = flags.includes('--fork-extensions') ? 'fork' : 'proxy';
 const MAX_ATTEMPTS = 6;
-const COOLDOWN_MS = 2000;
+
+/**
+ * Time scale 1 ms : 6 s of the real proxy: an image 5 ms (30 s), its retry pause 1 ms (5 s), its per-call
+ * timeout 8 ms (45 s), so a transport timeout (4 timeouts and 3 pauses) costs 35 ms, seven images' time.
+ */
+const SIMULATOR: BenchSimulatorOptions = {
+  seed: 7,
+  latency: { imageMs: 5, compositionMs: 5, videoMs: 5, retryDelayMs: 1, upstreamTimeoutMs: 8 },
+  dailyQuota: 10_000,
+  creditCosts: ONE_CREDIT_PER_IMAGE_CALL,
+  forkExtensions: MODE === 'fork',
+};
 
 interface Tally {
   succeeded: number;
   failed: number;
   calls: number;
-  callsToKnownBanned: number;
-  callsDuringCooldown: number;
-  outcomes: Record<string, number>;
-  callsPerAccount: Map<string, number>;
+  callsToKnownDead: number;
+  callsWhileRefusing: number;
+  sessionChecks: number;
+  /** Answers by what they meant (the client's reason), `success` for a success. */
+  answers: Record<string, number>;
   ms: number;
+  counters?: CountersSnapshot;
 }
 
 const newTally = (): Tally => ({
   succeeded: 0,
   failed: 0,
   calls: 0,
-  callsToKnownBanned: 0,
-  callsDuringCooldown: 0,
-  outcomes: {},
-  callsPerAccount: new Map(),
+  callsToKnownDead: 0,
+  callsWhileRefusing: 0,
+  sessionChecks: 0,
+  answers: {},
   ms: 0,
 });
 
@@ -51,60 +84,62 @@ async function runConcurrently(n: number, worker: (i: number) => Promise<void>):
   );
 }
 
+const listed = (o: Readonly<Record<string, number>>): string =>
+  Object.keys(o).length === 0 ? '0' : JSON.stringify(o);
+const sum = (o: Readonly<Record<string, number>>): number => Object.values(o).reduce((a, b) => a + b, 0);
+
 async function main(): Promise<void> {
   const sequelize = await openBenchDatabase(concurrency * 2);
 
-  const sim = await startJimengSimulator({ port: 0, seed: 7, imageLatencyMs: 5, dailyQuota: 10_000 });
+  const sim = await startJimengSimulator({ port: 0, ...SIMULATOR });
   const client = new JimengClient({ baseUrls: { default: sim.url }, timeoutMs: 10_000 });
   const sessions = Array.from({ length: accountCount }, (_, i) => `storm-${String(i).padStart(2, '0')}`);
-  // The dice of the simulator's rate faults are per call; the upstream's refusals are not. A banned account
-  // stays banned, and a rate-limited one keeps refusing until its window has passed: modelled here so
-  // that a strategy that ignores what it learnt pays for it, as it would against Jimeng.
-  const bannedSessions = new Set<string>();
+  // The simulator keeps a killed session dead by itself. The dice of its risk-control faults are per call; the
+  // upstream's risk control is not: an account that answered it keeps answering it for a while, modelled here.
+  const deadSessions = new Set<string>();
   const refusingUntil = new Map<string, number>();
-  const call = async (sessionId: string): Promise<LeaseOutcome> => {
-    if ((refusingUntil.get(sessionId) ?? 0) > Date.now()) {
-      sim.admin.injectFault({ kind: 'http_429', sessionId, count: 1, retryAfterMs: COOLDOWN_MS });
-    }
-    const outcome = await callOnce(sessionId);
-    if (outcome === 'banned' && !bannedSessions.has(sessionId)) {
-      bannedSessions.add(sessionId);
-      sim.admin.registerSession({ sessionId, state: 'banned' });
-    }
-    if (outcome === 'rate_limited' && !((refusingUntil.get(sessionId) ?? 0) > Date.now())) {
-      refusingUntil.set(sessionId, Date.now() + COOLDOWN_MS);
-    }
-    return outcome;
-  };
-  const callOnce = async (sessionId: string): Promise<LeaseOutcome> => {
+  const refusing = (sessionId: string): boolean => (refusingUntil.get(sessionId) ?? 0) > Date.now();
+
+  /** One generation call: the answer's meaning, and what it tells the pool. */
+  const call = async (sessionId: string): Promise<{ answer: string; error?: JimengError }> => {
+    if (refusing(sessionId)) sim.admin.injectFault(stillRefusingFault(MODE, sessionId));
+    let result: { answer: string; error?: JimengError };
     try {
       await client.generateImages({ sessionId, siteType: 0 }, { prompt: 'storm' });
-      return 'success';
+      result = { answer: 'success' };
     } catch (err) {
       if (!JimengError.is(err)) throw err;
-      return leaseOutcomeForAction(err.action);
+      result = { answer: err.reason, error: err };
     }
+    const reason = result.error?.reason;
+    if (reason === JimengErrorReason.SESSION_EXPIRED || reason === JimengErrorReason.ACCOUNT_BANNED)
+      deadSessions.add(sessionId);
+    if (result.error?.action === JimengErrorAction.COOL_DOWN_ACCOUNT && !refusing(sessionId))
+      refusingUntil.set(sessionId, Date.now() + STORM_COOLDOWN_MS);
+    return result;
   };
 
   const storm = () => {
     sim.admin.reset();
-    bannedSessions.clear();
+    deadSessions.clear();
     refusingUntil.clear();
     for (const s of sessions)
       sim.admin.registerSession({ sessionId: s, rateLimit: { maxRequests: 100_000, windowMs: 1000 } });
-    sim.admin.injectFault({ kind: 'banned', rate: 0.05 });
-    sim.admin.injectFault({ kind: 'http_429', rate: 0.3, retryAfterMs: COOLDOWN_MS });
+    for (const fault of stormFaults(MODE)) sim.admin.injectFault(fault);
   };
   /** One upstream call, counted the same way for both strategies. */
-  const measuredCall = async (t: Tally, sessionId: string): Promise<LeaseOutcome> => {
+  const measuredCall = async (
+    t: Tally,
+    sessionId: string,
+  ): Promise<{ answer: string; error?: JimengError }> => {
     t.calls++;
-    t.callsPerAccount.set(sessionId, (t.callsPerAccount.get(sessionId) ?? 0) + 1);
-    if (bannedSessions.has(sessionId)) t.callsToKnownBanned++;
-    if ((refusingUntil.get(sessionId) ?? 0) > Date.now()) t.callsDuringCooldown++;
-    const outcome = await call(sessionId);
-    t.outcomes[outcome] = (t.outcomes[outcome] ?? 0) + 1;
-    return outcome;
+    if (deadSessions.has(sessionId)) t.callsToKnownDead++;
+    if (refusing(sessionId)) t.callsWhileRefusing++;
+    const result = await call(sessionId);
+    t.answers[result.answer] = (t.answers[result.answer] ?? 0) + 1;
+    return result;
   };
+
   // Baseline: random pick per call, no memory (the proxy's own behaviour).
   storm();
   const baseline = newTally();
@@ -113,12 +148,13 @@ async function main(): Promise<void> {
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   await runConcurrently(requests, async () => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const outcome = await measuredCall(baseline, sessions[Math.floor(random() * sessions.length)]!);
-      if (outcome === 'success') return void baseline.succeeded++;
+      const { answer } = await measuredCall(baseline, sessions[Math.floor(random() * sessions.length)]!);
+      if (answer === 'success') return void baseline.succeeded++;
     }
     baseline.failed++;
   });
   baseline.ms = performance.now() - started;
+  baseline.counters = sim.admin.counters();
 
   // The pool.
   storm();
@@ -134,9 +170,22 @@ async function main(): Promise<void> {
     sequelize,
     logger: pino({ level: 'silent' }),
     now: () => new Date(),
-    rateLimitCooldownMs: COOLDOWN_MS,
+    rateLimitCooldownMs: STORM_COOLDOWN_MS,
   });
   const tally = newTally();
+  /**
+   * What the release tells the pool. A dead-session answer (the credit read's TypeError) is a hint: the session
+   * is asked, and only a session that is not live is marked (generation-activities.ts, confirmedFailure).
+   */
+  const outcomeOf = async (sessionId: string, error: JimengError | undefined): Promise<LeaseOutcome> => {
+    if (error === undefined) return 'success';
+    if (error.reason === JimengErrorReason.SESSION_SUSPECT) {
+      tally.sessionChecks++;
+      const live = await client.checkSession({ sessionId, siteType: 0 }).catch(() => true);
+      if (!live) return 'session_invalid';
+    }
+    return leaseOutcomeForAction(error.action);
+  };
   started = performance.now();
   await runConcurrently(requests, async (i) => {
     const tried: string[] = [];
@@ -144,7 +193,7 @@ async function main(): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS && Date.now() < deadline;) {
       const lease = await pool.lease({ capability: 'image', excludeAccountIds: tried, holder: `bench-${i}` });
       if (!lease) {
-        // Every usable account is busy or resting: wait (a workflow sleeps a durable timer here).
+        // Every usable account is busy or resting: wait (a workflow waits for a release or a timer here).
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
@@ -152,35 +201,52 @@ async function main(): Promise<void> {
       tried.push(lease.accountId);
       const rows = await sequelize.query<{ session_id: string }>(
         'SELECT session_id FROM jimeng_accounts WHERE id = ?',
-        {
-          replacements: [lease.accountId],
-          type: QueryTypes.SELECT,
-        },
+        { replacements: [lease.accountId], type: QueryTypes.SELECT },
       );
-      const outcome = await measuredCall(tally, rows[0]!.session_id);
+      const sessionId = rows[0]!.session_id;
+      const { error } = await measuredCall(tally, sessionId);
+      const outcome = await outcomeOf(sessionId, error);
       await pool.release(lease.token, outcome);
       if (outcome === 'success') return void tally.succeeded++;
     }
     tally.failed++;
   });
   tally.ms = performance.now() - started;
+  tally.counters = sim.admin.counters();
 
-  const simCounts = sim.admin.counters().bySession;
+  const simCounts = tally.counters.bySession;
   const report = (name: string, t: Tally) =>
-    `| ${name} | ${t.succeeded}/${requests} | ${t.calls} | ${JSON.stringify(t.outcomes)} | ${t.callsToKnownBanned} | ${t.callsDuringCooldown} | ${(requests / (t.ms / 1000)).toFixed(1)} |`;
+    `| ${name} | ${t.succeeded}/${requests} | ${t.calls} | ${JSON.stringify(t.answers)} | ` +
+    `${sum(t.counters!.callsAfterRefusal)} ${listed(t.counters!.callsAfterRefusal)} | ${t.callsToKnownDead} | ` +
+    `${t.callsWhileRefusing} | ${t.sessionChecks} | ${(requests / (t.ms / 1000)).toFixed(1)} |`;
   console.log(
-    `requests=${requests} accounts=${accountCount} concurrency=${concurrency} faults: 30% 429, 5% banned\n`,
+    `requests=${requests} accounts=${accountCount} concurrency=${concurrency} simulator: ${
+      MODE === 'fork' ? 'fork extensions' : "the proxy's answers"
+    }; faults: ${stormFaults(MODE)
+      .map((f) => `${Math.round((f.rate ?? 0) * 100)}% ${f.kind}`)
+      .join(', ')}\n`,
   );
   console.log(
-    '| strategy | succeeded | upstream calls | outcomes | calls to known-banned | calls while cooling | requests/s |',
+    '| strategy | succeeded | upstream calls | answers | wasted calls (simulator: calls after refusal) | ' +
+      'calls to a known-dead session | calls inside a refusal window | session checks | requests/s |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   console.log(report('baseline: random pick (proxy)', baseline));
   console.log(report('account pool', tally));
-  console.log('\nPool run, calls per account as the simulator counted them (session: calls):');
-  console.log(sessions.map((s) => `${s.slice(-2)}:${simCounts[s]?.total ?? 0}`).join(' '));
-  const simTotal = sessions.reduce((n, s) => n + (simCounts[s]?.total ?? 0), 0);
+  console.log('\nPool run, generation calls per account as the simulator counted them (session: calls):');
+  const generationCalls = (s: string) => simCounts[s]?.byEndpoint[ENDPOINTS.imageGenerations] ?? 0;
+  console.log(sessions.map((s) => `${s.slice(-2)}:${generationCalls(s)}`).join(' '));
+  const simTotal = sessions.reduce((n, s) => n + generationCalls(s), 0);
   console.log(`simulator total ${simTotal}, driver total ${tally.calls}`);
+  for (const [name, t] of [
+    ['baseline', baseline],
+    ['pool', tally],
+  ] as const) {
+    // The still-refusing answers inside a window are the driver's (stillRefusingFault): not among these.
+    console.log(
+      `${name}: simulator refusals ${listed(t.counters!.refusals)}; faults fired ${listed(t.counters!.faultsFired)}`,
+    );
+  }
   await sim.close();
   await sequelize.close();
 }

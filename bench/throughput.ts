@@ -32,6 +32,7 @@ import {
   type ImageJobAnswer,
 } from './bench-jobs';
 import { startBenchStack, type BenchStack } from './bench-stack';
+import { ONE_CREDIT_PER_IMAGE_CALL, uniformLatency } from './bench-simulator';
 import { mergeSummaries, summarizeCpuProfile, IDLE, type CpuProfile } from './cpu-profile-summary';
 import { cpuBetween, findStackPids, takeCpuSample, type CpuBreakdown, type CpuSample } from './cpu-sampler';
 
@@ -149,7 +150,13 @@ async function setUp(): Promise<{
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const stack = await startBenchStack({
     name: 'throughput',
-    simulator: { imageLatencyMs: 0, dailyQuota: 100_000 },
+    // A free upstream: every call answers at once (the simulator's realistic default is 30 s an image).
+    simulator: {
+      latency: uniformLatency(0),
+      dailyQuota: 100_000,
+      creditCosts: ONE_CREDIT_PER_IMAGE_CALL,
+      forkExtensions: false,
+    },
     worker: { heartbeatMs: 5_000 },
   });
   const query = stack.sequelize.query.bind(stack.sequelize);
