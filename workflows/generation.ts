@@ -309,6 +309,7 @@ async function attemptUntilDone(
   const startedAt = Date.now();
   let sites = [...plan.sites];
   const excluded: string[] = [];
+  const avoided: string[] = [];
   let retries = 0;
   let unexplained = 0;
   let noAccountWaits = 0;
@@ -319,9 +320,9 @@ async function attemptUntilDone(
     // on the proxy's synchronous route. Runs started before replay the activities they recorded.
     const attempt: AttemptResult =
       plan.type === 'image' && patched('lease-in-call')
-        ? await leaseAndCallImage(input, plan, sites, excluded, siteSwitchCount, progress)
+        ? await leaseAndCallImage(input, plan, sites, excluded, avoided, siteSwitchCount, progress)
         : plan.type === 'video' && patched('video-in-one-call')
-          ? await leaseAndCallVideo(input, plan, sites, excluded, siteSwitchCount, progress)
+          ? await leaseAndCallVideo(input, plan, sites, excluded, avoided, siteSwitchCount, progress)
           : await leaseThenCall(input, plan, job, sites, excluded, siteSwitchCount, progress);
 
     if (attempt.kind === 'no_account') {
@@ -366,6 +367,7 @@ async function attemptUntilDone(
       retries += 1;
       if (failure.action === 'retry_once_other_account') unexplained += 1;
       if (decision.excludeAccount) excluded.push(account.accountId);
+      if (decision.avoidAccount === true) avoided.push(account.accountId);
       if (decision.siteSwitched) {
         siteSwitchCount += 1;
         sites = decision.sites;
@@ -417,6 +419,7 @@ async function leaseAndCallImage(
   plan: ImagePlan,
   sites: readonly number[],
   excluded: readonly string[],
+  avoided: readonly string[],
   siteSwitchCount: number,
   progress: GenerationProgress,
 ): Promise<AttemptResult> {
@@ -424,6 +427,8 @@ async function leaseAndCallImage(
     taskId: input.taskId,
     sites: [...sites],
     excludeAccountIds: [...excluded],
+    // Recorded runs have no such key: a new one only where a new action put an account there.
+    ...(avoided.length > 0 ? { avoidAccountIds: [...avoided] } : {}),
     holder: input.workflowId,
     siteSwitchCount,
     call: plan.call,
@@ -440,6 +445,7 @@ async function leaseAndCallVideo(
   plan: VideoPlan,
   sites: readonly number[],
   excluded: readonly string[],
+  avoided: readonly string[],
   siteSwitchCount: number,
   progress: GenerationProgress,
 ): Promise<AttemptResult> {
@@ -447,6 +453,7 @@ async function leaseAndCallVideo(
     taskId: input.taskId,
     sites: [...sites],
     excludeAccountIds: [...excluded],
+    ...(avoided.length > 0 ? { avoidAccountIds: [...avoided] } : {}),
     holder: input.workflowId,
     siteSwitchCount,
     call: plan.call,

@@ -35,6 +35,11 @@ export type RetryDecision =
       delayMs: number;
       /** Leave the failed account out of the next lease. */
       excludeAccount: boolean;
+      /**
+       * Prefer another account for the next lease, but take this one again when no other is free: the failure
+       * was not the account's (the proxy's path to Jimeng, an unexplained answer), so a pool of one still works.
+       */
+      avoidAccount?: boolean;
       /** Sites for the next lease; differs from the input when the site was the problem. */
       sites: number[];
       siteSwitched: boolean;
@@ -45,8 +50,9 @@ export type RetryDecision =
  * the same decision:
  * - content policy and bad requests never improve on retry: fail at once (no charge kept, no wasted calls);
  * - a transient upstream failure waits the backoff and tries again, on any account;
- * - the proxy failing to reach Jimeng waits the backoff and tries another account (its path may work);
- * - an unexplained failure tries once more on another account, at once; a second one fails the job;
+ * - the proxy failing to reach Jimeng waits the backoff and tries another account if one is free (its path may
+ *   work), this one otherwise;
+ * - an unexplained failure tries once more, at once, on another account if one is free; a second one fails the job;
  * - a rate limit waits the backoff (or the upstream's Retry-After when longer) and moves to another account,
  *   because the pool cools that one down;
  * - an account that is out of quota, logged out or banned is switched at once: the next account is not
@@ -72,13 +78,21 @@ export function planRetry(failed: FailedAttempt): RetryDecision {
       return {
         kind: 'retry',
         delayMs: backoffDelayMs(retry),
-        excludeAccount: true,
+        excludeAccount: false,
+        avoidAccount: true,
         sites,
         siteSwitched: false,
       };
     case 'retry_once_other_account':
       if ((failed.unexplainedSoFar ?? 0) >= 1) return { kind: 'fail', reason: 'unexplained_again' };
-      return { kind: 'retry', delayMs: 0, excludeAccount: true, sites, siteSwitched: false };
+      return {
+        kind: 'retry',
+        delayMs: 0,
+        excludeAccount: false,
+        avoidAccount: true,
+        sites,
+        siteSwitched: false,
+      };
     case 'cool_down_account':
       return {
         kind: 'retry',

@@ -113,6 +113,8 @@ export interface LeasedCallInput {
   taskId: string;
   sites: number[];
   excludeAccountIds: string[];
+  /** Accounts to skip while another is free, and to take again when none is (not the account's fault). */
+  avoidAccountIds?: string[];
   holder: string;
   siteSwitchCount: number;
 }
@@ -265,8 +267,17 @@ export function createGenerationActivities(deps: GenerationDependencies) {
    */
   const leaseOrQueue = async (
     request: LeaseRequest & { holder: string; sites: readonly number[] },
+    avoidAccountIds: readonly string[] = [],
   ): Promise<Lease | null> => {
-    const lease = await deps.pool.lease(request);
+    const preferred =
+      avoidAccountIds.length > 0
+        ? await deps.pool.lease({
+            ...request,
+            excludeAccountIds: [...(request.excludeAccountIds ?? []), ...avoidAccountIds],
+          })
+        : null;
+    // The same request key: a retried activity gets back whichever of the two leases it took.
+    const lease = preferred ?? (await deps.pool.lease(request));
     if (lease !== null) {
       await deps.waiters.remove(request.holder);
       return lease;
@@ -417,16 +428,19 @@ export function createGenerationActivities(deps: GenerationDependencies) {
    */
   const leaseAndCall = async (
     capability: Capability,
-    request: { sites: number[]; excludeAccountIds: string[]; holder: string },
+    request: Pick<LeasedCallInput, 'sites' | 'excludeAccountIds' | 'avoidAccountIds' | 'holder'>,
     call: (lease: Lease) => Promise<ProducedOutput[]>,
   ): Promise<AttemptResult> => {
-    const lease = await leaseOrQueue({
-      capability,
-      sites: request.sites as Lease['siteType'][],
-      excludeAccountIds: request.excludeAccountIds,
-      holder: request.holder,
-      ...requestKey(),
-    });
+    const lease = await leaseOrQueue(
+      {
+        capability,
+        sites: request.sites as Lease['siteType'][],
+        excludeAccountIds: request.excludeAccountIds,
+        holder: request.holder,
+        ...requestKey(),
+      },
+      request.avoidAccountIds,
+    );
     if (lease === null) return { kind: 'no_account' };
     const account = {
       accountId: lease.accountId,

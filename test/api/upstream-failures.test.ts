@@ -171,6 +171,18 @@ describe("the proxy's real failures, through the API", () => {
     30_000,
   );
 
+  it('a pool of one: after the proxy lost Jimeng, the same account takes the call again after the backoff', async () => {
+    const only = await f.account();
+    f.sim.admin.injectFault({ kind: 'upstream_transport', sessionId: only.sessionId, count: 1 });
+    const userId = await f.userWithPoints(100);
+
+    const task = await generate(IMAGE, userId);
+
+    expect(task).toMatchObject({ status: 'completed', attempts: 2, error: null });
+    expect(await accountRow(only.id)).toEqual(untouched);
+    expect(callsOf(only.sessionId)).toEqual({ 'POST /v1/images/generations': 2 });
+  }, 30_000);
+
   it.each<[string, Route, Record<string, unknown>, string]>([
     ['a composition (-2007)', COMPOSITION, { images: ['https://cdn.example.com/in.png'] }, '-2007'],
     ["a video's first frame (-2001)", VIDEO, { images: ['https://cdn.example.com/in.png'] }, '-2001'],

@@ -32,7 +32,7 @@ describe('what a generation does after a failed attempt', () => {
     expect(planRetry({ ...base, retriesSoFar: 4 })).toEqual({ kind: 'fail', reason: 'retries_exhausted' });
   });
 
-  it('the proxy failing to reach Jimeng waits the schedule and leaves the account, without marking it', () => {
+  it('the proxy failing to reach Jimeng waits the schedule and prefers another account (this one if none is free)', () => {
     const waits = [0, 1, 2].map((retriesSoFar) =>
       planRetry({ ...base, action: 'retry_other_account', retriesSoFar }),
     );
@@ -40,7 +40,8 @@ describe('what a generation does after a failed attempt', () => {
       [3000, 5000, 10000].map((delayMs) => ({
         kind: 'retry',
         delayMs,
-        excludeAccount: true,
+        excludeAccount: false,
+        avoidAccount: true,
         sites: [0, 4],
         siteSwitched: false,
       })),
@@ -51,11 +52,12 @@ describe('what a generation does after a failed attempt', () => {
     });
   });
 
-  it('an unexplained failure is tried once more on another account at once, and a second one fails the job', () => {
+  it('an unexplained failure is tried once more at once, on another account if one is free, and a second one fails the job', () => {
     expect(planRetry({ ...base, action: 'retry_once_other_account', unexplainedSoFar: 0 })).toEqual({
       kind: 'retry',
       delayMs: 0,
-      excludeAccount: true,
+      excludeAccount: false,
+      avoidAccount: true,
       sites: [0, 4],
       siteSwitched: false,
     });
@@ -65,7 +67,7 @@ describe('what a generation does after a failed attempt', () => {
     // Other failures in between do not count as unexplained ones.
     expect(
       planRetry({ ...base, action: 'retry_once_other_account', retriesSoFar: 3, unexplainedSoFar: 0 }),
-    ).toMatchObject({ kind: 'retry', excludeAccount: true });
+    ).toMatchObject({ kind: 'retry', avoidAccount: true });
   });
 
   it('follows the longer table when an account allows more retries', () => {
