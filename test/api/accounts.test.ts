@@ -686,7 +686,7 @@ describe('accounts through the HTTP API (admin)', () => {
     it('reaches the upstream in front of the token: the account check through it finds the session live', async () => {
       const created = await create({ proxy_url: proxy() });
       const sessionId = (await dbAccount(created.id)).session_id;
-      f.sim.admin.registerSession({ sessionId, dailyQuota: 25 });
+      f.sim.admin.registerSession({ sessionId, remainingQuota: 25 });
       const res = await call(`/v1/accounts/${created.id}/test`, { method: 'POST' });
       expect(res.status).toBe(200);
       // The simulator cuts the proxy URL off at the last @ (as the proxy does) and knows the session behind it.
@@ -782,10 +782,11 @@ describe('accounts through the HTTP API (admin)', () => {
   });
 
   describe('test this account (through the account check workflow)', () => {
-    it('a live session: live, with its credits', async () => {
+    it('a live session: live, with its credits (gift, purchased and vip together)', async () => {
       const created = await create();
       const sessionId = (await dbAccount(created.id)).session_id;
-      f.sim.admin.registerSession({ sessionId, dailyQuota: 40 });
+      // The proxy's totalCredit is gift_credit + purchase_credit + vip_credit (src/api/controllers/core.ts:199-203).
+      f.sim.admin.registerSession({ sessionId, remainingQuota: 30, purchaseCredit: 6, vipCredit: 4 });
       const res = await call<{
         account_id: string;
         live: boolean;
@@ -799,9 +800,10 @@ describe('accounts through the HTTP API (admin)', () => {
       expect((await dbAccount(created.id)).version).toBe(1);
     });
 
-    it('an invalid session: not live, no credits', async () => {
+    // The proxy has no ban signal: a banned session answers /token/check as a logged-out one ({ live: false }).
+    it.each(['invalid', 'banned'] as const)('an %s session: not live, no credits', async (state) => {
       const created = await create();
-      f.sim.admin.registerSession({ sessionId: (await dbAccount(created.id)).session_id, state: 'invalid' });
+      f.sim.admin.registerSession({ sessionId: (await dbAccount(created.id)).session_id, state });
       const res = await call(`/v1/accounts/${created.id}/test`, { method: 'POST' });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ account_id: created.id, live: false, credits: null, error: null });
@@ -811,6 +813,8 @@ describe('accounts through the HTTP API (admin)', () => {
       const created = await create();
       const sessionId = (await dbAccount(created.id)).session_id;
       f.sim.admin.registerSession({ sessionId });
+      // The credits read meets an upstream 5xx four times; the proxy then reads `credit` off the error page and
+      // answers HTTP 200 with the TypeError as -1000 (src/api/controllers/core.ts:188-190, 368-377, 631-634).
       f.sim.admin.injectFault({
         kind: 'http_5xx',
         status: 500,
@@ -823,7 +827,8 @@ describe('accounts through the HTTP API (admin)', () => {
         { method: 'POST' },
       );
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ live: true, credits: null, error: { code: 'HTTP_500' } });
+      expect(res.body).toMatchObject({ live: true, credits: null, error: { code: '-1000' } });
+      expect(res.body.error.message).toContain("Cannot read properties of undefined (reading 'gift_credit')");
       expect(res.body.error.message).not.toContain(sessionId);
     });
 

@@ -230,6 +230,8 @@ describe('generations through the HTTP API', () => {
 
   it('cancel: 202 then cancelled and refunded; cancelling again is harmless; a completed task is 409', async () => {
     const only = await f.account();
+    // Every submit meets an upstream 5xx: after its retries the proxy answers -2007 "记录ID不存在" (HTTP 200), a
+    // failure retried on the same account, so the job is still retrying when the cancel comes.
     f.sim.admin.injectFault({ kind: 'http_5xx', sessionId: only.sessionId, rate: 1 });
     const userId = await f.userWithPoints(100);
     const res = await call('/v1/images/generations', { method: 'POST', json: imageBody(userId) });

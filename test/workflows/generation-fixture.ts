@@ -12,6 +12,8 @@ import type { ImageGenerationInput, VideoGenerationInput } from '../../activitie
 import { PointsLedger } from '../../activities/points';
 import { loadConfig } from '../../config/settings';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
+import type { LatencyOptions } from '../../dev/jimeng-sim/latency';
+import type { SessionInput } from '../../dev/jimeng-sim/sessions';
 import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim/simulator';
 import type { OssServer } from '../../dev/oss-server';
 import { buildActivityDependencies } from '../../worker/activity-dependencies';
@@ -33,6 +35,19 @@ import { filesUnder } from '../support/files-under';
 import { spawnWorker } from '../support/worker-process';
 
 export const CALLBACK_SECRET = 'test-callback-secret';
+
+/**
+ * The simulator's latencies in these tests: calls of milliseconds, so a test waits for the platform and not the
+ * upstream, and the proxy's own retries (3 pauses of `retryDelayMs`, behind http_5xx and upstream_transport
+ * answers) and its per-call timeout (`upstreamTimeoutMs`) scaled down the same way.
+ */
+export const TEST_LATENCY: Required<LatencyOptions> = {
+  imageMs: 20,
+  compositionMs: 20,
+  videoMs: 600,
+  retryDelayMs: 10,
+  upstreamTimeoutMs: 100,
+};
 const ids = new SnowflakeGenerator({ nodeId: 901 });
 
 /**
@@ -52,8 +67,12 @@ export class GenerationFixture {
   private worker: Worker | null = null;
   private running: Promise<void> | null = null;
 
+  /**
+   * `latency`: the simulator's, over TEST_LATENCY (its own defaults are the real proxy's tens of seconds);
+   * `forkExtensions`: a fork's behaviour (HTTP 429, the ban text, the /v1/async pair) instead of the proxy's.
+   */
   async start(
-    options: { videoDurationMs?: number; imageLatencyMs?: number; inProcessWorker?: boolean } = {},
+    options: { latency?: LatencyOptions; forkExtensions?: boolean; inProcessWorker?: boolean } = {},
   ): Promise<this> {
     this.sequelize = await migratedTestDatabase();
     this.connection = await Connection.connect({ address: this.config.temporalAddress });
@@ -61,9 +80,9 @@ export class GenerationFixture {
     this.sim = await startJimengSimulator({
       port: 0,
       seed: 7,
-      imageLatencyMs: options.imageLatencyMs ?? 20,
-      videoDurationMs: options.videoDurationMs ?? 600,
+      latency: { ...TEST_LATENCY, ...options.latency },
       autoCreateSessions: false,
+      forkExtensions: options.forkExtensions ?? false,
     });
     ({ server: this.oss } = await startTestServer());
     this.ledger = new PointsLedger({ sequelize: this.sequelize, now: () => new Date() });
@@ -147,14 +166,18 @@ export class GenerationFixture {
     this.sim.admin.reset();
   }
 
-  /** An account in the pool and the same session in the simulator. */
+  /**
+   * An account in the pool and the same session in the simulator. The session starts as the simulator
+   * registers one: `dailyQuota` (66) gift credits, today's claim already made (so an empty balance is refused,
+   * not refilled), no purchase or vip credits; `sim` sets any of that (`remainingQuota`, `claimAvailable`, …).
+   */
   async account(
     row: Partial<AccountRow> = {},
-    sim: { dailyQuota?: number } = {},
+    sim: Omit<SessionInput, 'sessionId'> = {},
   ): Promise<{ id: string; sessionId: string }> {
     const sessionId = row.session_id ?? `sess-${randomUUID()}`;
     const id = await insertAccount(this.sequelize, { ...row, session_id: sessionId });
-    this.sim.admin.registerSession({ sessionId, ...(sim.dailyQuota ? { dailyQuota: sim.dailyQuota } : {}) });
+    this.sim.admin.registerSession({ ...sim, sessionId });
     return { id, sessionId };
   }
 

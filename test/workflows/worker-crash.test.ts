@@ -77,6 +77,8 @@ describe('a worker killed mid-run (real worker process, SIGKILL)', () => {
 
   it('during a backoff timer: the new worker picks the run up when the timer fires', async () => {
     const account = await f.account();
+    // The submit meets an upstream 503 four times; the proxy answers -2007 "记录ID不存在" (HTTP 200), a failure
+    // retried on the same account after the workflow's backoff.
     f.sim.admin.injectFault({ kind: 'http_5xx', sessionId: account.sessionId, count: 1, status: 503 });
     const userId = await f.userWithPoints(100);
     const input = { ...f.task(userId), request: { prompt: 'sleep through a crash' } };
