@@ -24,18 +24,20 @@ export const FAILURE_BEHAVIOUR: Readonly<Record<FailureAction, FailureBehaviour>
       'same account again. Once the retries are spent the job fails and its points are refunded.',
   },
   retry_other_account: {
-    summary: 'wait the backoff, retry on another account',
+    summary: 'wait the backoff, retry on another account if one is free',
     detail:
       'The proxy could not reach Jimeng (socket hang up, ECONNRESET, ETIMEDOUT, ENOTFOUND, EAI_AGAIN, its own ' +
       "45 s timeout, the account's outbound proxy failing): not the account's fault, so it is not marked, but " +
-      'the next attempt, after the backoff, goes to another account, whose path may work. The record shows ' +
+      'the next attempt, after the backoff, goes to another account if one is free (its path may work), to ' +
+      'this one otherwise. The record shows ' +
       'status 4 meanwhile. Once the retries are spent the job fails and its points are refunded.',
   },
   retry_once_other_account: {
-    summary: 'retry once on another account, then fail',
+    summary: 'retry once (another account if one is free), then fail',
     detail:
       'A -1000 whose text the platform does not know, or a credit read that failed on a live session: one more ' +
-      'attempt, at once, on another account; a second such failure fails the job (refunded). Never a failure on ' +
+      'attempt, at once, on another account if one is free (this one otherwise); a second such failure fails the ' +
+      'job (refunded). Never a failure on ' +
       'first sight, and no mark on the account without evidence. A credit read that failed (the TypeError on ' +
       '`gift_credit` a dead session gets) is checked with /token/check first: a session that is not live is ' +
       'marked invalid and the job switches account at once.',
