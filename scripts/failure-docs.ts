@@ -121,7 +121,16 @@ export function nextAttempt(action: JimengErrorAction): string {
       `after a timer of ${waits.join(', ')}… (the backoff table)${honoursRetryAfter ? ', or the Retry-After when longer' : ''}`,
     );
   }
-  parts.push(first.excludeAccount ? 'on another account' : 'on any account, this one included');
+  parts.push(
+    first.excludeAccount
+      ? 'on another account'
+      : first.avoidAccount === true
+        ? 'on another account if one is free, this one otherwise'
+        : 'on any account, this one included',
+  );
+  const again = planRetry({ ...PROBE, action, retriesSoFar: 1, unexplainedSoFar: 1 });
+  if (again.kind === 'fail' && again.reason === 'unexplained_again')
+    parts.push(`a second such failure fails the job (${code(again.reason)})`);
   if (first.siteSwitched) {
     const lastSite = planRetry({ ...PROBE, action, sites: [PROBE.site] });
     parts.push(
