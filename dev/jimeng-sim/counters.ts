@@ -30,6 +30,8 @@ export interface CountersSnapshot {
   readonly arrivalsBySession: Readonly<Record<string, readonly Arrival[]>>;
   /** Every counted refusal in detail (first 10 000): when it was told and whether it was remembered. */
   readonly refusalLog: readonly RefusalEntry[];
+  /** Generation calls whose caller went away while the job ran (the proxy polls on and the job completes). */
+  readonly abandonedCalls: number;
 }
 
 export interface Arrival {
@@ -81,6 +83,7 @@ export class Counters {
   private ignoredLog: CallAfterRefusal[] = [];
   private arrivals = new Map<string, Arrival[]>();
   private refusalEntries: RefusalEntry[] = [];
+  private abandoned = 0;
 
   received(endpoint: Endpoint, sessionId: string | undefined, atMs: number): void {
     this.total += 1;
@@ -93,6 +96,10 @@ export class Counters {
     const list = this.arrivals.get(key) ?? [];
     if (list.length < LOG_LIMIT) list.push({ endpoint, atMs });
     this.arrivals.set(key, list);
+  }
+
+  callerGone(): void {
+    this.abandoned += 1;
   }
 
   faultFired(kind: string): void {
@@ -121,6 +128,7 @@ export class Counters {
     this.ignoredLog = [];
     this.arrivals.clear();
     this.refusalEntries = [];
+    this.abandoned = 0;
   }
 
   snapshot(): CountersSnapshot {
@@ -138,6 +146,7 @@ export class Counters {
       callsAfterRefusalLog: [...this.ignoredLog],
       arrivalsBySession: Object.fromEntries([...this.arrivals].map(([k, v]) => [k, [...v]])),
       refusalLog: [...this.refusalEntries],
+      abandonedCalls: this.abandoned,
     };
   }
 }

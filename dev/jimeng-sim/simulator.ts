@@ -339,7 +339,9 @@ export async function startJimengSimulator(options: JimengSimulatorOptions = {})
   const runningCall = (res: http.ServerResponse, endpoint: Endpoint): RunningCall => {
     let gone = false;
     res.once('close', () => {
-      if (!res.writableFinished) gone = true;
+      if (res.writableFinished) return;
+      gone = true;
+      counters.callerGone();
     });
     return { endpoint, sinceMs: now(), gone: () => gone };
   };

@@ -105,6 +105,7 @@ describe('concurrency', () => {
       remembered: false,
       inFlight: [{ endpoint: 'POST /v1/images/generations', sinceMs: expect.any(Number), callerGone: true }],
     });
+    expect(sim.admin.counters().abandonedCalls).toBe(1);
     await new Promise((r) => setTimeout(r, 300));
     expectSuccess(await image(sim, 'g'));
   });

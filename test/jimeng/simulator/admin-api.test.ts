@@ -39,6 +39,7 @@ describe('admin API', () => {
         '(none)': [{ endpoint: 'GET /ping', atMs: expect.any(Number) }],
       },
       refusalLog: [],
+      abandonedCalls: 0,
     });
     const arrivals = sim.admin.counters().arrivalsBySession;
     expect(arrivals.c1![0]!.atMs).toBeLessThan(arrivals.c1![1]!.atMs);
