@@ -4,6 +4,7 @@ import { filesUnder } from '../support/files-under';
 import { ledgerInvariantViolations, ledgerRows } from '../support/ledger-invariants';
 import type { DriveReport, SubmittedTask } from './chaos-driver';
 import { CHAOS_BUCKET, CHAOS_OSS_KEY, type ChaosStack } from './chaos-stack';
+import { classifyBusy, classifyCallsAfterRefusal } from './refusal-races';
 
 /*
  * What must hold after a chaos run, read from the database, OSS, the simulator's counters, Temporal and the
@@ -16,6 +17,8 @@ export interface ChaosFindings {
   readonly violations: Readonly<Record<string, string[]>>;
   /** Label → figure, for the summary table. */
   readonly figures: ReadonlyArray<readonly [string, string]>;
+  /** What a reader of the summary may want in detail: the calls that raced a refusal, busy refusals. */
+  readonly notes: readonly string[];
 }
 
 interface ExecutionRow {
@@ -150,32 +153,133 @@ export async function checkChaosRun(
   const leftovers = await filesUnder(stack.workerTmpDir);
   for (const f of leftovers) outputs.push(`temp file left: ${f}`);
 
-  // --- accounts: never called after being told it could not serve, never above its concurrency --------------
+  // --- accounts: never called after the pool knew it could not serve, never above its concurrency ----------
   const accounts: string[] = [];
   const counters = stack.sim.admin.counters();
-  for (const [reason, n] of Object.entries(counters.callsAfterRefusal))
-    accounts.push(`${n} generation calls to accounts already known ${reason}`);
-  const accountOf = new Map(report.sessionIds.map((s, i) => [s, report.accountIds[i]]));
-  for (const call of counters.callsAfterRefusalLog) {
-    const leases = await select<{
+  const accountOf = new Map(report.sessionIds.map((s, i) => [s, report.accountIds[i]!]));
+  const writes = (
+    await select<{
+      account_id: string;
+      at_ms: number;
+      account_status: number | null;
+      is_deleted: number | null;
+      image_generation_status: number | null;
+      video_generation_status: number | null;
+    }>('SELECT * FROM chaos_account_writes ORDER BY at_ms, seq')
+  ).map((w) => ({
+    accountId: String(w.account_id),
+    atMs: Number(w.at_ms),
+    accountStatus: w.account_status,
+    isDeleted: w.is_deleted,
+    imageStatus: w.image_generation_status,
+    videoStatus: w.video_generation_status,
+  }));
+  const grants = (
+    await select<{
+      token: string;
+      account_id: string;
       capability: string;
-      leased_at: Date;
-      released_at: Date | null;
-      holder: string;
-    }>(
-      `SELECT capability, leased_at, released_at, holder FROM jimeng_account_leases
-        WHERE account_id = ? AND leased_at <= ? ORDER BY leased_at DESC LIMIT 1`,
-      [accountOf.get(call.sessionId), new Date(call.atMs)],
-    );
-    const lease = leases[0];
+      holder: string | null;
+      at_ms: number;
+    }>('SELECT token, account_id, capability, holder, at_ms FROM chaos_lease_grants ORDER BY at_ms, seq')
+  ).map((g) => ({
+    token: g.token,
+    accountId: String(g.account_id),
+    capability: g.capability,
+    holder: g.holder,
+    atMs: Number(g.at_ms),
+  }));
+  const maxConcurrent = Math.max(...report.plan.accounts.map((a) => a.maxConcurrent));
+  const races = classifyCallsAfterRefusal({
+    calls: counters.callsAfterRefusalLog,
+    refusals: counters.refusalLog,
+    accountOfSession: accountOf,
+    writes,
+    grants,
+    maxConcurrent,
+  });
+  const iso = (ms: number | undefined) => (ms === undefined ? 'never' : new Date(ms).toISOString());
+  for (const c of races.calls) {
+    if (c.verdict === 'raced') continue;
     accounts.push(
-      `  ${call.endpoint} to account ${accountOf.get(call.sessionId)} at ${new Date(call.atMs).toISOString()}, ` +
-        `told ${call.reason} at ${new Date(call.toldAtMs).toISOString()}; lease ${lease?.capability} ` +
-        `${lease?.leased_at?.toISOString()}..${lease?.released_at?.toISOString() ?? 'live'} by ${lease?.holder}`,
+      `${c.verdict === 'after' ? 'after the pool knew' : 'never recorded'}: ${c.call.endpoint} to account ` +
+        `${c.accountId} at ${iso(c.call.atMs)}, told ${c.call.reason} at ${iso(c.call.toldAtMs)}, recorded ` +
+        `${iso(c.recordedAtMs)}; lease ${c.lease?.token ?? 'none'} granted ${iso(c.lease?.atMs)} to ${c.lease?.holder}`,
     );
   }
-  if ((counters.refusals.busy ?? 0) > 0)
-    accounts.push(`${counters.refusals.busy} calls above an account's concurrency limit`);
+  if (races.raced > races.racedBound)
+    accounts.push(`${races.raced} calls raced a refusal's recording, above the bound ${races.racedBound}`);
+  const notes: string[] = [];
+  for (const c of races.calls.filter((x) => x.verdict === 'raced'))
+    notes.push(
+      `(b) ${c.call.endpoint} to account ${c.accountId} at ${iso(c.call.atMs)}: told ${c.call.reason} ` +
+        `${c.call.atMs - c.call.toldAtMs} ms before, recorded ${(c.recordedAtMs ?? 0) - c.call.toldAtMs} ms after ` +
+        `being told; lease granted ${(c.lease?.atMs ?? 0) - c.call.toldAtMs} ms after being told, to ${c.lease?.holder}`,
+    );
+  const busy = classifyBusy(counters.refusalLog);
+  for (const b of busy)
+    notes.push(
+      `busy ${b.entry.endpoint} to account ${accountOf.get(b.entry.sessionId)} at ${iso(b.entry.atMs)}, running ` +
+        (b.entry.inFlight ?? [])
+          .map(
+            (c) =>
+              `${c.endpoint} since ${b.entry.atMs - c.sinceMs} ms${c.callerGone ? ' (caller gone)' : ''}`,
+          )
+          .join(', '),
+    );
+  for (const b of busy) {
+    if (b.abandonedJobRunning) continue;
+    accounts.push(
+      `above the concurrency of account ${accountOf.get(b.entry.sessionId)}: ${b.entry.endpoint} at ` +
+        `${iso(b.entry.atMs)} while it ran ${JSON.stringify(b.entry.inFlight)}`,
+    );
+  }
+  const busyAbandoned = busy.filter((b) => b.abandonedJobRunning).length;
+  if (busyAbandoned > counters.abandonedCalls)
+    accounts.push(
+      `${busyAbandoned} busy refusals behind abandoned jobs, above the ${counters.abandonedCalls} abandoned`,
+    );
+
+  // The proxy has no ban signal (it answers a banned session as a dead one: -1000 "Cannot read properties of
+  // undefined (reading 'gift_credit')", or the login error), so the pool cannot tell a ban from a logout: an
+  // account banned upstream ends as a dead session (both capabilities unavailable), never account_status 2.
+  const dead = new Set<number>([
+    ...report.plan.events.flatMap((e) =>
+      e.kind === 'ban-account' || e.kind === 'expire-session' ? [e.account] : [],
+    ),
+    ...report.plan.accountFaults.flatMap((f) =>
+      f.kind === 'banned' || f.kind === 'session_invalid' ? [f.account] : [],
+    ),
+  ]);
+  let deadMarked = 0;
+  let deadTold = 0;
+  for (const index of dead) {
+    const id = report.accountIds[index]!;
+    const session = report.sessionIds[index]!;
+    const told = counters.refusalLog.some(
+      (r) => r.sessionId === session && r.remembered && (r.reason === 'invalid' || r.reason === 'banned'),
+    );
+    const row = (
+      await select<{
+        account_status: number;
+        image_generation_status: number;
+        video_generation_status: number;
+      }>(
+        'SELECT account_status, image_generation_status, video_generation_status FROM jimeng_accounts WHERE id = ?',
+        [id],
+      )
+    )[0]!;
+    const marked = Number(row.image_generation_status) === 0 && Number(row.video_generation_status) === 0;
+    if (told) deadTold++;
+    if (told && marked) deadMarked++;
+    if (Number(row.account_status) === 2)
+      accounts.push(`account ${id} (${index}) ended banned: no answer says so`);
+    if (told && !marked)
+      accounts.push(
+        `account ${id} (${index}) was told its session is dead, yet ends image ${row.image_generation_status} ` +
+          `video ${row.video_generation_status}`,
+      );
+  }
 
   // --- callbacks: one final event per job, duplicates carry the same event id --------------------------------
   const callbacks: string[] = [];
@@ -228,7 +332,19 @@ export async function checkChaosRun(
     ['simulator calls', String(counters.total)],
     ['simulator faults fired', JSON.stringify(faultsFired(stack))],
     ['refusals for account state', JSON.stringify(counters.refusals)],
-    ['calls after a refusal', JSON.stringify(counters.callsAfterRefusal)],
+    ['calls after a refusal (simulator)', JSON.stringify(counters.callsAfterRefusal)],
+    ['(a) calls after the pool recorded the refusal', String(races.after)],
+    [
+      '(b) calls that raced the recording / bound',
+      `${races.raced} / ${races.racedBound} (remembered refusals × ${maxConcurrent - 1}); longest window ` +
+        `${races.longestRacedWindowMs} ms`,
+    ],
+    ['(c) refusals the pool never recorded, calls after them', String(races.neverRecorded)],
+    [
+      'busy refusals: over-commit / behind an abandoned job (abandoned jobs)',
+      `${busy.length - busyAbandoned} / ${busyAbandoned} (${counters.abandonedCalls})`,
+    ],
+    ['dead sessions told / marked invalid (none banned)', `${deadTold} / ${deadMarked}`],
     ['callback deliveries / redeliveries', `${deliveries} / ${redeliveries}`],
     ['worker restarts (SIGKILL)', String(stack.workerRestarts)],
     ['kill caught an upload in flight', String(report.uploadCaughtByKill)],
@@ -243,6 +359,7 @@ export async function checkChaosRun(
       'one final notification per job': callbacks,
     },
     figures,
+    notes,
   };
 }
 

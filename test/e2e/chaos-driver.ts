@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_PRICING } from '../../domain/pricing';
 import { planImage, planVideo } from '../../domain/generation/generation-plan';
 import { ENDPOINTS } from '../../dev/jimeng-sim/endpoints';
-import type { ChaosEvent, ChaosPlan, PlannedJob } from './chaos-plan';
+import type { ChaosEvent, ChaosPlan, PlannedBurst, PlannedFault, PlannedJob } from './chaos-plan';
 import type { ChaosStack } from './chaos-stack';
 
 /*
@@ -32,6 +32,7 @@ export interface DriveReport {
   readonly uploadCaughtByKill: boolean;
   readonly accountIds: string[];
   readonly sessionIds: string[];
+  readonly plan: ChaosPlan;
 }
 
 interface Answer {
@@ -87,28 +88,28 @@ export class ChaosDriver {
         rateLimit: a.rateLimit,
       });
     }
-    const generation = [ENDPOINTS.imageGenerations, ENDPOINTS.imageCompositions, ENDPOINTS.videoSubmit];
+    const routes = {
+      image: ENDPOINTS.imageGenerations,
+      composition: ENDPOINTS.imageCompositions,
+      video: ENDPOINTS.videoGenerations,
+    } as const;
+    const generation = Object.values(routes);
+    const details = (f: PlannedFault | PlannedBurst) => ({
+      kind: f.kind,
+      ...(f.delayMs !== undefined ? { delayMs: f.delayMs } : {}),
+      ...(f.ret !== undefined ? { ret: f.ret } : {}),
+      ...(f.cooldownMs !== undefined ? { cooldownMs: f.cooldownMs } : {}),
+      ...('error' in f && f.error !== undefined ? { error: f.error } : {}),
+    });
     for (const f of this.plan.faults) {
-      const spec = {
-        kind: f.kind,
-        rate: f.rate,
-        ...(f.delayMs !== undefined ? { delayMs: f.delayMs } : {}),
-        ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
-      };
-      if (f.kind === 'task_failure') sim.injectFault({ ...spec, endpoint: ENDPOINTS.videoSubmit });
+      const spec = { ...details(f), rate: f.rate };
+      if (f.route !== undefined) sim.injectFault({ ...spec, endpoint: routes[f.route] });
       else if (f.generationOnly) for (const endpoint of generation) sim.injectFault({ ...spec, endpoint });
       else sim.injectFault(spec);
     }
     for (const b of this.plan.bursts) {
-      const spec = {
-        kind: b.kind,
-        count: b.count,
-        ...(b.delayMs !== undefined ? { delayMs: b.delayMs } : {}),
-      };
-      if (b.kind === 'task_failure') sim.injectFault({ ...spec, endpoint: ENDPOINTS.videoSubmit });
-      else if (b.kind === 'content_policy' || b.kind === 'http_429')
-        sim.injectFault({ ...spec, endpoint: ENDPOINTS.imageGenerations });
-      else sim.injectFault(spec);
+      const spec = { ...details(b), count: b.count };
+      sim.injectFault(b.route !== undefined ? { ...spec, endpoint: routes[b.route] } : spec);
     }
     for (const f of this.plan.accountFaults) {
       sim.injectFault({
@@ -173,6 +174,7 @@ export class ChaosDriver {
       uploadCaughtByKill,
       accountIds: this.accountIds,
       sessionIds: this.sessionIds,
+      plan: this.plan,
     };
   }
 

@@ -1,4 +1,5 @@
-import { chaosPlan, CHAOS_SIZES, type ChaosVariant } from './chaos-plan';
+import { parseFaultSpec } from '../../dev/jimeng-sim/faults';
+import { CHAOS_COOLDOWN_MS, chaosPlan, CHAOS_SIZES, type ChaosVariant } from './chaos-plan';
 
 describe('the chaos schedule', () => {
   it('is the same for the same seed and differs for another', () => {
@@ -52,7 +53,39 @@ describe('the chaos schedule', () => {
     expect(hurt.size).toBeGreaterThanOrEqual(6);
     expect(plan.accounts.length - hurt.size).toBeGreaterThanOrEqual(plan.accounts.length / 3);
     expect(new Set(plan.accountFaults.map((f) => f.kind))).toEqual(
-      new Set(['quota_exhausted', 'session_invalid', 'banned']),
+      new Set(['quota_exhausted', 'session_invalid', 'banned', 'credits_claim_failed']),
     );
+  });
+
+  it.each<ChaosVariant>(['short', 'long'])(
+    '%s: asks only for what the real proxy does (the simulator in default mode takes every fault)',
+    (variant) => {
+      const plan = chaosPlan(variant, 20261123);
+      for (const f of [...plan.faults, ...plan.bursts, ...plan.accountFaults]) {
+        const { kind } = f;
+        const spec = {
+          kind,
+          ...('rate' in f ? { rate: f.rate } : { count: 'count' in f ? f.count : 1 }),
+          ...('delayMs' in f && f.delayMs !== undefined ? { delayMs: f.delayMs } : {}),
+          ...('ret' in f && f.ret !== undefined ? { ret: f.ret } : {}),
+          ...('cooldownMs' in f && f.cooldownMs !== undefined ? { cooldownMs: f.cooldownMs } : {}),
+        };
+        expect(() => parseFaultSpec(spec, { forkExtensions: false })).not.toThrow();
+      }
+      expect(plan.faults.some((f) => f.kind === 'risk_control')).toBe(true);
+      // The pool rests a capability CHAOS_COOLDOWN_MS after risk control: no window or remembered risk control
+      // may outlast it, or a call the pool rightly makes would count as one after a refusal.
+      for (const a of plan.accounts) expect(a.rateLimit.windowMs).toBeLessThanOrEqual(CHAOS_COOLDOWN_MS);
+      for (const f of [...plan.faults, ...plan.bursts])
+        if (f.kind === 'risk_control') expect(f.cooldownMs).toBe(CHAOS_COOLDOWN_MS);
+    },
+  );
+
+  it('leaves the small quotas enough for one 5 s video (10 credits) and not for a 10 s one', () => {
+    const plan = chaosPlan('long', 20261123);
+    for (const a of plan.accounts.filter((x) => x.dailyQuota < 100)) {
+      expect(a.dailyQuota).toBeGreaterThanOrEqual(10);
+      expect(a.dailyQuota).toBeLessThan(20);
+    }
   });
 });

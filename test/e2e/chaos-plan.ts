@@ -9,6 +9,9 @@ import { Prng } from '../../dev/jimeng-sim/prng';
 
 export type ChaosVariant = 'short' | 'long';
 
+/** How long the pool rests a capability after risk control: the worker's ACCOUNT_RATE_LIMIT_COOLDOWN_MS. */
+export const CHAOS_COOLDOWN_MS = 5000;
+
 export interface ChaosSize {
   readonly jobs: number;
   /** Jobs are submitted over this window; disasters happen inside it. */
@@ -53,49 +56,96 @@ export type ChaosEvent =
       readonly error500: number;
       readonly reset: number;
     }
-  /** The upstream bans the account for good. */
+  /**
+   * The upstream bans the account for good. The proxy has no ban signal (it answers a banned session as a dead
+   * one), so the pool can only learn that the session no longer serves.
+   */
   | { readonly atMs: number; readonly kind: 'ban-account'; readonly account: number }
   /** The account's login expires. */
   | { readonly atMs: number; readonly kind: 'expire-session'; readonly account: number }
   /** An operator deactivates the account through the API. */
   | { readonly atMs: number; readonly kind: 'withdraw-account'; readonly account: number };
 
-/** Per-account limits in the simulator; a few accounts have a small daily quota that runs out mid-run. */
+/**
+ * Per-account limits in the simulator; a few accounts have a small daily credit quota that runs out mid-run.
+ * Credits (the simulator's table, dev/jimeng-sim/credits.ts): an image or composition at 2k costs 1, a video
+ * 2 a second at 720p (jimeng-video-3.5-pro sends no resolution), so 10 for 5 s and 20 for 10 s.
+ */
 export interface PlannedAccount {
   readonly index: number;
   readonly dailyQuota: number;
-  /** One synchronous job at a time: the pool leases an account's image capability to one job. */
+  /**
+   * Two synchronous jobs at a time: the pool leases an account's image and video capabilities apart, one job
+   * each, and a video is one synchronous call held open until the video exists (POST /v1/videos/generations).
+   */
   readonly maxConcurrent: number;
+  /**
+   * The upstream's window of generation calls; over it the proxy answers risk control (-2001 … (错误码: 1019)),
+   * with no hint of how long. The window is no longer than the pool's cooldown, so a rested account is let back
+   * only once the window has room.
+   */
   readonly rateLimit: { readonly maxRequests: number; readonly windowMs: number };
 }
 
+/**
+ * Fault kinds of the simulator in its default mode, where it answers as the real proxy does (no 429, no ban
+ * text, no async video routes: dev/jimeng-sim/README.md).
+ */
+export type PlannedFaultKind =
+  /** -2001 `[请求失败]: … (错误码: <ret>)`: the upstream's rate limiting, ret 1019, -4 or 4013. */
+  | 'risk_control'
+  | 'content_policy'
+  /** The upstream answered 5xx to the proxy's 4 tries: the proxy's HTTP 200 envelope after its retries. */
+  | 'http_5xx'
+  /** A gateway in front of the proxy answering an HTML 5xx page. */
+  | 'gateway_5xx'
+  /** The proxy's own upstream call failed below HTTP (socket hang up, ECONNRESET, …): -1000 with the text. */
+  | 'upstream_transport'
+  /** The CN content check refused a composition's input image: -2007 `图片上传失败: 图片内容检测未通过…`. */
+  | 'input_image_refused'
+  /** An image job that ended with fewer images than asked: the proxy returns those. */
+  | 'partial_result'
+  | 'slow'
+  | 'connection_reset'
+  | 'malformed_body'
+  | 'task_failure';
+
 /** Faults the simulator injects with a probability on every call of their scope. */
 export interface PlannedFault {
-  readonly kind:
-    | 'http_429'
-    | 'content_policy'
-    | 'http_5xx'
-    | 'slow'
-    | 'connection_reset'
-    | 'malformed_body'
-    | 'task_failure';
+  readonly kind: PlannedFaultKind;
   readonly rate: number;
-  /** Generation calls only (the default: every protocol call, polls included). */
+  /** Generation calls only (the default: every protocol call, token checks and credit reads included). */
   readonly generationOnly: boolean;
+  /** Only this route (the kind's own scope otherwise). */
+  readonly route?: 'image' | 'composition' | 'video';
   readonly delayMs?: number;
-  readonly retryAfterMs?: number;
+  /** risk_control: the upstream ret. */
+  readonly ret?: '1019' | '-4' | '4013';
+  /**
+   * risk_control: how long the simulator counts later calls as calls after the refusal. The proxy gives no
+   * Retry-After, so this is what the pool promises: its cooldown (CHAOS_COOLDOWN_MS).
+   */
+  readonly cooldownMs?: number;
+  /** upstream_transport: which axios error. */
+  readonly error?: 'socket_hang_up' | 'econnreset' | 'etimedout' | 'timeout';
 }
 
 /** Faults for the next `count` calls of their scope from the start: each kind surely fires, whatever the dice. */
 export interface PlannedBurst {
-  readonly kind: 'http_429' | 'content_policy' | 'task_failure' | 'malformed_body' | 'slow' | 'http_5xx';
+  readonly kind: PlannedFaultKind;
   readonly count: number;
+  readonly route?: 'image' | 'composition' | 'video';
   readonly delayMs?: number;
+  readonly ret?: '1019' | '-4' | '4013';
+  readonly cooldownMs?: number;
 }
 
-/** One-shot faults on one account: the first matching call gets them. */
+/**
+ * One-shot faults on one account: the first matching call gets them. `banned` answers as `session_invalid`
+ * does (the proxy has no ban signal, dev/jimeng-sim/README.md), so the account ends as a dead session, not banned.
+ */
 export interface PlannedAccountFault {
-  readonly kind: 'quota_exhausted' | 'session_invalid' | 'banned';
+  readonly kind: 'quota_exhausted' | 'session_invalid' | 'banned' | 'credits_claim_failed';
   readonly account: number;
 }
 
@@ -137,12 +187,14 @@ export function chaosPlan(variant: ChaosVariant, seed: number): ChaosPlan {
     });
   }
 
-  // Accounts 0-2 carry the account-level disasters, 3-5 run out of quota, the rest are healthy.
+  // Accounts 0-2 carry the account-level disasters, 3-5 run out of credits (10-15: one 5 s video and a few
+  // images, or ten-odd images; a 10 s video, 20 credits, is refused), the rest are healthy. Every account may
+  // take 4 generation calls in 5 s (the window no longer than the pool's cooldown, CHAOS_COOLDOWN_MS).
   const accounts: PlannedAccount[] = Array.from({ length: size.accounts }, (_, index) => ({
     index,
-    dailyQuota: index >= 3 && index <= 5 ? 3 + prng.int(3) : 10_000,
-    maxConcurrent: 1,
-    rateLimit: { maxRequests: 40, windowMs: 10_000 },
+    dailyQuota: index >= 3 && index <= 5 ? 10 + prng.int(6) : 10_000,
+    maxConcurrent: 2,
+    rateLimit: { maxRequests: 4, windowMs: 5000 },
   }));
 
   const at = (share: number): number => Math.floor(window * share + prng.int(Math.floor(window / 20)));
@@ -164,11 +216,19 @@ export function chaosPlan(variant: ChaosVariant, seed: number): ChaosPlan {
   }
   events.sort((a, b) => a.atMs - b.atMs);
 
+  const cooldownMs = CHAOS_COOLDOWN_MS;
   const faults: PlannedFault[] = [
-    { kind: 'http_429', rate: 0.04, generationOnly: true, retryAfterMs: 1000 },
+    // The upstream's risk control in its three rets; no Retry-After, so the pool's cooldown is the promise.
+    { kind: 'risk_control', rate: 0.02, generationOnly: true, ret: '1019', cooldownMs },
+    { kind: 'risk_control', rate: 0.01, generationOnly: true, ret: '-4', cooldownMs },
+    { kind: 'risk_control', rate: 0.01, generationOnly: true, ret: '4013', cooldownMs },
     { kind: 'content_policy', rate: 0.04, generationOnly: true },
-    { kind: 'task_failure', rate: 0.08, generationOnly: true },
+    { kind: 'task_failure', rate: 0.08, generationOnly: true, route: 'video' },
+    { kind: 'input_image_refused', rate: 0.05, generationOnly: true, route: 'composition' },
+    { kind: 'partial_result', rate: 0.05, generationOnly: true, route: 'image' },
+    { kind: 'upstream_transport', rate: 0.02, generationOnly: true, error: 'socket_hang_up' },
     { kind: 'http_5xx', rate: 0.03, generationOnly: false },
+    { kind: 'gateway_5xx', rate: 0.02, generationOnly: false },
     { kind: 'slow', rate: 0.05, generationOnly: false, delayMs: 1500 },
     { kind: 'connection_reset', rate: 0.02, generationOnly: false },
     { kind: 'malformed_body', rate: 0.02, generationOnly: false },
@@ -177,16 +237,22 @@ export function chaosPlan(variant: ChaosVariant, seed: number): ChaosPlan {
     { kind: 'quota_exhausted', account: 6 },
     { kind: 'session_invalid', account: 7 },
     { kind: 'banned', account: 8 },
+    // Out of credits and the daily claim refused (-2009 / -2008 积分不足且无法自动收取…): on a low-quota account.
+    { kind: 'credits_claim_failed', account: 5 },
   ];
 
   const bursts: PlannedBurst[] = [
-    // The 4 % rate of 429s can draw none in a short run (a CI run did): one surely comes.
-    { kind: 'http_429', count: 1 },
-    { kind: 'content_policy', count: 2 },
-    { kind: 'task_failure', count: 1 },
+    // Rates can draw none of a kind in a short run (a CI run drew no rate limit): each kind surely comes once.
+    { kind: 'risk_control', count: 1, route: 'image', ret: '4013', cooldownMs },
+    { kind: 'content_policy', count: 2, route: 'image' },
+    { kind: 'task_failure', count: 1, route: 'video' },
+    { kind: 'input_image_refused', count: 1, route: 'composition' },
+    { kind: 'partial_result', count: 1, route: 'image' },
+    { kind: 'upstream_transport', count: 1, route: 'image' },
     { kind: 'malformed_body', count: 1 },
     { kind: 'slow', count: 2, delayMs: 1500 },
-    { kind: 'http_5xx', count: 1 },
+    { kind: 'http_5xx', count: 1, route: 'image' },
+    { kind: 'gateway_5xx', count: 1, route: 'image' },
   ];
 
   return { variant, seed, size, jobs, events, accounts, faults, accountFaults, bursts };

@@ -20,6 +20,7 @@ import { Prng } from '../../dev/jimeng-sim/prng';
 import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim/simulator';
 import { startOssServer, type OssServer } from '../../dev/oss-server';
 import { listen, type RunningServer } from '../support/koa-test-server';
+import { CHAOS_COOLDOWN_MS } from './chaos-plan';
 import { spawnWorker } from '../support/worker-process';
 
 const ROOT = join(__dirname, '..', '..');
@@ -75,12 +76,15 @@ export class ChaosStack {
     });
     this.sequelize = createSequelize(databaseOptions(this.config, { poolMax: 20 }));
     await createMigrator(this.sequelize).up();
+    await recordPoolWrites(this.sequelize);
 
+    // The simulator as the real proxy answers (no fork extensions), with short latencies: a run lasts minutes.
+    // retryDelayMs and upstreamTimeoutMs are what an upstream 5xx or transport failure costs (the proxy's 3
+    // retries, its per-request timeout), 15 s and 3 min at their defaults.
     this.sim = await startJimengSimulator({
       port: 0,
       seed: options.seed,
-      imageLatencyMs: 300,
-      videoDurationMs: 3000,
+      latency: { imageMs: 300, compositionMs: 300, videoMs: 3000, retryDelayMs: 50, upstreamTimeoutMs: 200 },
       autoCreateSessions: false,
     });
     this.oss = await startOssServer({
@@ -133,8 +137,8 @@ export class ChaosStack {
         OSS_BASE_URL: 'https://cdn.chaos.example',
         CALLBACK_ALLOW_PRIVATE: 'true',
         CALLBACK_SIGNING_SECRET: CHAOS_CALLBACK_SECRET,
-        // A 429 rests an account for seconds, not the production five minutes: the run lasts minutes.
-        ACCOUNT_RATE_LIMIT_COOLDOWN_MS: '5000',
+        // Risk control rests an account for seconds, not the production five minutes: the run lasts minutes.
+        ACCOUNT_RATE_LIMIT_COOLDOWN_MS: String(CHAOS_COOLDOWN_MS),
         TMPDIR: this.workerTmpDir,
         LOG_LEVEL: 'info',
       },
@@ -192,6 +196,46 @@ export class ChaosStack {
       timeout: 120_000,
     });
   }
+}
+
+/**
+ * When the pool wrote what it learned about an account, and when it handed an account out, to the millisecond:
+ * the seed's TIMESTAMP columns keep whole seconds, and a call that raced a refusal comes within milliseconds of
+ * it. Triggers of this private database only (nothing of the platform reads these tables); SYSDATE(3) is the
+ * time of the row change itself, not of the statement's start. The pool's write and a lease both lock the
+ * account row (UPDATE; SELECT … FOR UPDATE in the lease), so a lease is granted either before a write or after
+ * its commit, never in between: a lease logged after a write saw it.
+ */
+async function recordPoolWrites(sequelize: Sequelize): Promise<void> {
+  const at = 'CAST(ROUND(UNIX_TIMESTAMP(SYSDATE(3)) * 1000) AS SIGNED)';
+  for (const sql of [
+    `CREATE TABLE chaos_account_writes (
+       seq BIGINT AUTO_INCREMENT PRIMARY KEY,
+       account_id VARCHAR(36) NOT NULL,
+       at_ms BIGINT NOT NULL,
+       account_status INT NULL,
+       is_deleted INT NULL,
+       image_generation_status INT NULL,
+       video_generation_status INT NULL,
+       INDEX (account_id, at_ms))`,
+    `CREATE TABLE chaos_lease_grants (
+       seq BIGINT AUTO_INCREMENT PRIMARY KEY,
+       token CHAR(36) NOT NULL,
+       account_id VARCHAR(36) NOT NULL,
+       capability VARCHAR(10) NOT NULL,
+       holder VARCHAR(200) NULL,
+       at_ms BIGINT NOT NULL,
+       INDEX (account_id, capability, at_ms))`,
+    `CREATE TRIGGER chaos_account_written AFTER UPDATE ON jimeng_accounts FOR EACH ROW
+       INSERT INTO chaos_account_writes
+         (account_id, at_ms, account_status, is_deleted, image_generation_status, video_generation_status)
+       VALUES (NEW.id, ${at}, NEW.account_status, NEW.is_deleted, NEW.image_generation_status,
+               NEW.video_generation_status)`,
+    `CREATE TRIGGER chaos_lease_granted AFTER INSERT ON jimeng_account_leases FOR EACH ROW
+       INSERT INTO chaos_lease_grants (token, account_id, capability, holder, at_ms)
+       VALUES (NEW.token, NEW.account_id, NEW.capability, NEW.holder, ${at})`,
+  ])
+    await sequelize.query(sql);
 }
 
 async function freePort(): Promise<number> {
