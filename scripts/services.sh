@@ -16,6 +16,18 @@ entry_for() {
   esac
 }
 
+# The simulator's own defaults are the real proxy's latencies (images 30 s, compositions 60 s, videos about 3 min,
+# 5 s between the proxy's 3 retries of an upstream call, 45 s per call; dev/jimeng-sim/latency.ts): too slow for
+# README's first request, which waits 30 s. The dev stack runs it faster but still slow enough to watch a job go
+# through its states; each can be set in the environment or .env (dev/jimeng-sim/main.ts reads them).
+export_simulator_latencies() {
+  export JIMENG_SIM_IMAGE_LATENCY_MS="${JIMENG_SIM_IMAGE_LATENCY_MS:-2000}"
+  export JIMENG_SIM_COMPOSITION_LATENCY_MS="${JIMENG_SIM_COMPOSITION_LATENCY_MS:-3000}"
+  export JIMENG_SIM_VIDEO_DURATION_MS="${JIMENG_SIM_VIDEO_DURATION_MS:-15000}"
+  export JIMENG_SIM_RETRY_DELAY_MS="${JIMENG_SIM_RETRY_DELAY_MS:-1000}"
+  export JIMENG_SIM_UPSTREAM_TIMEOUT_MS="${JIMENG_SIM_UPSTREAM_TIMEOUT_MS:-5000}"
+}
+
 start() {
   local name="$1" entry pidfile="$RUN_DIR/$1.pid"
   entry="$(entry_for "$name")"
@@ -27,6 +39,7 @@ start() {
   say "starting $name (log: $LOG_DIR/$name.log)"
   # The dev stack is for development: callbacks to a receiver on this machine are allowed unless set otherwise.
   export CALLBACK_ALLOW_PRIVATE="${CALLBACK_ALLOW_PRIVATE-true}"
+  if [ "$name" = jimeng-sim ]; then export_simulator_latencies; fi
   # exec: the background subshell becomes setsid, which becomes node, so $! is node's own pid.
   (
     cd "$ROOT"

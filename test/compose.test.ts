@@ -76,6 +76,24 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it("runs the Jimeng simulator faster than the real proxy, so README's first request (waiting 30 s) sees its image", () => {
+    // The simulator's own defaults are the proxy's real latencies: images 30 s, videos about 3 min.
+    const env = services['jimeng-sim']!.environment!;
+    const ms = (key: string) => Number(env[key]);
+    for (const key of [
+      'JIMENG_SIM_IMAGE_LATENCY_MS',
+      'JIMENG_SIM_COMPOSITION_LATENCY_MS',
+      'JIMENG_SIM_VIDEO_DURATION_MS',
+      'JIMENG_SIM_RETRY_DELAY_MS',
+      'JIMENG_SIM_UPSTREAM_TIMEOUT_MS',
+    ])
+      expect(env[key]).toMatch(/^[1-9]\d*$/);
+    // An image call, or one failing after the proxy's 3 retries, well inside the first request's 30 s.
+    expect(ms('JIMENG_SIM_IMAGE_LATENCY_MS')).toBeLessThan(10_000);
+    expect(3 * ms('JIMENG_SIM_RETRY_DELAY_MS')).toBeLessThan(10_000);
+    expect(ms('JIMENG_SIM_VIDEO_DURATION_MS')).toBeLessThan(60_000);
+  });
+
   it('keeps the local stand-ins for Jimeng and OSS behind the standins profile', () => {
     expect(services['jimeng-sim']!.profiles).toEqual(['standins']);
     expect(services['oss-server']!.profiles).toEqual(['standins']);
