@@ -169,6 +169,12 @@ export const settings = {
       "'async-fork', a fork's POST /v1/async/videos/generations + GET /v1/async/tasks/:id (not in iptag/jimeng-api)",
     parse: oneOf('sync', 'async-fork'),
   },
+  jimengVideoPollIntervalMs: {
+    env: 'JIMENG_VIDEO_POLL_INTERVAL_MS',
+    default: '20000',
+    doc: 'async-fork only: how often a video task is polled (the proxy itself polls Jimeng every 20 s)',
+    parse: positiveInt,
+  },
   ossEndpoint: {
     env: 'OSS_ENDPOINT',
     default: 'http://localhost:8791',

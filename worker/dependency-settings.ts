@@ -13,6 +13,7 @@ export function dependencySettingsFrom(
     rateLimitCooldownMs: config.accountRateLimitCooldownMs,
     jimengBaseUrl: config.jimengBaseUrl,
     jimengVideoRoute: config.jimengVideoRoute,
+    videoPollIntervalMs: config.jimengVideoPollIntervalMs,
     oss: ossClientOptions(config),
     ossBaseUrl: config.ossBaseUrl ?? null,
     pricing: parsePricing(config.pointsPricing),

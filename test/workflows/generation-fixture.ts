@@ -10,6 +10,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import type { ActivityDependencies } from '../../activities';
 import type { ImageGenerationInput, VideoGenerationInput } from '../../activities/generation';
 import { PointsLedger } from '../../activities/points';
+import type { VideoRoute } from '../../activities/jimeng';
 import { loadConfig } from '../../config/settings';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
 import type { LatencyOptions } from '../../dev/jimeng-sim/latency';
@@ -65,15 +66,23 @@ export class GenerationFixture {
   ledger!: PointsLedger;
   tmpDir!: string;
   private worker: Worker | null = null;
+  private videoRoute: VideoRoute = 'sync';
   private running: Promise<void> | null = null;
 
   /**
    * `latency`: the simulator's, over TEST_LATENCY (its own defaults are the real proxy's tens of seconds);
-   * `forkExtensions`: a fork's behaviour (HTTP 429, the ban text, the /v1/async pair) instead of the proxy's.
+   * `forkExtensions`: a fork's behaviour (HTTP 429, the ban text, the /v1/async pair) instead of the proxy's;
+   * `videoRoute`: the worker's JIMENG_VIDEO_ROUTE (`async-fork` goes with `forkExtensions`).
    */
   async start(
-    options: { latency?: LatencyOptions; forkExtensions?: boolean; inProcessWorker?: boolean } = {},
+    options: {
+      latency?: LatencyOptions;
+      forkExtensions?: boolean;
+      videoRoute?: VideoRoute;
+      inProcessWorker?: boolean;
+    } = {},
   ): Promise<this> {
+    this.videoRoute = options.videoRoute ?? 'sync';
     this.sequelize = await migratedTestDatabase();
     this.connection = await Connection.connect({ address: this.config.temporalAddress });
     this.client = new Client({ connection: this.connection, namespace: this.config.temporalNamespace });
@@ -104,6 +113,7 @@ export class GenerationFixture {
         callbacks: { secret: CALLBACK_SECRET, allowPrivate: true },
         videoPollIntervalMs: 100,
         heartbeatMs: 500,
+        jimengVideoRoute: this.videoRoute,
       }),
     );
   }
@@ -133,6 +143,8 @@ export class GenerationFixture {
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       TEMPORAL_SCHEDULES: 'false',
       JIMENG_BASE_URL: this.sim.url,
+      JIMENG_VIDEO_ROUTE: this.videoRoute,
+      JIMENG_VIDEO_POLL_INTERVAL_MS: '100',
       OSS_ENDPOINT: this.oss.endpoint,
       OSS_BUCKET: PRIVATE_BUCKET,
       OSS_ACCESS_KEY: ACCESS_KEY_ID,
