@@ -235,6 +235,13 @@ export async function checkChaosRun(
     );
   }
   const busyAbandoned = busy.filter((b) => b.abandonedJobRunning).length;
+  // The pool leases an account's image and video capabilities apart, so an account may run one of each: with
+  // videos on the synchronous route both are calls in flight at once (why the plan's maxConcurrent is 2).
+  const overlapping = await select<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM jimeng_account_leases i JOIN jimeng_account_leases v
+        ON v.account_id = i.account_id AND i.capability = 'image' AND v.capability = 'video'
+       AND i.leased_at < COALESCE(v.released_at, NOW(3)) AND v.leased_at < COALESCE(i.released_at, NOW(3))`,
+  );
   if (busyAbandoned > counters.abandonedCalls)
     accounts.push(
       `${busyAbandoned} busy refusals behind abandoned jobs, above the ${counters.abandonedCalls} abandoned`,
@@ -345,6 +352,7 @@ export async function checkChaosRun(
       `${busy.length - busyAbandoned} / ${busyAbandoned} (${counters.abandonedCalls})`,
     ],
     ['dead sessions told / marked invalid (none banned)', `${deadTold} / ${deadMarked}`],
+    ['image and video leases overlapping on one account', String(overlapping[0]!.n)],
     ['callback deliveries / redeliveries', `${deliveries} / ${redeliveries}`],
     ['worker restarts (SIGKILL)', String(stack.workerRestarts)],
     ['kill caught an upload in flight', String(report.uploadCaughtByKill)],
