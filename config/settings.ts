@@ -38,6 +38,10 @@ const positiveInt: Parser<number> = (raw) => {
   if (!/^\d+$/.test(raw) || n < 1) throw new Error(`must be a positive integer, got "${raw}"`);
   return n;
 };
+const nonNegativeInt: Parser<number> = (raw) => {
+  if (!/^\d+$/.test(raw)) throw new Error(`must be a whole number of 0 or more, got "${raw}"`);
+  return Number(raw);
+};
 const hostPort: Parser<string> = (raw) => {
   if (!/^[\w.-]+:\d{1,5}$/.test(raw)) throw new Error(`must be host:port, got "${raw}"`);
   return raw;
@@ -160,6 +164,14 @@ export const settings = {
     default: 'http://127.0.0.1:8790',
     doc: 'Jimeng proxy base URL (default: the local simulator, dev/jimeng-sim)',
     parse: httpUrl,
+  },
+  workerShutdownGraceMs: {
+    env: 'WORKER_SHUTDOWN_GRACE_MS',
+    default: '20000',
+    doc:
+      'on SIGTERM, how long running activities may finish before they are cancelled and handed to another ' +
+      "worker (keep it below the deployment's termination grace period)",
+    parse: nonNegativeInt,
   },
   jimengVideoRoute: {
     env: 'JIMENG_VIDEO_ROUTE',

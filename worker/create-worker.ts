@@ -5,6 +5,11 @@ export interface WorkerSettings {
   address: string;
   namespace: string;
   taskQueue: string;
+  /**
+   * On SIGTERM, how long running activities may finish before they are cancelled (WORKER_SHUTDOWN_GRACE_MS).
+   * A generation call cancelled by a shutdown is handed back to Temporal, which runs it on another worker.
+   */
+  shutdownGraceMs?: number;
 }
 
 /**
@@ -23,6 +28,7 @@ export async function createWorker(
       taskQueue: settings.taskQueue,
       workflowsPath: require.resolve('../workflows'),
       activities: createActivities(deps),
+      ...(settings.shutdownGraceMs !== undefined ? { shutdownGraceTime: settings.shutdownGraceMs } : {}),
     });
     return { worker, connection };
   } catch (err) {

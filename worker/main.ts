@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       address: config.temporalAddress,
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
+      shutdownGraceMs: config.workerShutdownGraceMs,
     },
     buildActivityDependencies(sequelize, logger, dependencySettingsFrom(config)),
   );

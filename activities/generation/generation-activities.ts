@@ -228,7 +228,9 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       if (credits.totalCredit <= 0) outcome = 'quota_exhausted';
     } catch (err) {
       if (!JimengError.is(err)) throw err;
-      outcome = leaseOutcomeForAction(err.action);
+      // A dead session's credit read fails with the TypeError the generation call would get: ask the session.
+      const confirmed = await confirmedFailure(account, err);
+      outcome = leaseOutcomeForAction(JimengError.is(confirmed) ? confirmed.action : err.action);
     }
     if (outcome === 'success' || outcome === 'failed') return;
     await deps.pool.markAccount(lease.accountId, lease.capability, outcome);
@@ -454,6 +456,12 @@ export function createGenerationActivities(deps: GenerationDependencies) {
       outcome = 'success';
       return { kind: 'produced', account, outputs };
     } catch (err) {
+      // This worker is shutting down (a deploy's SIGTERM) and cancelled the call: not the job's failure nor the
+      // account's. Thrown, so Temporal runs the attempt again on another worker at once, on the same lease.
+      if (Context.current().cancellationDetails?.workerShutdown === true) {
+        outcome = null;
+        throw err;
+      }
       if (JimengError.is(err)) {
         outcome = leaseOutcomeForAction(err.action);
         return { kind: 'failed', account, failure: err.toJSON() };

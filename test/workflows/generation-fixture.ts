@@ -136,7 +136,7 @@ export class GenerationFixture {
    * The real worker process (dist/worker/main.js, built by scripts/test.sh) over this fixture's database,
    * simulator and OSS server, so a test can SIGKILL it. Its temp dir is <TMPDIR>/jimeng-flow under tmpDir.
    */
-  async spawnWorkerProcess(): Promise<ChildProcess> {
+  async spawnWorkerProcess(env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
     return spawnWorker({
       ...process.env,
       MYSQL_DATABASE: testDatabaseOptions().database,
@@ -153,6 +153,7 @@ export class GenerationFixture {
       CALLBACK_ALLOW_PRIVATE: 'true',
       TMPDIR: this.tmpDir,
       LOG_LEVEL: 'info',
+      ...env,
     });
   }
 

@@ -1,0 +1,98 @@
+import type { ChildProcess } from 'node:child_process';
+import { GenerationFixture } from './generation-fixture';
+
+const IMAGE_PRICE_2K = 4;
+const VIDEO_PRICE_5S_720P = 15; // jimeng-video-3.5-pro: 5 s x 2 points x 1.5
+
+async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill(signal);
+  });
+}
+
+/**
+ * Two worker processes on one task queue, as in a rolling deploy, and one of them stopped in the middle of a
+ * generation call that the proxy holds open: a SIGTERM hands the call back to Temporal at once (after the
+ * shutdown grace), a SIGKILL after the heartbeat timeout. Either way the job finishes once, on the other worker,
+ * and the user is charged once; the lost call may have started a paid job upstream, so the proxy sees two calls.
+ */
+describe('a worker stopped in the middle of a call (two worker processes)', () => {
+  const f = new GenerationFixture();
+  const workers: ChildProcess[] = [];
+  beforeAll(() => f.start({ inProcessWorker: false }), 120_000);
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => stop(w, 'SIGKILL')));
+  });
+  afterAll(() => f.close(), 60_000);
+  beforeEach(() => f.reset());
+
+  const calls = (sessionId: string, endpoint: string): number =>
+    f.sim.admin.counters().bySession[sessionId]?.byEndpoint[endpoint] ?? 0;
+
+  it('SIGTERM during an image call: the call is handed to the other worker, done once, charged once', async () => {
+    const account = await f.account();
+    // The first call outlasts the shutdown grace; the retry is quick.
+    f.sim.admin.injectFault({ kind: 'slow', sessionId: account.sessionId, delayMs: 20_000, count: 1 });
+    const userId = await f.userWithPoints(100);
+    const input = { ...f.task(userId), request: { prompt: 'a rolling deploy' } };
+    const grace = { WORKER_SHUTDOWN_GRACE_MS: '200' };
+    const first = await f.spawnWorkerProcess(grace);
+    workers.push(first);
+    const handle = await f.startImage(input);
+    await until(() => calls(account.sessionId, 'POST /v1/images/generations') === 1, 'the first call');
+    const second = await f.spawnWorkerProcess(grace);
+    workers.push(second);
+
+    expect(await stop(first, 'SIGTERM')).toBe(0);
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ status: 'completed', cost: IMAGE_PRICE_2K, attempts: 1 });
+    expect(result.outputs).toHaveLength(4);
+    expect(calls(account.sessionId, 'POST /v1/images/generations')).toBe(2);
+    // Not a failure of the job or the account: no retry timer, the account untouched.
+    const record = await f.row<{ error_code: string | null; generation_status: number }>(
+      'SELECT error_code, generation_status FROM jimeng_image_generation_records WHERE id = ?',
+      [input.taskId],
+    );
+    expect(record).toEqual({ error_code: null, generation_status: 2 });
+    const row = await f.row<{ image_generation_status: number }>(
+      'SELECT image_generation_status FROM jimeng_accounts WHERE id = ?',
+      [account.id],
+    );
+    expect(row.image_generation_status).toBe(1);
+    expect(await f.ledger.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
+    await f.expectConsistent(userId, [input.taskId]);
+  }, 120_000);
+
+  it('SIGKILL during the synchronous video call: retried after the heartbeat timeout, charged once, one MP4', async () => {
+    const account = await f.account();
+    f.sim.admin.injectFault({ kind: 'slow', sessionId: account.sessionId, delayMs: 20_000, count: 1 });
+    const userId = await f.userWithPoints(100);
+    const input = { ...f.task(userId), request: { prompt: 'a video survives a crash', duration: 5 } };
+    const first = await f.spawnWorkerProcess();
+    workers.push(first);
+    const handle = await f.startVideo(input);
+    await until(() => calls(account.sessionId, 'POST /v1/videos/generations') === 1, 'the first call');
+    const second = await f.spawnWorkerProcess();
+    workers.push(second);
+    await stop(first, 'SIGKILL');
+
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'completed', cost: VIDEO_PRICE_5S_720P });
+    expect(result.outputs).toHaveLength(1);
+    expect(calls(account.sessionId, 'POST /v1/videos/generations')).toBe(2);
+    expect(await f.ledger.balance(userId)).toBe(100 - VIDEO_PRICE_5S_720P);
+    expect(await f.rows('SELECT id FROM job_outputs WHERE job_id = ?', [input.taskId])).toHaveLength(1);
+    await f.expectConsistent(userId, [input.taskId]);
+  }, 120_000);
+});
