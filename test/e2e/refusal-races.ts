@@ -9,10 +9,11 @@ import { VIDEO_ENDPOINTS, type Endpoint } from '../../dev/jimeng-sim/endpoints';
  * (a) after: the call's lease was granted after the pool had recorded the capability unusable. A lease and the
  *     pool's write both lock the account row (SELECT … FOR UPDATE in the lease, the UPDATE of the write), so a
  *     lease granted after a write had seen it: the pool handed out an account it knew could not serve. Must be 0.
- * (b) raced: the lease was granted before the write (the call began while the refused job was still writing).
- *     Bounded: each such call is made by a job already holding the account's other capability when the refusal
- *     was told, and that job records the refusal itself once answered, so there are at most
- *     (remembered refusals) × (jobs an account runs at once − 1) of them.
+ * (b) raced: the lease was granted before the write: the refused job had not written it yet (it may first
+ *     verify the answer: a dead session's TypeError is checked with /token/check, seconds with a slow proxy).
+ *     Until it writes, it holds the refused capability's lease, so a racing call is on another capability of
+ *     the account: at most one lease each, and its holder is refused in turn and writes the refusal itself
+ *     once answered. So at most (remembered refusals) × (jobs an account runs at once − 1) of them.
  * (c) never recorded: the pool had not written the capability unusable by the end of the run.
  *
  * Times are the simulator's (arrival, when told) and MariaDB's SYSDATE(3) (writes, lease grants), one clock.
