@@ -318,12 +318,10 @@ async function attemptUntilDone(
   for (;;) {
     // New runs lease, call and release in one activity (the account is not held across workflow tasks); videos
     // on the proxy's synchronous route. Runs started before replay the activities they recorded.
-    const attempt: AttemptResult =
-      plan.type === 'image' && patched('lease-in-call')
-        ? await leaseAndCallImage(input, plan, sites, excluded, avoided, siteSwitchCount, progress)
-        : plan.type === 'video' && patched('video-in-one-call')
-          ? await leaseAndCallVideo(input, plan, sites, excluded, avoided, siteSwitchCount, progress)
-          : await leaseThenCall(input, plan, job, sites, excluded, siteSwitchCount, progress);
+    const inOneCall = plan.type === 'image' ? patched('lease-in-call') : patched('video-in-one-call');
+    const attempt: AttemptResult = inOneCall
+      ? await leaseAndCall(input, plan, { sites, excluded, avoided, siteSwitchCount }, progress)
+      : await leaseThenCall(input, plan, job, sites, excluded, siteSwitchCount, progress);
 
     if (attempt.kind === 'no_account') {
       if (Date.now() - startedAt >= ACCOUNT_WAIT_LIMIT_MS) {
@@ -413,51 +411,38 @@ async function attemptUntilDone(
   }
 }
 
-/** One attempt as one activity: lease, image call, release. */
-async function leaseAndCallImage(
-  input: BeginInput,
-  plan: ImagePlan,
-  sites: readonly number[],
-  excluded: readonly string[],
-  avoided: readonly string[],
-  siteSwitchCount: number,
-  progress: GenerationProgress,
-): Promise<AttemptResult> {
-  const attempt = await leasedImageCalls.leaseAndGenerateImages({
-    taskId: input.taskId,
-    sites: [...sites],
-    excludeAccountIds: [...excluded],
-    // Recorded runs have no such key: a new one only where a new action put an account there.
-    ...(avoided.length > 0 ? { avoidAccountIds: [...avoided] } : {}),
-    holder: input.workflowId,
-    siteSwitchCount,
-    call: plan.call,
-    composition: plan.composition,
-  });
-  if (attempt.kind === 'produced' || attempt.kind === 'failed')
-    noteAccount(progress, attempt.account.accountId);
-  return attempt;
+/** Where an attempt may lease: the job's sites, and the accounts it leaves out or prefers not to take. */
+interface LeaseScope {
+  sites: readonly number[];
+  excluded: readonly string[];
+  avoided: readonly string[];
+  siteSwitchCount: number;
 }
 
-/** One attempt as one activity: lease, video call (held open until the video exists), release. */
-async function leaseAndCallVideo(
+/** One attempt as one activity: lease, the call (held open until the images or the video exist), release. */
+async function leaseAndCall(
   input: BeginInput,
-  plan: VideoPlan,
-  sites: readonly number[],
-  excluded: readonly string[],
-  avoided: readonly string[],
-  siteSwitchCount: number,
+  plan: ImagePlan | VideoPlan,
+  scope: LeaseScope,
   progress: GenerationProgress,
 ): Promise<AttemptResult> {
-  const attempt = await leasedVideoCalls.leaseAndGenerateVideo({
+  const request = {
     taskId: input.taskId,
-    sites: [...sites],
-    excludeAccountIds: [...excluded],
-    ...(avoided.length > 0 ? { avoidAccountIds: [...avoided] } : {}),
+    sites: [...scope.sites],
+    excludeAccountIds: [...scope.excluded],
+    // Recorded runs have no such key: a new one only where a new action put an account there.
+    ...(scope.avoided.length > 0 ? { avoidAccountIds: [...scope.avoided] } : {}),
     holder: input.workflowId,
-    siteSwitchCount,
-    call: plan.call,
-  });
+    siteSwitchCount: scope.siteSwitchCount,
+  };
+  const attempt =
+    plan.type === 'image'
+      ? await leasedImageCalls.leaseAndGenerateImages({
+          ...request,
+          call: plan.call,
+          composition: plan.composition,
+        })
+      : await leasedVideoCalls.leaseAndGenerateVideo({ ...request, call: plan.call });
   if (attempt.kind === 'produced' || attempt.kind === 'failed')
     noteAccount(progress, attempt.account.accountId);
   return attempt;

@@ -1,9 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import pino from 'pino';
 import { issueApiKey } from '../../api/auth/issue-api-key';
-import { createApp } from '../../api/app';
 import { generationWorkflowId } from '../../workflows/generation-definitions';
-import { apiCaller, listen, type RunningServer } from '../support/koa-test-server';
+import { apiCaller, type RunningServer } from '../support/koa-test-server';
 import { GenerationFixture } from '../workflows/generation-fixture';
 
 /**
@@ -25,13 +23,7 @@ describe('generations through the HTTP API', () => {
 
   beforeAll(async () => {
     await f.start();
-    const app = createApp({
-      sequelize: f.sequelize,
-      temporal: f.connection,
-      logger: pino({ level: 'silent' }),
-      settings: { namespace: f.config.temporalNamespace, taskQueue: f.taskQueue, allowPrivateUrls: false },
-    });
-    server = await listen(app);
+    server = await f.listenApi({ allowPrivateUrls: false });
     url = server.url;
     callerKey = (await issueApiKey(f.sequelize, { owner: 'tenant-a', scope: 'caller' })).key;
     otherKey = (await issueApiKey(f.sequelize, { owner: 'tenant-b', scope: 'caller' })).key;

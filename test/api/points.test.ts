@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
-import { createApp } from '../../api/app';
 import { issueApiKey } from '../../api/auth/issue-api-key';
-import { apiCaller, listen, type RunningServer } from '../support/koa-test-server';
+import { apiCaller, type RunningServer } from '../support/koa-test-server';
 import { GenerationFixture } from '../workflows/generation-fixture';
 
 interface Balance {
@@ -76,13 +74,7 @@ describe('points through the HTTP API', () => {
 
   beforeAll(async () => {
     await f.start();
-    const app = createApp({
-      sequelize: f.sequelize,
-      temporal: f.connection,
-      logger: pino({ level: 'silent' }),
-      settings: { namespace: f.config.temporalNamespace, taskQueue: f.taskQueue },
-    });
-    server = await listen(app);
+    server = await f.listenApi();
     url = server.url;
     // References are remembered per owner for good (the ledger's operations): owners new to each run keep
     // the fixed references below from meeting those of an earlier run.

@@ -1,9 +1,7 @@
-import pino from 'pino';
 import { QueryTypes } from 'sequelize';
 import { issueApiKey } from '../../api/auth/issue-api-key';
-import { createApp } from '../../api/app';
 import type { FaultSpec } from '../../dev/jimeng-sim/faults';
-import { apiCaller, listen, type RunningServer } from '../support/koa-test-server';
+import { apiCaller, type RunningServer } from '../support/koa-test-server';
 import { GenerationFixture } from '../workflows/generation-fixture';
 
 /*
@@ -45,13 +43,7 @@ describe("the proxy's real failures, through the API", () => {
 
   beforeAll(async () => {
     await f.start();
-    const app = createApp({
-      sequelize: f.sequelize,
-      temporal: f.connection,
-      logger: pino({ level: 'silent' }),
-      settings: { namespace: f.config.temporalNamespace, taskQueue: f.taskQueue, allowPrivateUrls: false },
-    });
-    server = await listen(app);
+    server = await f.listenApi({ allowPrivateUrls: false });
     url = server.url;
     callerKey = (await issueApiKey(f.sequelize, { owner: 'tenant-a', scope: 'caller' })).key;
   }, 120_000);

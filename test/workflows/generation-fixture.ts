@@ -34,6 +34,8 @@ import { migratedTestDatabase, testDatabaseOptions } from '../support/database';
 import { ledgerInvariantViolations, ledgerRows } from '../support/ledger-invariants';
 import { filesUnder } from '../support/files-under';
 import { spawnWorker } from '../support/worker-process';
+import { listen, type RunningServer } from '../support/koa-test-server';
+import { createApp } from '../../api/app';
 
 export const CALLBACK_SECRET = 'test-callback-secret';
 
@@ -161,6 +163,22 @@ export class GenerationFixture {
     this.worker?.shutdown();
     await this.running;
     this.worker = null;
+  }
+
+  /** The HTTP API in-process over this fixture's database, Temporal and task queue, listening on loopback. */
+  async listenApi(settings: { allowPrivateUrls?: boolean } = {}): Promise<RunningServer> {
+    return listen(
+      createApp({
+        sequelize: this.sequelize,
+        temporal: this.connection,
+        logger: pino({ level: 'silent' }),
+        settings: {
+          namespace: this.config.temporalNamespace,
+          taskQueue: this.taskQueue,
+          ...(settings.allowPrivateUrls !== undefined ? { allowPrivateUrls: settings.allowPrivateUrls } : {}),
+        },
+      }),
+    );
   }
 
   async close(): Promise<void> {
