@@ -173,6 +173,9 @@ async function main(): Promise<void> {
     rateLimitCooldownMs: STORM_COOLDOWN_MS,
   });
   const tally = newTally();
+  /** Why the pool's failed requests failed: their answers in order (the retry budget is MAX_ATTEMPTS calls). */
+  const failures: string[] = [];
+  const attemptsLeft = (seen: readonly string[]) => seen.length < MAX_ATTEMPTS;
   /**
    * What the release tells the pool. A dead-session answer (the credit read's TypeError) is a hint: the session
    * is asked, and only a session that is not live is marked (generation-activities.ts, confirmedFailure).
@@ -189,6 +192,7 @@ async function main(): Promise<void> {
   started = performance.now();
   await runConcurrently(requests, async (i) => {
     const tried: string[] = [];
+    const seen: string[] = [];
     const deadline = Date.now() + 15_000;
     for (let attempt = 0; attempt < MAX_ATTEMPTS && Date.now() < deadline;) {
       const lease = await pool.lease({ capability: 'image', excludeAccountIds: tried, holder: `bench-${i}` });
@@ -204,12 +208,14 @@ async function main(): Promise<void> {
         { replacements: [lease.accountId], type: QueryTypes.SELECT },
       );
       const sessionId = rows[0]!.session_id;
-      const { error } = await measuredCall(tally, sessionId);
+      const { answer, error } = await measuredCall(tally, sessionId);
+      seen.push(answer);
       const outcome = await outcomeOf(sessionId, error);
       await pool.release(lease.token, outcome);
       if (outcome === 'success') return void tally.succeeded++;
     }
     tally.failed++;
+    failures.push(`request ${i}: ${seen.join(', ')}${attemptsLeft(seen) ? ' (deadline)' : ''}`);
   });
   tally.ms = performance.now() - started;
   tally.counters = sim.admin.counters();
@@ -238,6 +244,7 @@ async function main(): Promise<void> {
   console.log(sessions.map((s) => `${s.slice(-2)}:${generationCalls(s)}`).join(' '));
   const simTotal = sessions.reduce((n, s) => n + generationCalls(s), 0);
   console.log(`simulator total ${simTotal}, driver total ${tally.calls}`);
+  for (const f of failures) console.log(`pool, failed ${f}`);
   for (const [name, t] of [
     ['baseline', baseline],
     ['pool', tally],
