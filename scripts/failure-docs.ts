@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { regionIn, withRegion, type GeneratedRegion } from './generated-region';
 import { accountChangesFor, leaseOutcomeForAction, type AccountChanges } from '../activities/accounts';
 import { JIMENG_ERROR_ACTIONS, type JimengErrorAction } from '../activities/jimeng/error-actions';
 import {
@@ -212,19 +213,19 @@ export function renderFailureDocs(): string {
 }
 
 /** The generated region as it stands in `readme`, markers included; undefined when the markers are missing. */
+const FAILURE_REGION: GeneratedRegion = {
+  begin: FAILURE_TABLE_BEGIN,
+  end: FAILURE_TABLE_END,
+  render: renderFailureDocs,
+};
+
 export function failureDocsIn(readme: string): string | undefined {
-  const begin = readme.indexOf(FAILURE_TABLE_BEGIN);
-  const end = readme.indexOf(FAILURE_TABLE_END, begin);
-  if (begin < 0 || end < 0) return undefined;
-  return readme.slice(begin, end + FAILURE_TABLE_END.length);
+  return regionIn(readme, FAILURE_REGION);
 }
 
 /** `readme` with its generated region replaced by the current rendering. */
 export function withFailureDocs(readme: string): string {
-  const current = failureDocsIn(readme);
-  if (current === undefined)
-    throw new Error(`README has no ${FAILURE_TABLE_BEGIN} … ${FAILURE_TABLE_END} region`);
-  return readme.replace(current, () => renderFailureDocs());
+  return withRegion(readme, FAILURE_REGION);
 }
 
 if (require.main === module) {

@@ -19,7 +19,6 @@ import type {
   AttemptResult,
   BeginInput,
   BeginResult,
-  GenerationFailureType,
   ImagePlan,
   ProducedOutput,
   VideoPlan,
@@ -40,39 +39,18 @@ import {
 } from './generation-definitions';
 import { noAccountDelayMs, noAccountFallbackMs, planRetry, type FailureAction } from './retry-plan';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
-
-/*
- * Activity options, chosen per activity. JimengErrors are thrown as non-retryable failures (the workflow itself
- * decides waits and account switches); the retry policies below only cover infrastructure: a killed worker, a
- * database restart, an OSS hiccup.
- */
-const NON_RETRYABLE: GenerationFailureType[] = [
-  'InvalidGenerationRequest',
-  'InsufficientPoints',
-  'StoryboardBusy',
-  'CallbackRejected',
-  'UnknownAccount',
-];
-
-/** Database bookkeeping: quick, idempotent; retried for minutes so a MariaDB restart is ridden out. */
-const BOOKKEEPING = {
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '20 seconds',
-    maximumAttempts: 30,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-} as const;
-
-/**
- * Settling and releasing must happen whatever else failed: retried without limit (each is idempotent, and an
- * unsettled reservation or a held account is worse than a slow finish).
- */
-const MUST_FINISH = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-} as const;
+import {
+  BOOKKEEPING,
+  CALLBACKS,
+  IMAGE_CALLS,
+  LEASED_IMAGE_CALL_OPTIONS,
+  LEASED_VIDEO_CALL_OPTIONS,
+  LOCAL_IMAGE_UPLOADS,
+  MUST_FINISH,
+  UPLOADS,
+  VIDEO_POLLS,
+  VIDEO_SUBMITS,
+} from './activity-options';
 
 const bookkeeping = proxyActivities<Activities>(BOOKKEEPING);
 const mustFinish = proxyActivities<Activities>(MUST_FINISH);
@@ -86,82 +64,14 @@ const mustFinish = proxyActivities<Activities>(MUST_FINISH);
  */
 const localBookkeeping = proxyLocalActivities<Activities>(BOOKKEEPING);
 const localMustFinish = proxyLocalActivities<Activities>(MUST_FINISH);
-const localImageUploads = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 8 },
-});
-
-/**
- * Synchronous image calls stay open until the images exist (minutes on a busy upstream). The heartbeat timeout
- * lets a killed worker's call be retried within 30 s; a retry may start a second upstream job, charged to the
- * platform's account, never twice to the user.
- */
-const imageCalls = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
-/**
- * Lease + call + release: Jimeng failures come back as values, so what Temporal retries is infrastructure (a
- * killed worker, mostly the database going away): retried for about two minutes, on the same lease (the
- * request key), so a database restart does not fail the job. The call stays open as long as the proxy polls
- * upstream (activities/jimeng/proxy-limits.ts: about 4 h for images, 5.3 h for videos with nothing produced),
- * so start-to-close is above that and a killed worker is noticed by the heartbeat instead.
- */
-const LEASED_CALL_RETRY = {
-  initialInterval: '2 seconds',
-  maximumInterval: '20 seconds',
-  maximumAttempts: 10,
-  nonRetryableErrorTypes: NON_RETRYABLE,
-} as const;
-export const LEASED_IMAGE_CALL_OPTIONS = {
-  startToCloseTimeout: '270 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: LEASED_CALL_RETRY,
-} as const;
-export const LEASED_VIDEO_CALL_OPTIONS = {
-  startToCloseTimeout: '360 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: LEASED_CALL_RETRY,
-} as const;
+const localImageUploads = proxyLocalActivities<Activities>(LOCAL_IMAGE_UPLOADS);
+const imageCalls = proxyActivities<Activities>(IMAGE_CALLS);
 const leasedImageCalls = proxyActivities<Activities>(LEASED_IMAGE_CALL_OPTIONS);
 const leasedVideoCalls = proxyActivities<Activities>(LEASED_VIDEO_CALL_OPTIONS);
-
-/** A submit is a paid upstream job and not idempotent: one retry only, for a worker lost mid-call. */
-const videoSubmits = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
-/** Polling is safe to repeat: a retry resumes watching the same upstream job. */
-const videoPolls = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
-/**
- * Uploads are idempotent (fixed object keys, MD5-checked); large videos need the long timeout. They heartbeat
- * every 10 s, so a killed worker's uploads are retried after 30 s rather than minutes.
- */
-const uploads = proxyActivities<Activities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 8 },
-});
-
-/** Callbacks: 5 s, doubling to 10 min, ten tries (about an hour) before the receiver is given up on. */
-const callbacks = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 minutes',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-});
+const videoSubmits = proxyActivities<Activities>(VIDEO_SUBMITS);
+const videoPolls = proxyActivities<Activities>(VIDEO_POLLS);
+const uploads = proxyActivities<Activities>(UPLOADS);
+const callbacks = proxyActivities<Activities>(CALLBACKS);
 
 /** A job waits this long for a free account before it fails as NO_ACCOUNT. */
 export const ACCOUNT_WAIT_LIMIT_MS = 60 * 60_000;

@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_CALL_DEADLINES_MS } from '../../activities/jimeng/proxy-limits';
-import { LEASED_IMAGE_CALL_OPTIONS, LEASED_VIDEO_CALL_OPTIONS } from '../../workflows/generation';
+import { LEASED_IMAGE_CALL_OPTIONS, LEASED_VIDEO_CALL_OPTIONS } from '../../workflows/activity-options';
 
 /*
  * A call held open as long as the proxy polls must not be cut short by Temporal: an activity timing out would be
