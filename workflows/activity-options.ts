@@ -1,5 +1,5 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
-import type { GenerationFailureType } from '../activities/generation';
+import { NON_RETRYABLE_FAILURES } from '../domain/generation/generation-failures';
 
 /*
  * Activity options of the generation workflows, chosen per activity. JimengErrors come back as values or as
@@ -7,13 +7,7 @@ import type { GenerationFailureType } from '../activities/generation';
  * only cover infrastructure: a killed worker, a database restart, an OSS hiccup. README's timeout table is
  * rendered from ACTIVITY_OPTION_ROWS (scripts/timeout-docs.ts), so it cannot drift from these.
  */
-export const NON_RETRYABLE: GenerationFailureType[] = [
-  'InvalidGenerationRequest',
-  'InsufficientPoints',
-  'StoryboardBusy',
-  'CallbackRejected',
-  'UnknownAccount',
-];
+export const NON_RETRYABLE = NON_RETRYABLE_FAILURES;
 
 /** Database bookkeeping: quick, idempotent; retried for minutes so a MariaDB restart is ridden out. */
 export const BOOKKEEPING = {

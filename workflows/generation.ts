@@ -16,6 +16,7 @@ import {
 import type { Activities } from '../activities';
 import type { Lease } from '../activities/accounts';
 import type {
+  AttemptAccount,
   AttemptResult,
   BeginInput,
   BeginResult,
@@ -23,7 +24,6 @@ import type {
   ProducedOutput,
   VideoPlan,
 } from '../activities/generation';
-import type { JimengErrorJSON } from '../activities/jimeng';
 import {
   accountFreedSignal,
   admissionUpdate,
@@ -37,8 +37,22 @@ import {
   type ImageGenerationInput,
   type VideoGenerationInput,
 } from './generation-definitions';
-import { noAccountDelayMs, noAccountFallbackMs, planRetry, type FailureAction } from './retry-plan';
+import {
+  FAILURE_ACTIONS,
+  noAccountDelayMs,
+  noAccountFallbackMs,
+  planRetry,
+  type FailureAction,
+} from './retry-plan';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+import {
+  failureCodeOf,
+  jimengErrorDetailsOf,
+  jimengFailureDetailsOf,
+  type GenerationFailureType,
+  type JimengErrorDetails,
+  type JimengFailureDetails,
+} from '../domain/generation/generation-failures';
 import {
   BOOKKEEPING,
   CALLBACKS,
@@ -189,22 +203,17 @@ async function runGeneration(input: BeginInput): Promise<GenerationResult> {
   });
   admission ??= {
     ok: false,
-    failure: ApplicationFailure.create({
-      type: 'Cancelled',
-      message: 'cancelled before admission',
-      nonRetryable: true,
-    }),
+    failure: finalFailure('Cancelled', 'cancelled before admission'),
   };
   await condition(allHandlersFinished);
   // Cancelled from Temporal (Web UI, CLI, API): the run ends as Canceled, after the clean-up above.
   if (temporalCancellation !== null) throw temporalCancellation;
   if (result.status === 'failed') {
-    throw ApplicationFailure.create({
-      type: 'GenerationFailed',
-      message: `${result.errorCode}: ${result.errorMessage ?? 'generation failed'}`,
-      nonRetryable: true,
-      details: [result],
-    });
+    throw finalFailure(
+      'GenerationFailed',
+      `${result.errorCode}: ${result.errorMessage ?? 'generation failed'}`,
+      result,
+    );
   }
   return result;
 }
@@ -229,17 +238,16 @@ async function attemptUntilDone(
     // New runs lease, call and release in one activity (the account is not held across workflow tasks); videos
     // on the proxy's synchronous route. Runs started before replay the activities they recorded.
     const inOneCall = plan.type === 'image' ? patched('lease-in-call') : patched('video-in-one-call');
-    const attempt: AttemptResult = inOneCall
+    const attempt: Attempt = inOneCall
       ? await leaseAndCall(input, plan, { sites, excluded, avoided, siteSwitchCount }, progress)
       : await leaseThenCall(input, plan, job, sites, excluded, siteSwitchCount, progress);
 
     if (attempt.kind === 'no_account') {
       if (Date.now() - startedAt >= ACCOUNT_WAIT_LIMIT_MS) {
-        throw ApplicationFailure.create({
-          type: 'NoAccountAvailable',
-          message: `no Jimeng account could take the job within ${ACCOUNT_WAIT_LIMIT_MS / 60_000} minutes`,
-          nonRetryable: true,
-        });
+        throw finalFailure(
+          'NoAccountAvailable',
+          `no Jimeng account could take the job within ${ACCOUNT_WAIT_LIMIT_MS / 60_000} minutes`,
+        );
       }
       // Runs started before waking replay their plain timers.
       if (patched('woken-by-release'))
@@ -256,7 +264,7 @@ async function attemptUntilDone(
     if (attempt.kind === 'failed') {
       const { failure, account } = attempt;
       const decision = planRetry({
-        action: failure.action as FailureAction,
+        action: failure.action,
         retriesSoFar: retries,
         unexplainedSoFar: unexplained,
         maxRetryCount: account.maxRetryCount,
@@ -265,12 +273,8 @@ async function attemptUntilDone(
         sites,
       });
       if (decision.kind === 'fail') {
-        throw ApplicationFailure.create({
-          type: 'JimengFailure',
-          message: failure.message,
-          nonRetryable: true,
-          details: [{ code: failure.code, reason: decision.reason }],
-        });
+        const details: JimengFailureDetails = { code: failure.code, reason: decision.reason };
+        throw finalFailure('JimengFailure', failure.message, details);
       }
       retries += 1;
       if (failure.action === 'retry_once_other_account') unexplained += 1;
@@ -321,6 +325,20 @@ async function attemptUntilDone(
   }
 }
 
+/** An attempt's result as the workflow reads it: a failure carries what the retry plan needs. */
+type Attempt =
+  | Exclude<AttemptResult, { kind: 'failed' }>
+  | { kind: 'failed'; account: AttemptAccount; failure: JimengErrorDetails<FailureAction> };
+
+/** A failure of the generation vocabulary (domain/generation/generation-failures.ts), final for the run. */
+const finalFailure = (type: GenerationFailureType, message: string, details?: unknown): ApplicationFailure =>
+  ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    ...(details ? { details: [details] } : {}),
+  });
+
 /** Where an attempt may lease: the job's sites, and the accounts it leaves out or prefers not to take. */
 interface LeaseScope {
   sites: readonly number[];
@@ -335,7 +353,7 @@ async function leaseAndCall(
   plan: ImagePlan | VideoPlan,
   scope: LeaseScope,
   progress: GenerationProgress,
-): Promise<AttemptResult> {
+): Promise<Attempt> {
   const request = {
     taskId: input.taskId,
     sites: [...scope.sites],
@@ -367,7 +385,7 @@ async function leaseThenCall(
   excluded: readonly string[],
   siteSwitchCount: number,
   progress: GenerationProgress,
-): Promise<AttemptResult> {
+): Promise<Attempt> {
   const lease = await bookkeeping.leaseAccount({
     type: input.type,
     sites: [...sites],
@@ -471,48 +489,33 @@ function admissionFailure(err: unknown): ApplicationFailure {
       details: cause.details ? [...cause.details] : [],
     });
   }
-  if (isCancellation(err))
-    return ApplicationFailure.create({
-      type: 'Cancelled',
-      message: 'cancelled before admission',
-      nonRetryable: true,
-    });
-  return ApplicationFailure.create({ type: 'GenerationFailed', message: String(err), nonRetryable: true });
+  if (isCancellation(err)) return finalFailure('Cancelled', 'cancelled before admission');
+  return finalFailure('GenerationFailed', String(err));
 }
 
 function isAccountWithdrawn(err: unknown): boolean {
   return (
     err instanceof ActivityFailure &&
     err.cause instanceof ApplicationFailure &&
-    err.cause.type === 'AccountWithdrawn'
+    err.cause.type === ('AccountWithdrawn' satisfies GenerationFailureType)
   );
 }
 
-function jimengFailureOf(err: unknown): JimengErrorJSON | null {
+function jimengFailureOf(err: unknown): JimengErrorDetails<FailureAction> | null {
   if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return null;
   if (!err.cause.type?.startsWith('JimengError.')) return null;
-  const details = err.cause.details?.[0] as JimengErrorJSON | undefined;
-  return details && typeof details.action === 'string' ? details : null;
+  return jimengErrorDetailsOf(err.cause.details, FAILURE_ACTIONS) ?? null;
 }
-
-const FAILURE_CODES: Record<string, string> = {
-  InvalidGenerationRequest: 'INVALID_REQUEST',
-  InsufficientPoints: 'INSUFFICIENT_POINTS',
-  StoryboardBusy: 'STORYBOARD_BUSY',
-  NoAccountAvailable: 'NO_ACCOUNT',
-  UnknownAccount: 'UNKNOWN_ACCOUNT',
-};
 
 /** error_code (VARCHAR(20)) and error_message for the record and the caller. */
 function describeFailure(err: unknown): { errorCode: string; errorMessage: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     if (cause.type === 'JimengFailure') {
-      const details = cause.details?.[0] as { code?: string } | undefined;
-      return { errorCode: details?.code ?? 'JIMENG', errorMessage: cause.message };
+      const details = jimengFailureDetailsOf(cause.details);
+      return { errorCode: details?.code ?? failureCodeOf(cause.type), errorMessage: cause.message };
     }
-    const code = (cause.type && FAILURE_CODES[cause.type]) ?? 'INTERNAL';
-    return { errorCode: code, errorMessage: cause.message };
+    return { errorCode: failureCodeOf(cause.type), errorMessage: cause.message };
   }
   return { errorCode: 'INTERNAL', errorMessage: err instanceof Error ? err.message : String(err) };
 }

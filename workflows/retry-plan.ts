@@ -1,16 +1,18 @@
 import { backoffDelayMs } from './backoff';
 
 /** The classified actions of a failed Jimeng call (activities/jimeng/error-actions.ts), as the workflow sees them. */
-export type FailureAction =
-  | 'retry_same_account'
-  | 'retry_other_account'
-  | 'retry_once_other_account'
-  | 'cool_down_account'
-  | 'account_exhausted'
-  | 'account_invalid'
-  | 'account_banned'
-  | 'switch_site'
-  | 'fail_permanently';
+export const FAILURE_ACTIONS = [
+  'retry_same_account',
+  'retry_other_account',
+  'retry_once_other_account',
+  'cool_down_account',
+  'account_exhausted',
+  'account_invalid',
+  'account_banned',
+  'switch_site',
+  'fail_permanently',
+] as const;
+export type FailureAction = (typeof FAILURE_ACTIONS)[number];
 
 export interface FailedAttempt {
   action: FailureAction;

@@ -54,19 +54,7 @@ import type {
   ImageGenerationInput,
   VideoGenerationInput,
 } from '../../domain/generation/generation-types';
-
-/**
- * ApplicationFailure types the generation activities throw as non-retryable, besides `JimengError.<action>`
- * (whose details carry the JimengError JSON). The workflow matches on these names.
- */
-export type GenerationFailureType =
-  | 'InvalidGenerationRequest'
-  | 'InsufficientPoints'
-  | 'StoryboardBusy'
-  | 'CallbackRejected'
-  | 'UnknownAccount'
-  /** The account became unusable between the lease and the call: the workflow moves on without calling it. */
-  | 'AccountWithdrawn';
+import { GENERATION_FAILURES, type GenerationFailureType } from '../../domain/generation/generation-failures';
 
 export interface GenerationDependencies {
   sequelize: Sequelize;
@@ -143,11 +131,12 @@ export type AttemptResult =
   | { kind: 'produced'; account: AttemptAccount; outputs: ProducedOutput[] }
   | { kind: 'failed'; account: AttemptAccount; failure: JimengErrorJSON };
 
+/** A failure of the generation vocabulary (domain/generation/generation-failures.ts), as Temporal carries it. */
 const failure = (type: GenerationFailureType, message: string, details?: unknown) =>
   ApplicationFailure.create({
     type,
     message,
-    nonRetryable: true,
+    nonRetryable: !GENERATION_FAILURES[type].retryable,
     ...(details ? { details: [details] } : {}),
   });
 

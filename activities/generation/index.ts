@@ -6,7 +6,6 @@ export {
   type BeginResult,
   type GenerationActivities,
   type GenerationDependencies,
-  type GenerationFailureType,
   type ProducedOutput,
 } from './generation-activities';
 export { planImage, planVideo, MAX_PROMPT_LENGTH } from '../../domain/generation/generation-plan';
@@ -14,3 +13,4 @@ export { InputError } from '../../domain/input-error';
 export type { GenerationPlan, ImagePlan, VideoPlan } from '../../domain/generation/generation-plan';
 export { outputExtensionOf } from './output-extension';
 export type * from '../../domain/generation/generation-types';
+export type { GenerationFailureType } from '../../domain/generation/generation-failures';

@@ -1,4 +1,10 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  GENERATION_FAILURES,
+  fieldDetailsOf,
+  isGenerationFailureType,
+  type FailureKind,
+} from '../../domain/generation/generation-failures';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from 'koa';
 import { QueryTypes, type Sequelize } from 'sequelize';
@@ -325,16 +331,19 @@ function insufficient(detail: string): Problem {
 }
 
 /** The admission update's refusal, as the caller's problem. */
+/** An admission the workflow refused, as the problem its failure type answers with (generation-failures.ts). */
 function problemOfAdmission(err: unknown): unknown {
   const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-  if (!(cause instanceof ApplicationFailure)) return err;
-  const details = (cause.details?.[0] ?? {}) as { field?: string };
-  switch (cause.type) {
-    case 'InsufficientPoints':
+  if (!(cause instanceof ApplicationFailure) || !isGenerationFailureType(cause.type)) return err;
+  const kind: FailureKind = GENERATION_FAILURES[cause.type];
+  switch (kind.httpStatus) {
+    case 402:
       return insufficient(cause.message);
-    case 'InvalidGenerationRequest':
-      return invalid([{ field: details.field ? bodyFieldOf(details.field) : 'body', reason: cause.message }]);
-    case 'StoryboardBusy':
+    case 422: {
+      const { field } = fieldDetailsOf(cause.details);
+      return invalid([{ field: field ? bodyFieldOf(field) : 'body', reason: cause.message }]);
+    }
+    case 409:
       return new Problem(409, 'Conflict', cause.message);
     default:
       return err;
