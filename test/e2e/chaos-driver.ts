@@ -112,12 +112,12 @@ export class ChaosDriver {
       sim.injectFault(b.route !== undefined ? { ...spec, endpoint: routes[b.route] } : spec);
     }
     for (const f of this.plan.accountFaults) {
-      sim.injectFault({
-        kind: f.kind,
-        sessionId: this.sessionIds[f.account]!,
-        endpoint: ENDPOINTS.imageGenerations,
-        count: 1,
-      });
+      // A refused claim is met on whichever generation the account gets first once it is armed: a small-credit
+      // account may spend its credits on videos and be marked exhausted before any image call reaches it.
+      const endpoints =
+        f.kind === 'credits_claim_failed' ? generation : ([ENDPOINTS.imageGenerations] as const);
+      for (const endpoint of endpoints)
+        sim.injectFault({ kind: f.kind, sessionId: this.sessionIds[f.account]!, endpoint, count: 1 });
     }
   }
 
