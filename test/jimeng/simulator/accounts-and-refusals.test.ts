@@ -1,5 +1,6 @@
 import {
   TEXT,
+  abandonedImage,
   call,
   codeOf,
   composition,
@@ -83,16 +84,7 @@ describe('concurrency', () => {
   it('logs a busy refusal with the jobs the account was running, and whether their callers were still there', async () => {
     const sim = await start({ latency: { imageMs: 300 } });
     sim.admin.registerSession({ sessionId: 'g', maxConcurrent: 1 });
-    const caller = new AbortController();
-    const lost = fetch(`${sim.url}/v1/images/generations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer g' },
-      body: JSON.stringify({ prompt: 'a cat' }),
-      signal: caller.signal,
-    }).catch(() => 'gone');
-    await new Promise((r) => setTimeout(r, 50));
-    caller.abort();
-    expect(await lost).toBe('gone');
+    await abandonedImage(sim, 'g');
     await new Promise((r) => setTimeout(r, 20));
     // The proxy goes on polling the job its caller left: the account is still busy with it.
     expectEnvelope(await image(sim, 'g'), -2007, '[生成失败]: credit prededuct failed');
@@ -159,16 +151,7 @@ describe('calls after a refusal (what a pool must never do)', () => {
     const sim = await start();
     sim.admin.injectFault({ kind: 'slow', sessionId: 'k', count: 1, delayMs: 300 });
     sim.admin.injectFault({ kind: 'session_invalid', sessionId: 'k', count: 1 });
-    const caller = new AbortController();
-    const lost = fetch(`${sim.url}/v1/images/generations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
-      body: JSON.stringify({ prompt: 'a cat' }),
-      signal: caller.signal,
-    }).catch(() => 'gone');
-    await new Promise((r) => setTimeout(r, 50));
-    caller.abort();
-    expect(await lost).toBe('gone');
+    await abandonedImage(sim, 'k');
     await new Promise((r) => setTimeout(r, 400));
     expect(sim.admin.counters().refusals).toEqual({ invalid: 1 });
     sim.admin.registerSession({ sessionId: 'k', state: 'ok' });

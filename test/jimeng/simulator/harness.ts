@@ -81,6 +81,20 @@ export const image = (
 ): Promise<Answer> =>
   call(sim, 'POST', '/v1/images/generations', { token, body: { prompt: 'a cat', ...body } });
 
+/** An image call whose caller hangs up after `afterMs` (a cancelled job, a killed worker); resolves once it has. */
+export async function abandonedImage(sim: JimengSimulator, token: string, afterMs = 50): Promise<void> {
+  const caller = new AbortController();
+  const lost = fetch(`${sim.url}/v1/images/generations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ prompt: 'a cat' }),
+    signal: caller.signal,
+  }).catch(() => 'gone');
+  await new Promise((r) => setTimeout(r, afterMs));
+  caller.abort();
+  expect(await lost).toBe('gone');
+}
+
 export const composition = (
   sim: JimengSimulator,
   token: string,
