@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Duration, RetryPolicy } from '@temporalio/common';
-import { ACTIVITY_OPTION_ROWS, NON_RETRYABLE } from '../workflows/activity-options';
+import { NON_RETRYABLE_FAILURES } from '../domain/generation/generation-failures';
+import { ACTIVITY_OPTION_ROWS } from '../workflows/activity-options';
 import { regionIn, withRegion, type GeneratedRegion } from './generated-region';
 
 /**
@@ -64,7 +65,7 @@ export function renderTimeoutTable(): string {
       row([r.activities, timeoutsText(r.options), retryText(r.options.retry), r.why]),
     ),
     '',
-    `Non-retryable types: ${NON_RETRYABLE.map((t) => `\`${t}\``).join(', ')} and every \`JimengError.<action>\`.`,
+    `Non-retryable types: ${NON_RETRYABLE_FAILURES.map((t) => `\`${t}\``).join(', ')} and every \`JimengError.<action>\`.`,
   ].join('\n');
 }
 

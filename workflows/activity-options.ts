@@ -7,7 +7,6 @@ import { NON_RETRYABLE_FAILURES } from '../domain/generation/generation-failures
  * only cover infrastructure: a killed worker, a database restart, an OSS hiccup. README's timeout table is
  * rendered from ACTIVITY_OPTION_ROWS (scripts/timeout-docs.ts), so it cannot drift from these.
  */
-export const NON_RETRYABLE = NON_RETRYABLE_FAILURES;
 
 /** Database bookkeeping: quick, idempotent; retried for minutes so a MariaDB restart is ridden out. */
 export const BOOKKEEPING = {
@@ -16,7 +15,7 @@ export const BOOKKEEPING = {
     initialInterval: '1 second',
     maximumInterval: '20 seconds',
     maximumAttempts: 30,
-    nonRetryableErrorTypes: NON_RETRYABLE,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
 } as const;
 
@@ -42,7 +41,7 @@ export const LOCAL_IMAGE_UPLOADS = {
 export const IMAGE_CALLS = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 } as const;
 
 /**
@@ -56,7 +55,7 @@ const LEASED_CALL_RETRY = {
   initialInterval: '2 seconds',
   maximumInterval: '20 seconds',
   maximumAttempts: 10,
-  nonRetryableErrorTypes: NON_RETRYABLE,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
 } as const;
 export const LEASED_IMAGE_CALL_OPTIONS = {
   startToCloseTimeout: '270 minutes',
@@ -72,14 +71,14 @@ export const LEASED_VIDEO_CALL_OPTIONS = {
 /** Runs started before video-in-one-call: a submit is a paid job, not idempotent: one retry, for a lost worker. */
 export const VIDEO_SUBMITS = {
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '2 seconds', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 } as const;
 
 /** Runs started before video-in-one-call: polling is safe to repeat, a retry watches the same upstream job. */
 export const VIDEO_POLLS = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 } as const;
 
 /**
@@ -100,7 +99,7 @@ export const CALLBACKS = {
     backoffCoefficient: 2,
     maximumInterval: '10 minutes',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: NON_RETRYABLE,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
 } as const;
 
