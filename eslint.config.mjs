@@ -1,6 +1,17 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** One layer's rule: a file under `files` may not import from any of the named top-level folders. */
+function layer(files, forbidden, { message, paths = [] }) {
+  const group = forbidden.flatMap((dir) => [`**/${dir}`, `**/${dir}/*`, `**/${dir}/**`]);
+  return [
+    {
+      files: [files],
+      rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message }], paths }] },
+    },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', '.tools/**', 'coverage/**', '*.js'] },
   js.configs.recommended,
@@ -21,14 +32,14 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../db/*', '../db', '../api/*', '../config/*', '../dev/*'],
+              group: ['../db/*', '../db', '../api/*', '../config/*', '../dev/*', '../worker/*'],
               message: 'workflows/ imports only @temporalio/workflow and activity types',
             },
             {
               // The failure vocabulary imports nothing: its values may be bundled with the workflows.
-              regex: '^\\.\\./(activities|domain)/(?!generation/generation-failures$)',
+              regex: '^\\.\\./(activities|services|domain)/(?!generation/generation-failures$)',
               allowTypeImports: true,
-              message: 'import activity and domain types only (import type)',
+              message: 'import activity, service and domain types only (import type)',
             },
           ],
           paths: ['fs', 'path', 'http', 'https', 'crypto', 'sequelize', 'mysql2', 'ali-oss', 'koa'],
@@ -36,72 +47,32 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // Pure rules shared by the API and the activities: no I/O, nothing of ours but db/'s code tables.
-    files: ['domain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '**/activities/*',
-                '**/api/*',
-                '**/workflows/*',
-                '**/config/*',
-                '**/dev/*',
-                '**/worker/*',
-              ],
-              message: 'domain/ is pure: it imports nothing above db/',
-            },
-          ],
-          paths: ['fs', 'node:fs', 'http', 'node:http', 'sequelize', 'mysql2', 'ali-oss', 'koa'],
-        },
-      ],
+  ...layer('domain/**/*.ts', ['activities', 'services', 'api', 'workflows', 'config', 'dev', 'worker'], {
+    message: 'domain/ is pure: it imports nothing above db/',
+    paths: ['fs', 'node:fs', 'http', 'node:http', 'sequelize', 'mysql2', 'ali-oss', 'koa'],
+  }),
+  ...layer(
+    'db/**/*.ts',
+    ['activities', 'services', 'api', 'workflows', 'config', 'dev', 'worker', 'domain'],
+    {
+      message: 'db/ imports nothing of ours above it',
     },
-  },
-  {
-    files: ['db/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '../../activities/*',
-                '../../api/*',
-                '../../workflows/*',
-                '../activities/*',
-                '../api/*',
-                '../workflows/*',
-                '../config/*',
-                '../../config/*',
-              ],
-              message: 'db/ imports nothing of ours above it',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['api/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../activities/*', '../../activities/*'],
-              message: 'api/ uses the Temporal client and db/ reads, never activities',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ),
+  // Services are plain classes over injected dependencies: the worker and the API both use them.
+  ...layer('services/**/*.ts', ['activities', 'api', 'workflows', 'config', 'dev', 'worker'], {
+    message: 'services/ take their dependencies injected: no activities, API, workflows, config or stand-ins',
+    paths: ['@temporalio/activity', '@temporalio/workflow', 'koa'],
+  }),
+  ...layer('activities/**/*.ts', ['api', 'config', 'dev', 'worker'], {
+    message: 'activities/ are thin adapters over services/',
+  }),
+  ...layer('api/**/*.ts', ['activities', 'dev', 'worker'], {
+    message: 'api/ uses the Temporal client and services/ reads, never activities',
+    paths: ['@temporalio/activity'],
+  }),
+  ...layer('{worker,config}/**/*.ts', ['dev', 'api'], {
+    message: 'the worker and its configuration import no stand-ins',
+  }),
   {
     files: ['scripts/**/*.ts', 'bench/**/*.ts', 'dev/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
-import { purgeExpiredIdempotencyKeys } from '../db';
-import type { AccountPool, RefreshResult } from './accounts';
-import { cleanupOldTempFiles } from './oss';
-import type { PointsLedger } from './points';
+import { purgeExpiredIdempotencyKeys } from '../db/idempotency-keys';
+import type { AccountPool, RefreshResult } from '../services/accounts/account-pool';
+import { cleanupOldTempFiles } from '../services/oss/temp-files';
+import type { PointsLedger } from '../services/points/points-ledger';
 
 export interface MaintenanceDependencies {
   sequelize: Sequelize;

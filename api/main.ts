@@ -2,7 +2,7 @@ import { Connection } from '@temporalio/client';
 import { databaseOptions } from '../config/database';
 import { createLogger } from '../config/logger';
 import { apiPublicUrl, ConfigError, loadConfig } from '../config/settings';
-import { createSequelize } from '../db';
+import { createSequelize } from '../db/connection';
 import { parsePricing } from '../domain/pricing';
 import { createApp } from './app';
 

@@ -1,7 +1,8 @@
 import type { Sequelize } from 'sequelize';
 import { databaseOptions } from '../config/database';
 import { loadConfig } from '../config/settings';
-import { createMigrator, createSequelize } from '../db';
+import { createMigrator } from '../db/migrator';
+import { createSequelize } from '../db/connection';
 
 /** Benchmarks run in their own database, <MYSQL_DATABASE>_bench, created and migrated on first use. */
 export async function openBenchDatabase(poolMax: number): Promise<Sequelize> {

@@ -3,8 +3,8 @@
  * job through the API, and the same job done directly (JimengClient → simulator → ali-oss), the floor.
  */
 import { randomUUID } from 'node:crypto';
-import { JimengClient } from '../activities/jimeng';
-import { createOutputStorage } from '../activities/oss';
+import { JimengClient } from '../services/jimeng/client';
+import { createOutputStorage } from '../services/oss/output-storage';
 import { SnowflakeGenerator } from '../db/ids/snowflake';
 import type { BenchStack } from './bench-stack';
 

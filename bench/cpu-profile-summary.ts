@@ -46,7 +46,7 @@ export const PINO = 'pino';
 export const OTHER_PACKAGES = 'other node_modules';
 export const DEV_STAND_INS = 'dev stand-ins (Jimeng simulator, OSS server)';
 export const BENCH_DRIVER = 'bench driver (load-generating clients)';
-export const OUR_CODE = 'our code (api, activities, worker, db, domain)';
+export const OUR_CODE = 'our code (api, activities, services, worker, db, domain)';
 export const OTHER = 'other';
 
 /** Categories a shared package's time can be given to. */

@@ -9,7 +9,7 @@
  * Uses MariaDB database <MYSQL_DATABASE>_bench (created and migrated here).
  */
 import { randomUUID } from 'node:crypto';
-import { PointsLedger } from '../activities/points';
+import { PointsLedger } from '../services/points/points-ledger';
 import { openBenchDatabase } from './bench-database';
 
 const pairs = Number(process.argv[2] ?? 400);

@@ -22,8 +22,11 @@
  */
 import pino from 'pino';
 import { QueryTypes } from 'sequelize';
-import { AccountPool, leaseOutcomeForAction, type LeaseOutcome } from '../activities/accounts';
-import { JimengClient, JimengError, JimengErrorAction, JimengErrorReason } from '../activities/jimeng';
+import { AccountPool } from '../services/accounts/account-pool';
+import { leaseOutcomeForAction, type LeaseOutcome } from '../services/accounts/lease-outcome';
+import { JimengClient } from '../services/jimeng/client';
+import { JimengError } from '../services/jimeng/jimeng-error';
+import { JimengErrorAction, JimengErrorReason } from '../services/jimeng/error-actions';
 import { ENDPOINTS } from '../dev/jimeng-sim/endpoints';
 import { startJimengSimulator } from '../dev/jimeng-sim/simulator';
 import type { CountersSnapshot } from '../dev/jimeng-sim/counters';

@@ -1,4 +1,4 @@
-import type { DatabaseOptions } from '../db';
+import type { DatabaseOptions } from '../db/connection';
 import type { Config } from './settings';
 
 export function databaseOptions(config: Config, overrides: Partial<DatabaseOptions> = {}): DatabaseOptions {

@@ -1,4 +1,4 @@
-import type { OssClientOptions } from '../activities/oss';
+import type { OssClientOptions } from '../services/oss/oss-client-options';
 import type { Config } from './settings';
 
 /**

@@ -1,7 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import type { MigrationContext } from './migration';
-import { migrations } from './migrations';
+import { migrations } from './migrations/index';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
 

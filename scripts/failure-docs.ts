@@ -1,7 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { regionIn, withRegion, type GeneratedRegion } from './generated-region';
-import { accountChangesFor, leaseOutcomeForAction, type AccountChanges } from '../activities/accounts';
-import { JIMENG_ERROR_ACTIONS, type JimengErrorAction } from '../activities/jimeng/error-actions';
+import {
+  accountChangesFor,
+  leaseOutcomeForAction,
+  type AccountChanges,
+} from '../services/accounts/lease-outcome';
+import { JIMENG_ERROR_ACTIONS, type JimengErrorAction } from '../services/jimeng/error-actions';
 import {
   classifyEnvelope,
   classifyFailure,
@@ -14,14 +18,14 @@ import {
   TRANSPORT_RULES,
   UPSTREAM_RET_RULES,
   type Classification,
-} from '../activities/jimeng/error-classification';
-import { AccountStatus, CapabilityStatus } from '../db';
+} from '../services/jimeng/error-classification';
+import { AccountStatus, CapabilityStatus } from '../db/models/codes';
 import { FAILURE_BEHAVIOUR } from '../workflows/failure-behaviour';
 import { planRetry, type FailedAttempt } from '../workflows/retry-plan';
 
 /**
  * Renders README's failure table (section "Operating it") from the tables the code decides with: the
- * classification rules of activities/jimeng/error-classification.ts, planRetry of workflows/retry-plan.ts,
+ * classification rules of services/jimeng/error-classification.ts, planRetry of workflows/retry-plan.ts,
  * the account pool's lease outcomes and the descriptions of workflows/failure-behaviour.ts. So the table
  * cannot drift from what the platform does (test/docs/failure-table.test.ts compares README with it).
  * usage: node dist/scripts/failure-docs.js                      prints the generated region, markers included

@@ -1,6 +1,7 @@
 import { databaseOptions } from '../config/database';
 import { ConfigError, loadConfig } from '../config/settings';
-import { createMigrator, createSequelize } from '../db';
+import { createMigrator } from '../db/migrator';
+import { createSequelize } from '../db/connection';
 
 /** usage: node dist/scripts/migrate.js up|down|reset|status  (down = the last one; reset = all down) */
 async function main(command: string): Promise<void> {

@@ -4,7 +4,7 @@ import { hashApiKey } from '../api/auth/api-key-secret';
 import { issueApiKey } from '../api/auth/issue-api-key';
 import { databaseOptions } from '../config/database';
 import { ConfigError, loadConfig } from '../config/settings';
-import { createSequelize } from '../db';
+import { createSequelize } from '../db/connection';
 import { DEV_USER_ID, seedDevData } from './lib/dev-data';
 
 /** `npm start` runs this after the migrations: a first generation then works on a fresh machine. */

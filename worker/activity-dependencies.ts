@@ -2,11 +2,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
-import type { ActivityDependencies } from '../activities';
-import { AccountPool, AccountWaiters } from '../activities/accounts';
-import { JimengClient, type VideoRoute } from '../activities/jimeng';
-import { createOutputStorage, type OssClientOptions } from '../activities/oss';
-import { DEFAULT_PRICING, PointsLedger, type PricingTable } from '../activities/points';
+import type { ActivityDependencies } from '../activities/create-activities';
+import { AccountPool } from '../services/accounts/account-pool';
+import { AccountWaiters } from '../services/accounts/account-waiters';
+import { JimengClient, type VideoRoute } from '../services/jimeng/client';
+import { createOutputStorage } from '../services/oss/output-storage';
+import { type OssClientOptions } from '../services/oss/oss-client-options';
+import { DEFAULT_PRICING, type PricingTable } from '../domain/pricing';
+import { PointsLedger } from '../services/points/points-ledger';
 
 export interface DependencySettings {
   quotaTimeZone: string;

@@ -1,5 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDependencies } from '../activities';
+import { createActivities, type ActivityDependencies } from '../activities/create-activities';
 
 export interface WorkerSettings {
   address: string;
@@ -26,7 +26,7 @@ export async function createWorker(
       connection,
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
-      workflowsPath: require.resolve('../workflows'),
+      workflowsPath: require.resolve('../workflows/index'),
       activities: createActivities(deps),
       ...(settings.shutdownGraceMs !== undefined ? { shutdownGraceTime: settings.shutdownGraceMs } : {}),
     });

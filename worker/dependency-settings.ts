@@ -1,6 +1,6 @@
 import { ossClientOptions } from '../config/oss';
 import type { Config } from '../config/settings';
-import { parsePricing } from '../activities/points';
+import { parsePricing } from '../domain/pricing';
 import type { DependencySettings } from './activity-dependencies';
 
 /** The activities' settings from the validated configuration; tests override what they run privately. */

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { databaseOptions } from '../config/database';
 import { createLogger } from '../config/logger';
 import { ConfigError, loadConfig } from '../config/settings';
-import { createSequelize } from '../db';
+import { createSequelize } from '../db/connection';
 import { buildActivityDependencies } from './activity-dependencies';
 import { createWorker } from './create-worker';
 import { dependencySettingsFrom } from './dependency-settings';

@@ -3,7 +3,7 @@ import type {
   AccountCheckActivities,
   AccountCheckInput,
   AccountCheckResult,
-} from '../activities/accounts/account-check';
+} from '../activities/account-check-activities';
 
 export type { AccountCheckInput, AccountCheckResult };
 

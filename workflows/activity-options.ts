@@ -48,7 +48,7 @@ export const IMAGE_CALLS = {
  * Lease + call + release: Jimeng failures come back as values, so what Temporal retries is infrastructure (a
  * killed worker, mostly the database going away): retried for about two minutes, on the same lease (the
  * request key), so a database restart does not fail the job. The call stays open as long as the proxy polls
- * upstream (activities/jimeng/proxy-limits.ts: about 4 h for images, 5.3 h for videos with nothing produced),
+ * upstream (services/jimeng/proxy-limits.ts: about 4 h for images, 5.3 h for videos with nothing produced),
  * so start-to-close is above that and a killed worker is noticed by the heartbeat instead.
  */
 const LEASED_CALL_RETRY = {

@@ -1,5 +1,5 @@
 import type { SearchAttributePair } from '@temporalio/common';
-import type { ImageGenerationInput, VideoGenerationInput } from '../activities/generation';
+import type { ImageGenerationInput, VideoGenerationInput } from '../domain/generation/generation-types';
 import { generationWorkflowId, type GenerationType } from './generation-definitions';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 

@@ -13,17 +13,16 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { Lease } from '../activities/accounts';
+import type { Activities } from '../activities/create-activities';
+import type { Lease } from '../services/accounts/account-pool';
 import type {
   AttemptAccount,
   AttemptResult,
   BeginInput,
   BeginResult,
-  ImagePlan,
   ProducedOutput,
-  VideoPlan,
-} from '../activities/generation';
+} from '../activities/generation/generation-activities';
+import type { ImagePlan, VideoPlan } from '../domain/generation/generation-plan';
 import {
   accountFreedSignal,
   admissionUpdate,

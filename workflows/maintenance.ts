@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../activities/create-activities';
 
 /**
  * The workflows the Temporal Schedules start (worker/schedules.ts). Each runs one idempotent activity:

@@ -1,6 +1,6 @@
 import { backoffDelayMs } from './backoff';
 
-/** The classified actions of a failed Jimeng call (activities/jimeng/error-actions.ts), as the workflow sees them. */
+/** The classified actions of a failed Jimeng call (services/jimeng/error-actions.ts), as the workflow sees them. */
 export const FAILURE_ACTIONS = [
   'retry_same_account',
   'retry_other_account',

@@ -4,35 +4,31 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Logger } from 'pino';
 import {
   leaseOutcomeForAction,
-  type AccountPool,
-  type AccountWaiters,
   type Capability,
-  type Lease,
   type LeaseOutcome,
-  type LeaseRequest,
-} from '../accounts';
+} from '../../services/accounts/lease-outcome';
+import { type AccountPool, type Lease, type LeaseRequest } from '../../services/accounts/account-pool';
+import { type AccountWaiters } from '../../services/accounts/account-waiters';
 import { ACCOUNT_FREED_SIGNAL } from '../../domain/generation/account-freed-signal';
-import { sendCallback, CallbackDeliveryError, CallbackAddressError } from '../callbacks';
+import { sendCallback, CallbackDeliveryError } from '../../services/callbacks/callback-sender';
+import { CallbackAddressError } from '../../services/callbacks/callback-address';
+import { IMAGE_PIXEL_SIZES, type ImageRatio, type ImageResolution } from '../../domain/jimeng/output-formats';
+import { JimengError, type JimengErrorJSON } from '../../services/jimeng/jimeng-error';
+import { TASK_STATUS, type JimengClient } from '../../services/jimeng/client';
 import {
-  IMAGE_PIXEL_SIZES,
-  JimengError,
-  TASK_STATUS,
   type ImageCompositionRequest,
   type ImageGenerationRequest,
-  type ImageRatio,
-  type ImageResolution,
   type JimengAccountRef,
-  type JimengClient,
-  JimengErrorAction,
-  JimengErrorReason,
-  type JimengErrorJSON,
   type VideoGenerationRequest,
-} from '../jimeng';
-import type { OutputStorage } from '../oss';
-import { storeJobOutput } from '../outputs/job-output-store';
-import { LedgerError, type PointsLedger, type PricingTable } from '../points';
+} from '../../domain/jimeng/requests';
+import { JimengErrorAction, JimengErrorReason } from '../../services/jimeng/error-actions';
+import type { OutputStorage } from '../../services/oss/output-storage';
+import { storeJobOutput } from '../../services/outputs/job-output-store';
+import { LedgerError } from '../../services/points/ledger-errors';
+import { type PointsLedger } from '../../services/points/points-ledger';
+import { type PricingTable } from '../../domain/pricing';
 import { heartbeat, withHeartbeat } from './heartbeat';
-import { outputExtensionOf } from './output-extension';
+import { outputExtensionOf } from '../../services/generation/output-extension';
 import { InputError } from '../../domain/input-error';
 import { planImage, planVideo, type GenerationPlan } from '../../domain/generation/generation-plan';
 import {
@@ -46,7 +42,7 @@ import {
   readRecord,
   readRemoteTaskId,
   type GenerationKind,
-} from './generation-records';
+} from '../../services/generation/generation-records';
 import type {
   FinalStatus,
   GeneratedOutput,

@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { TimeCursor } from '../http/keyset-cursor';
-import { isUniqueViolation } from '../../db';
+import { isUniqueViolation } from '../../db/errors';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
 import { sessionSiteKey, type AccountInput, type AccountPatch } from './account-schemas';
 import type { AccountRow } from './account-view';

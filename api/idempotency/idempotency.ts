@@ -3,7 +3,7 @@ import type { Middleware, ParameterizedContext } from 'koa';
 import type { Logger } from 'pino';
 import { sqlTime } from '../../db/sql-time';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { isUniqueViolation } from '../../db';
+import { isUniqueViolation } from '../../db/errors';
 import { principalOf } from '../auth/authentication';
 import { Problem, PROBLEM_CONTENT_TYPE } from '../problem';
 

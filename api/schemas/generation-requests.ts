@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { MAX_PROMPT_LENGTH } from '../../domain/generation/generation-plan';
+import { IMAGE_MODELS, VIDEO_MODELS } from '../../domain/jimeng/models';
 import {
-  IMAGE_MODELS,
   IMAGE_RATIOS,
   IMAGE_RESOLUTIONS,
-  VIDEO_MODELS,
   VIDEO_RATIOS,
   VIDEO_RESOLUTIONS,
-} from '../../domain/jimeng';
+} from '../../domain/jimeng/output-formats';
 import { SiteType } from '../../db/models/codes';
 import { httpUrl } from './http-url';
 

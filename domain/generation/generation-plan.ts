@@ -2,26 +2,29 @@ import { SiteType } from '../../db/models/codes';
 import { InputError } from '../input-error';
 import {
   DEFAULT_IMAGE_MODEL,
-  DEFAULT_IMAGE_RATIO,
-  DEFAULT_IMAGE_RESOLUTION,
   DEFAULT_VIDEO_MODEL,
-  DEFAULT_VIDEO_RATIO,
-  DEFAULT_VIDEO_RESOLUTION,
   IMAGE_MODEL_SITES,
-  IMAGE_RATIOS,
-  IMAGE_RESOLUTIONS,
   INTELLIGENT_RATIO_MODELS,
-  SITE_PROFILES,
   VIDEO_MODEL_SPECS,
-  VIDEO_RATIOS,
-  VIDEO_RESOLUTIONS,
   isImageModel,
   isVideoModel,
+} from '../jimeng/models';
+import {
+  DEFAULT_IMAGE_RATIO,
+  DEFAULT_IMAGE_RESOLUTION,
+  DEFAULT_VIDEO_RATIO,
+  DEFAULT_VIDEO_RESOLUTION,
+  IMAGE_RATIOS,
+  IMAGE_RESOLUTIONS,
+  VIDEO_RATIOS,
+  VIDEO_RESOLUTIONS,
+} from '../jimeng/output-formats';
+import { SITE_PROFILES, type SiteFamily } from '../jimeng/sites';
+import {
   type ImageCompositionRequest,
   type ImageGenerationRequest,
-  type SiteFamily,
   type VideoGenerationRequest,
-} from '../jimeng';
+} from '../jimeng/requests';
 import { priceImage, priceVideo, type PricingTable } from '../pricing';
 import type { GenerationTaskFields, ImageRequestFields, VideoRequestFields } from './generation-types';
 

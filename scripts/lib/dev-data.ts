@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { initialQuotaResetTime } from '../../activities/accounts';
-import { PointsLedger } from '../../activities/points';
+import { initialQuotaResetTime } from '../../domain/quota-reset';
+import { PointsLedger } from '../../services/points/points-ledger';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
 
 /** The user `npm run submit` generates for on the dev stack (points owner and OSS folder). */

@@ -40,7 +40,7 @@ describe('categoryOf: the component a function counts for', () => {
     ['file:///srv/app/node_modules/ali-oss/node_modules/mime/index.js', ALI_OSS],
     ['file:///srv/app/node_modules/sequelize/node_modules/debug/src/node.js', DATABASE],
     ['file:///srv/app/dist/api/app.js', OUR_CODE],
-    ['file:///srv/app/dist/activities/oss/storage.js', OUR_CODE],
+    ['file:///srv/app/dist/services/oss/output-storage.js', OUR_CODE],
     ['file:///srv/app/dist/dev/jimeng-sim/simulator.js', DEV_STAND_INS],
     ['file:///srv/app/dev/oss-server/index.js', DEV_STAND_INS],
     ['file:///srv/app/dist/bench/throughput.js', BENCH_DRIVER],

@@ -1,4 +1,6 @@
-import { JimengClient, JimengError, JimengErrorAction, JimengErrorReason } from '../../activities/jimeng';
+import { JimengClient } from '../../services/jimeng/client';
+import { JimengError } from '../../services/jimeng/jimeng-error';
+import { JimengErrorAction, JimengErrorReason } from '../../services/jimeng/error-actions';
 import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim/simulator';
 import { STORM_COOLDOWN_MS, stillRefusingFault, stormFaults } from '../../bench/storm-faults';
 

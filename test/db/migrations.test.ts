@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { createMigrator, MIGRATIONS_TABLE } from '../../db';
-import { migrations } from '../../db/migrations';
+import { createMigrator, MIGRATIONS_TABLE } from '../../db/migrator';
+import { migrations } from '../../db/migrations/index';
 import { connectTestDatabase, testDatabaseOptions } from '../support/database';
 
 const SEED_TABLES = [

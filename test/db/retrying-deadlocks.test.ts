@@ -1,4 +1,4 @@
-import { retryingDeadlocks } from '../../db';
+import { retryingDeadlocks } from '../../db/errors';
 
 const deadlock = () => Object.assign(new Error('Deadlock found'), { parent: { errno: 1213 } });
 

@@ -1,4 +1,4 @@
-import { JIMENG_ERROR_ACTIONS } from '../../activities/jimeng/error-actions';
+import { JIMENG_ERROR_ACTIONS } from '../../services/jimeng/error-actions';
 import { FAILURE_BEHAVIOUR } from '../../workflows/failure-behaviour';
 import { planRetry, type FailureAction } from '../../workflows/retry-plan';
 

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JIMENG_ERROR_ACTIONS } from '../../activities/jimeng/error-actions';
+import { JIMENG_ERROR_ACTIONS } from '../../services/jimeng/error-actions';
 import {
   MESSAGE_RULES,
   PROXY_CODE_RULES,
   TASK_FAIL_CODE_RULES,
   TRANSPORT_RULES,
   UPSTREAM_RET_RULES,
-} from '../../activities/jimeng/error-classification';
+} from '../../services/jimeng/error-classification';
 import {
   FAILURE_TABLE_BEGIN,
   FAILURE_TABLE_END,

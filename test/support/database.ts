@@ -1,7 +1,8 @@
 import type { Sequelize } from 'sequelize';
 import { databaseOptions } from '../../config/database';
 import { loadConfig } from '../../config/settings';
-import { createMigrator, createSequelize, type DatabaseOptions } from '../../db';
+import { createMigrator } from '../../db/migrator';
+import { createSequelize, type DatabaseOptions } from '../../db/connection';
 
 /**
  * Tests use their own database next to the dev one (created by scripts/mariadb.sh), so a test run never

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
-import type { Lease } from '../../activities/accounts';
-import type { ImageGenerationRequest } from '../../domain/jimeng';
+import { createActivities } from '../../activities/create-activities';
+import type { Lease } from '../../services/accounts/account-pool';
+import type { ImageGenerationRequest } from '../../domain/jimeng/requests';
 import { readAccount, type AccountRow } from '../support/accounts';
 import { GenerationFixture } from './generation-fixture';
 

@@ -1,5 +1,5 @@
 import { msToNumber } from '@temporalio/common/lib/time';
-import { DEFAULT_CALL_DEADLINES_MS } from '../../activities/jimeng/proxy-limits';
+import { DEFAULT_CALL_DEADLINES_MS } from '../../services/jimeng/proxy-limits';
 import { LEASED_IMAGE_CALL_OPTIONS, LEASED_VIDEO_CALL_OPTIONS } from '../../workflows/activity-options';
 
 /*

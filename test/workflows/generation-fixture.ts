@@ -7,16 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { ActivityDependencies } from '../../activities';
-import type { ImageGenerationInput, VideoGenerationInput } from '../../activities/generation';
-import { PointsLedger } from '../../activities/points';
-import type { VideoRoute } from '../../activities/jimeng';
+import type { ActivityDependencies } from '../../activities/create-activities';
+import type { ImageGenerationInput, VideoGenerationInput } from '../../domain/generation/generation-types';
+import { PointsLedger } from '../../services/points/points-ledger';
+import type { VideoRoute } from '../../services/jimeng/client';
 import { loadConfig } from '../../config/settings';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
 import type { LatencyOptions } from '../../dev/jimeng-sim/latency';
 import type { SessionInput } from '../../dev/jimeng-sim/sessions';
 import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim/simulator';
-import type { OssServer } from '../../dev/oss-server';
+import type { OssServer } from '../../dev/oss-server/server';
 import { buildActivityDependencies } from '../../worker/activity-dependencies';
 import { createWorker } from '../../worker/create-worker';
 import { dependencySettingsFrom } from '../../worker/dependency-settings';
@@ -28,7 +28,7 @@ import {
   ossOptionsFor,
   PRIVATE_BUCKET,
   startTestServer,
-} from '../oss/oss-fixture';
+} from '../support/oss-fixture';
 import { clearAccounts, insertAccount, type AccountRow } from '../support/accounts';
 import { migratedTestDatabase, testDatabaseOptions } from '../support/database';
 import { ledgerInvariantViolations, ledgerRows } from '../support/ledger-invariants';

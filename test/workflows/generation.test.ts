@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { verifyCallbackSignature } from '../../activities/callbacks';
+import { verifyCallbackSignature } from '../../services/callbacks/callback-signature';
 import { progressQuery, cancelSignal, type GenerationResult } from '../../workflows/generation-definitions';
 import { readAccount } from '../support/accounts';
 import { CALLBACK_SECRET, GenerationFixture } from './generation-fixture';

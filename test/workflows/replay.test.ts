@@ -56,14 +56,14 @@ describe('replaying recorded workflow histories', () => {
   });
 
   it('replays every recorded history against the current workflow code without a determinism error', async () => {
-    const results = await replayAll(require.resolve('../../workflows'));
+    const results = await replayAll(require.resolve('../../workflows/index'));
     const failures = results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error!.message}`);
     expect(failures).toEqual([]);
     expect(results.map((r) => r.workflowId)).toEqual(expect.arrayContaining(REQUIRED));
   }, 120_000);
 
   it('fails a deliberately incompatible change of the workflow code', async () => {
-    const results = await replayAll(require.resolve('./drifted'));
+    const results = await replayAll(require.resolve('./drifted/index'));
     const image = results.filter((r) => r.workflowId.startsWith('image-'));
     expect(image.length).toBeGreaterThan(0);
     for (const r of image) expect(r.error?.name).toBe('DeterminismViolationError');

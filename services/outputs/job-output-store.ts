@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { OutputType } from '../../db/models/job-output';
+import type { OutputStorage } from '../oss/output-storage';
+
+export interface StoreJobOutputInput {
+  userId: string;
+  jobId: string;
+  type: OutputType;
+  /** The upstream's (signed, expiring) URL of the generated file. */
+  sourceUrl: string;
+  /** Fixed by the workflow when the output arrives, so a retried activity lands on the same object key. */
+  timestamp: number;
+  ext: string;
+  sortOrder: number;
+  isPrimary: boolean;
+  imageType?: 'result' | 'preview' | 'thumbnail';
+  width?: number;
+  height?: number;
+  durationSeconds?: number;
+}
+
+export interface JobOutputRecord {
+  id: string;
+  ossPath: string;
+  ossUrl: string;
+  ossCdnUrl: string | null;
+  size: number;
+  contentType: string;
+}
+
+/**
+ * Seed 003's flow for one output: download to a temp file, upload to OSS, write the job_outputs row, never
+ * leave the temp file. Idempotent end to end: the object key is fixed by the caller's timestamp, the upload
+ * skips an identical object, and the row is keyed by uk_job_output (job_id, type, sort_order), so a retry
+ * after a crash anywhere in between ends with one object and one row.
+ */
+export async function storeJobOutput(
+  deps: { sequelize: Sequelize; storage: OutputStorage },
+  input: StoreJobOutputInput,
+): Promise<JobOutputRecord> {
+  const key = deps.storage.objectKeyFor({
+    userId: input.userId,
+    jobId: input.jobId,
+    type: input.type,
+    timestamp: input.timestamp,
+    ext: input.ext,
+  });
+  const stored = await deps.storage.uploadFromUrl(key, input.sourceUrl, { jobId: input.jobId });
+  const meta = {
+    ...(input.durationSeconds !== undefined ? { duration: input.durationSeconds } : {}),
+    format: input.ext.replace(/^\./, ''),
+    etag: stored.etag,
+  };
+  await deps.sequelize.query(
+    `INSERT INTO job_outputs (id, job_id, user_id, type, oss_url, oss_cdn_url, oss_path, size, content_type, extension,
+                              width, height, image_type, is_primary, sort_order, meta)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE oss_url = VALUES(oss_url), oss_cdn_url = VALUES(oss_cdn_url), oss_path = VALUES(oss_path),
+                             size = VALUES(size), content_type = VALUES(content_type), meta = VALUES(meta)`,
+    {
+      replacements: [
+        randomUUID(),
+        input.jobId,
+        input.userId,
+        input.type,
+        stored.ossUrl,
+        stored.ossCdnUrl,
+        stored.ossPath,
+        stored.size,
+        stored.contentType,
+        `.${input.ext.replace(/^\./, '')}`,
+        input.width ?? null,
+        input.height ?? null,
+        input.type === 'image' ? (input.imageType ?? 'result') : null,
+        input.isPrimary ? 1 : 0,
+        input.sortOrder,
+        JSON.stringify(meta),
+      ],
+    },
+  );
+  const rows = await deps.sequelize.query<{ id: string }>(
+    'SELECT id FROM job_outputs WHERE job_id = ? AND type = ? AND sort_order = ?',
+    { replacements: [input.jobId, input.type, input.sortOrder], type: QueryTypes.SELECT },
+  );
+  return {
+    id: rows[0]!.id,
+    ossPath: stored.ossPath,
+    ossUrl: stored.ossUrl,
+    ossCdnUrl: stored.ossCdnUrl,
+    size: stored.size,
+    contentType: stored.contentType,
+  };
+}
