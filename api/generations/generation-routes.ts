@@ -1,3 +1,5 @@
+import type { Sequelize } from 'sequelize';
+import { PointsReads } from '../../services/points/points-reads';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
   GENERATION_FAILURES,
@@ -7,7 +9,6 @@ import {
 } from '../../domain/generation/generation-failures';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from 'koa';
-import { QueryTypes, type Sequelize } from 'sequelize';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
 import { idempotentTaskId } from './idempotent-task-id';
 import { planImage, planVideo } from '../../domain/generation/generation-plan';
@@ -86,6 +87,7 @@ const headers = [
  */
 export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] {
   const ids = new SnowflakeGenerator({ nodeId: deps.nodeId });
+  const points = new PointsReads(deps.sequelize);
 
   const taskFields = (
     ctx: Context,
@@ -129,14 +131,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
   };
 
   const checkBalance = async (userId: string, price: number) => {
-    const rows = await deps.sequelize.query<{ balance: number }>(
-      'SELECT balance FROM mjk_user_points WHERE user_id = ?',
-      {
-        replacements: [userId],
-        type: QueryTypes.SELECT,
-      },
-    );
-    const balance = Number(rows[0]?.balance ?? 0);
+    const balance = await points.balance(userId, new Date());
     if (balance < price)
       throw insufficient(`the estimated cost is ${price} points, the balance is ${balance}`);
   };

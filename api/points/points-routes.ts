@@ -11,8 +11,11 @@ import {
   rechargeRequest,
   rechargeResult,
   transactionsQuery,
+  EXPIRING_BATCHES_SHOWN,
+  type PointTransactionView,
 } from './points-schemas';
-import { decodeTransactionCursor, encodeTransactionCursor, PointsStore } from './points-store';
+import { PointsReads, type PointTransaction } from '../../services/points/points-reads';
+import { decodeTransactionCursor, encodeTransactionCursor } from './transaction-cursor';
 
 export interface PointsRouteDependencies {
   sequelize: Sequelize;
@@ -26,7 +29,7 @@ const READ_RULE =
 
 /** Points: balance and transactions for callers, recharge for admins. */
 export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
-  const store = new PointsStore(deps.sequelize);
+  const reads = new PointsReads(deps.sequelize);
   return [
     defineRoute({
       method: 'get',
@@ -42,7 +45,21 @@ export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
         422: { description: 'Invalid user_id' },
       },
       async handler(ctx, { query }) {
-        ctx.body = await store.balance(query.user_id.toLowerCase(), new Date());
+        const userId = query.user_id.toLowerCase();
+        const { balance, expiring } = await reads.balanceWithExpiring(
+          userId,
+          new Date(),
+          EXPIRING_BATCHES_SHOWN,
+        );
+        ctx.body = {
+          user_id: userId,
+          balance,
+          expiring: expiring.map((b) => ({
+            batch_id: b.batchId,
+            remaining: b.remaining,
+            expires_at: b.expiresAt.toISOString(),
+          })),
+        };
       },
     }),
     defineRoute({
@@ -64,7 +81,7 @@ export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
       async handler(ctx, { query }) {
         const beforeId = cursorFromQuery(query.cursor, decodeTransactionCursor);
         // One row more than the page tells whether another page follows, without counting.
-        const rows = await store.transactions(
+        const rows = await reads.transactions(
           query.user_id.toLowerCase(),
           {
             ...(query.type ? { type: query.type } : {}),
@@ -74,7 +91,7 @@ export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
           query.limit + 1,
           beforeId,
         );
-        ctx.body = pageOf(rows, query.limit, (last) => encodeTransactionCursor(last.id));
+        ctx.body = pageOf(rows.map(transactionView), query.limit, (last) => encodeTransactionCursor(last.id));
       },
     }),
     defineRoute({
@@ -120,4 +137,19 @@ export function pointsRoutes(deps: PointsRouteDependencies): AnyRoute[] {
       },
     }),
   ];
+}
+
+function transactionView(t: PointTransaction): PointTransactionView {
+  return {
+    id: t.id,
+    type: t.type,
+    amount: t.amount,
+    balance_before: t.balanceBefore,
+    balance_after: t.balanceAfter,
+    source_type: t.sourceType,
+    source_id: t.sourceId,
+    batch_id: t.batchId,
+    description: t.description,
+    created_at: t.createdAt.toISOString(),
+  };
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { RECHARGE_SOURCE_TYPES } from '../../services/points/ledger-input';
+import { TRANSACTION_TYPES } from '../../services/points/points-reads';
 
 export const MAX_RECHARGE_AMOUNT = 1_000_000;
 /** One page is bounded; older rows come by following the cursor. */
@@ -7,9 +9,6 @@ export const MAX_PAGE_SIZE = 100;
 export const EXPIRING_BATCHES_SHOWN = 10;
 
 const userId = z.uuid().meta({ description: 'The end user whose points these are (UUID)' });
-
-export const TRANSACTION_TYPES = ['recharge', 'consume', 'refund', 'expire'] as const;
-export const RECHARGE_SOURCE_TYPES = ['recharge', 'gift', 'compensation'] as const;
 
 export const balanceQuery = z.strictObject({ user_id: userId });
 

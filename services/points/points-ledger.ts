@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { isUniqueViolation, retryingDeadlocks } from '../../db/errors';
 import { LedgerError } from './ledger-errors';
+import type { TransactionType } from './points-reads';
 import {
   checkAmount,
   checkOneOf,
@@ -124,7 +125,8 @@ export class PointsLedger {
             transaction: t,
           },
         );
-        const before = await this.lockBalance(userId, t);
+        // Expired batches leave first, so the balance answered is the one PointsReads shows.
+        const { balance: before } = await this.expireUserBatches(userId, t, now);
         const [batchId] = await this.sequelize.query(
           `INSERT INTO mjk_point_batches (user_id, amount, remaining, expires_at, status, source_type, source_id)
          VALUES (?, ?, ?, ?, 'active', ?, ?)`,
@@ -373,17 +375,6 @@ export class PointsLedger {
     return expired;
   }
 
-  async balance(userId: string): Promise<number | null> {
-    const rows = await this.sequelize.query<{ balance: number }>(
-      'SELECT balance FROM mjk_user_points WHERE user_id = ?',
-      {
-        replacements: [checkUserId(userId)],
-        type: QueryTypes.SELECT,
-      },
-    );
-    return rows[0] ? Number(rows[0].balance) : null;
-  }
-
   /** Locks the user's balance row, expires their due batches, and returns the balance after that. */
   private async expireUserBatches(
     userId: string,
@@ -451,7 +442,7 @@ export class PointsLedger {
     t: Transaction,
     row: {
       userId: string;
-      type: 'recharge' | 'consume' | 'refund' | 'expire';
+      type: TransactionType;
       amount: number;
       before: number;
       after: number;

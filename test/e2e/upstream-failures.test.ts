@@ -190,7 +190,7 @@ describe("the proxy's real failures, through the API", () => {
       expect(task).toMatchObject({ status: 'failed', cost: 0, attempts: 1 });
       expect(task.error?.code).toBe(code);
       expect(task.error?.message).toContain('图片内容检测未通过');
-      expect(await f.ledger.balance(userId)).toBe(100);
+      expect(await f.balance(userId)).toBe(100);
       expect(await accountRow(first.id)).toEqual(untouched);
       expect(callsOf(first.sessionId)).toEqual({ [`POST /v1/${route}`]: 1 });
       expect(callsOf(second.sessionId)).toEqual({});
@@ -251,7 +251,7 @@ describe("the proxy's real failures, through the API", () => {
 
     expect(task).toMatchObject({ status: 'failed', cost: 0, attempts: 2 });
     expect(task.error?.code).toBe('-1000');
-    expect(await f.ledger.balance(userId)).toBe(100);
+    expect(await f.balance(userId)).toBe(100);
     expect(await accountRow(first.id)).toEqual(untouched);
     expect(await accountRow(second.id)).toEqual(untouched);
     expect(callsOf(first.sessionId)).toEqual({ 'POST /v1/images/generations': 1 });

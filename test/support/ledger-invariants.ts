@@ -61,3 +61,15 @@ export function ledgerInvariantViolations(rows: readonly LedgerRow[], balance?: 
     out.push(`transactions sum to ${sum}, balance is ${balance}`);
   return out;
 }
+
+/** mjk_user_points.balance as stored (expired batches not yet moved out included), or null without a row. */
+export async function storedBalance(sequelize: Sequelize, userId: string): Promise<number | null> {
+  const rows = await sequelize.query<{ balance: number }>(
+    'SELECT balance FROM mjk_user_points WHERE user_id = ?',
+    {
+      replacements: [userId],
+      type: QueryTypes.SELECT,
+    },
+  );
+  return rows[0] ? Number(rows[0].balance) : null;
+}

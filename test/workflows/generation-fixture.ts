@@ -31,7 +31,8 @@ import {
 } from '../support/oss-fixture';
 import { clearAccounts, insertAccount, type AccountRow } from '../support/accounts';
 import { migratedTestDatabase, testDatabaseOptions } from '../support/database';
-import { ledgerInvariantViolations, ledgerRows } from '../support/ledger-invariants';
+import { ledgerInvariantViolations, ledgerRows, storedBalance } from '../support/ledger-invariants';
+import { PointsReads } from '../../services/points/points-reads';
 import { filesUnder } from '../support/files-under';
 import { spawnWorker } from '../support/worker-process';
 import { listen, type RunningServer } from '../support/koa-test-server';
@@ -279,9 +280,14 @@ export class GenerationFixture {
     return this.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
   }
 
+  /** What the user can spend now, as the API answers it. */
+  balance(userId: string): Promise<number> {
+    return new PointsReads(this.sequelize).balance(userId, new Date());
+  }
+
   /** The checks every scenario ends with: ledger, temp files, leases, records vs executions vs outputs vs OSS. */
   async expectConsistent(userId: string, taskIds: string[]): Promise<void> {
-    const balance = await this.ledger.balance(userId);
+    const balance = await storedBalance(this.sequelize, userId);
     expect(ledgerInvariantViolations(await ledgerRows(this.sequelize, userId), balance)).toEqual([]);
     expect(await filesUnder(this.tmpDir)).toEqual([]);
     const liveLeases = await this.rows<{ token: string }>(

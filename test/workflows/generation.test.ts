@@ -88,7 +88,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
       expect(output.size).toBeGreaterThan(0);
     }
     expect(f.objectCount() - objectsBefore).toBe(4);
-    expect(await f.ledger.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
+    expect(await f.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
 
     const record = await f.row<RecordRow>('SELECT * FROM jimeng_image_generation_records WHERE id = ?', [
       input.taskId,
@@ -161,7 +161,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     expect(record.video_urls).toEqual([result.outputs[0]!.ossCdnUrl]);
     const counters = f.sim.admin.counters().bySession[account.sessionId]!.byEndpoint;
     expect(counters).toEqual({ 'POST /v1/videos/generations': 1 });
-    expect(await f.ledger.balance(userId)).toBe(100 - VIDEO_PRICE_5S_720P);
+    expect(await f.balance(userId)).toBe(100 - VIDEO_PRICE_5S_720P);
     await f.expectConsistent(userId, [input.taskId]);
   });
 
@@ -191,7 +191,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     expect(bySession[first.sessionId]!.total).toBe(1);
     expect(bySession[second.sessionId]!.total).toBe(1);
     expect(bySession[third.sessionId]!.total).toBe(1);
-    expect(await f.ledger.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
+    expect(await f.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
     await f.expectConsistent(userId, [input.taskId]);
   }, 60_000);
 
@@ -258,7 +258,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     expect(failure.cause?.message).toMatch(/-2006/);
     expect(f.sim.admin.counters().bySession[first.sessionId]!.total).toBe(1);
     expect(f.sim.admin.counters().bySession[second.sessionId]).toBeUndefined();
-    expect(await f.ledger.balance(userId)).toBe(100);
+    expect(await f.balance(userId)).toBe(100);
     const record = await f.row<RecordRow>('SELECT * FROM jimeng_image_generation_records WHERE id = ?', [
       input.taskId,
     ]);
@@ -356,7 +356,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     const result = await handle.result();
     expect(result.status).toBe('completed');
     expect(result.outputs).toHaveLength(4);
-    expect(await f.ledger.balance(userId)).toBe(100 - result.cost);
+    expect(await f.balance(userId)).toBe(100 - result.cost);
     await f.expectConsistent(userId, [input.taskId]);
   });
 
@@ -382,7 +382,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     await handle.signal(cancelSignal, { reason: 'user changed their mind' });
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'cancelled', errorCode: 'CANCELLED', cost: 0 });
-    expect(await f.ledger.balance(userId)).toBe(100);
+    expect(await f.balance(userId)).toBe(100);
     const record = await f.row<RecordRow>('SELECT * FROM jimeng_image_generation_records WHERE id = ?', [
       input.taskId,
     ]);
@@ -412,7 +412,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     await handle.cancel();
     const failure = await failureOf(handle.result());
     expect(failure.cause?.name).toBe('CancelledFailure');
-    expect(await f.ledger.balance(userId)).toBe(100);
+    expect(await f.balance(userId)).toBe(100);
     const execution = await f.row<{ status: string }>(
       'SELECT status FROM template_executions WHERE credit_transaction_id = ?',
       [input.taskId],
@@ -434,7 +434,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
       input.projectId,
     ]);
     expect(records).toEqual([{ id: input.taskId }]);
-    expect(await f.ledger.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
+    expect(await f.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
     await f.expectConsistent(userId, [input.taskId]);
   });
 
@@ -448,7 +448,7 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
       await f.rows('SELECT id FROM jimeng_image_generation_records WHERE id = ?', [input.taskId]),
     ).toEqual([]);
     expect(f.sim.admin.counters().bySession[account.sessionId]).toBeUndefined();
-    expect(await f.ledger.balance(userId)).toBe(1);
+    expect(await f.balance(userId)).toBe(1);
     await f.expectConsistent(userId, []);
   });
 

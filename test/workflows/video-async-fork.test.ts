@@ -80,7 +80,7 @@ describe('videos through a fork’s async routes (JIMENG_VIDEO_ROUTE=async-fork)
     expect(
       f.sim.admin.counters().bySession[account.sessionId]!.byEndpoint['POST /v1/async/videos/generations'],
     ).toBe(1);
-    expect(await f.ledger.balance(userId)).toBe(100 - VIDEO_PRICE_5S_720P);
+    expect(await f.balance(userId)).toBe(100 - VIDEO_PRICE_5S_720P);
     await f.expectConsistent(userId, [input.taskId]);
   }, 120_000);
 });

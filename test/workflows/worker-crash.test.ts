@@ -68,7 +68,7 @@ describe('a worker killed mid-run (real worker process, SIGKILL)', () => {
     expect(
       f.sim.admin.counters().bySession[account.sessionId]!.byEndpoint['POST /v1/images/generations'],
     ).toBe(2);
-    expect(await f.ledger.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
+    expect(await f.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
     const outputs = await f.rows('SELECT id FROM job_outputs WHERE job_id = ?', [input.taskId]);
     expect(outputs).toHaveLength(4);
     expect(f.objectCount() - objectsBefore).toBe(4);
@@ -90,7 +90,7 @@ describe('a worker killed mid-run (real worker process, SIGKILL)', () => {
     const result = await handle.result();
 
     expect(result).toMatchObject({ status: 'completed', attempts: 2, cost: IMAGE_PRICE_2K });
-    expect(await f.ledger.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
+    expect(await f.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
     await f.expectConsistent(userId, [input.taskId]);
   }, 120_000);
 });

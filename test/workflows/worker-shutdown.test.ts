@@ -70,7 +70,7 @@ describe('a worker stopped in the middle of a call (two worker processes)', () =
       [account.id],
     );
     expect(row.image_generation_status).toBe(1);
-    expect(await f.ledger.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
+    expect(await f.balance(userId)).toBe(100 - IMAGE_PRICE_2K);
     await f.expectConsistent(userId, [input.taskId]);
   }, 120_000);
 
@@ -91,7 +91,7 @@ describe('a worker stopped in the middle of a call (two worker processes)', () =
     expect(result).toMatchObject({ status: 'completed', cost: VIDEO_PRICE_5S_720P });
     expect(result.outputs).toHaveLength(1);
     expect(calls(account.sessionId, 'POST /v1/videos/generations')).toBe(2);
-    expect(await f.ledger.balance(userId)).toBe(100 - VIDEO_PRICE_5S_720P);
+    expect(await f.balance(userId)).toBe(100 - VIDEO_PRICE_5S_720P);
     expect(await f.rows('SELECT id FROM job_outputs WHERE job_id = ?', [input.taskId])).toHaveLength(1);
     await f.expectConsistent(userId, [input.taskId]);
   }, 120_000);

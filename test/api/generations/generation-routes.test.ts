@@ -58,7 +58,7 @@ describe('generations through the HTTP API', () => {
     expect(res.headers.get('x-request-id')).toMatch(/\S+/);
     expect(['pending', 'processing', 'completed']).toContain(task.status);
     // Admitted means reserved.
-    expect(await f.ledger.balance(userId)).toBe(96);
+    expect(await f.balance(userId)).toBe(96);
 
     let view: { status: string; outputs: Array<{ url: string; size: number; width: number }>; cost: number } =
       {
@@ -103,7 +103,7 @@ describe('generations through the HTTP API', () => {
       body.project_id,
     ]);
     expect(rows).toEqual([]);
-    expect(await f.ledger.balance(userId)).toBe(1);
+    expect(await f.balance(userId)).toBe(1);
     await expect(
       f.client.workflow
         .getHandle(generationWorkflowId('image', body.project_id, body.storyboard_id))
@@ -144,7 +144,7 @@ describe('generations through the HTTP API', () => {
     await expect(
       f.client.workflow.getHandle(generationWorkflowId(type, body.project_id, body.storyboard_id)).describe(),
     ).rejects.toBeInstanceOf(WorkflowNotFoundError);
-    expect(await f.ledger.balance(userId)).toBe(100);
+    expect(await f.balance(userId)).toBe(100);
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -173,7 +173,7 @@ describe('generations through the HTTP API', () => {
     expect(
       await f.rows('SELECT id FROM jimeng_image_generation_records WHERE project_id = ?', [body.project_id]),
     ).toEqual([]);
-    expect(await f.ledger.balance(userId)).toBe(100);
+    expect(await f.balance(userId)).toBe(100);
   });
 
   it('missing required fields are each named', async () => {
@@ -236,7 +236,7 @@ describe('generations through the HTTP API', () => {
       if (status !== 'cancelled') await new Promise((r) => setTimeout(r, 100));
     }
     expect(status).toBe('cancelled');
-    expect(await f.ledger.balance(userId)).toBe(100);
+    expect(await f.balance(userId)).toBe(100);
     expect((await call(`/v1/tasks/${id}/cancel`, { method: 'POST' })).status).toBe(200);
 
     f.sim.admin.clearFaults();
@@ -274,7 +274,7 @@ describe('generations through the HTTP API', () => {
       headers: { 'idempotency-key': idempotencyKey },
     });
     expect(other.status).toBe(422);
-    expect(await f.ledger.balance(userId)).toBe(96);
+    expect(await f.balance(userId)).toBe(96);
   });
 
   it('a retry whose first answer was lost finds the finished task by its Idempotency-Key: no second charge', async () => {
@@ -300,7 +300,7 @@ describe('generations through the HTTP API', () => {
     });
     expect([200, 202]).toContain(retried.status);
     expect(((await retried.json()) as { id: string }).id).toBe(task.id);
-    expect(await f.ledger.balance(userId)).toBe(96);
+    expect(await f.balance(userId)).toBe(96);
     // The same request under another key is a new request: a new generation of the storyboard.
     const again = await call('/v1/images/generations', {
       method: 'POST',
@@ -308,7 +308,7 @@ describe('generations through the HTTP API', () => {
       headers: { 'idempotency-key': `${idempotencyKey}-2`, prefer: 'wait=20' },
     });
     expect(((await again.json()) as { id: string }).id).not.toBe(task.id);
-    expect(await f.ledger.balance(userId)).toBe(92);
+    expect(await f.balance(userId)).toBe(92);
   });
 
   it('lists tasks by filters in keyset pages that visit every task once', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { issueApiKey } from '../../../api/auth/issue-api-key';
 import { apiCaller, type RunningServer } from '../../support/koa-test-server';
+import { storedBalance } from '../../support/ledger-invariants';
 import { GenerationFixture } from '../../workflows/generation-fixture';
 
 interface Balance {
@@ -278,7 +279,7 @@ describe('points through the HTTP API', () => {
         expiresAt: new Date(Date.now() - 60_000),
         sourceType: 'gift',
       });
-      expect(await f.ledger.balance(userId)).toBe(137);
+      expect(await storedBalance(f.sequelize, userId)).toBe(137);
 
       expect(await balanceOf(userId)).toEqual({
         user_id: userId,

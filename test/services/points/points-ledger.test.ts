@@ -3,11 +3,13 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { LedgerError } from '../../../services/points/ledger-errors';
 import { PointsLedger } from '../../../services/points/points-ledger';
 import { migratedTestDatabase } from '../../support/database';
-import { ledgerInvariantViolations, ledgerRows } from '../../support/ledger-invariants';
+import { ledgerInvariantViolations, ledgerRows, storedBalance } from '../../support/ledger-invariants';
+import { PointsReads } from '../../../services/points/points-reads';
 
 describe('points ledger (real MariaDB)', () => {
   let sequelize: Sequelize;
   let now: Date;
+  let reads: PointsReads;
   let ledger: PointsLedger;
   const day = 86_400_000;
 
@@ -20,6 +22,7 @@ describe('points ledger (real MariaDB)', () => {
   beforeEach(() => {
     now = new Date('2026-11-23T04:00:00.000Z');
     ledger = new PointsLedger({ sequelize, now: () => now });
+    reads = new PointsReads(sequelize);
   });
 
   const recharge = (userId: string, amount: number, expiresInDays: number | null, key = randomUUID()) =>
@@ -53,7 +56,7 @@ describe('points ledger (real MariaDB)', () => {
     expect(
       refused.every((r) => r.reason instanceof LedgerError && r.reason.code === 'insufficient_points'),
     ).toBe(true);
-    expect(await ledger.balance(user)).toBe(0);
+    expect(await reads.balance(user, now)).toBe(0);
     expect(ledgerInvariantViolations(await ledgerRows(sequelize, user))).toEqual([]);
   });
 
@@ -117,7 +120,7 @@ describe('points ledger (real MariaDB)', () => {
         })
       ).refunded,
     ).toBe(30);
-    expect(await ledger.balance(user)).toBe(75);
+    expect(await reads.balance(user, now)).toBe(75);
     expect(ledgerInvariantViolations(await ledgerRows(sequelize, user))).toEqual([]);
   });
 
@@ -145,7 +148,7 @@ describe('points ledger (real MariaDB)', () => {
     const rows = await ledgerRows(sequelize, user);
     const refunds = rows.filter((r) => r.type === 'refund');
     expect(refunds.length).toBe(a.outcome === 'cancelled' ? 1 : 0);
-    expect(await ledger.balance(user)).toBe(a.balance);
+    expect(await reads.balance(user, now)).toBe(a.balance);
     // A retried settle with the first key, or any later settle, returns the first result again.
     expect(
       await ledger.settle({
@@ -165,12 +168,32 @@ describe('points ledger (real MariaDB)', () => {
     const job = randomUUID();
     const r1 = await reserve(user, 5, job);
     expect(await reserve(user, 5, job)).toEqual(r1);
-    expect(await ledger.balance(user)).toBe(15);
+    expect(await reads.balance(user, now)).toBe(15);
     await expect(reserve(user, 6, job)).rejects.toMatchObject({
       code: 'idempotency_conflict',
       field: 'idempotencyKey',
     });
     expect((await ledgerRows(sequelize, user)).length).toBe(2);
+  });
+
+  it('answers a recharge with the spendable balance: a batch past due is expired first, not counted', async () => {
+    const user = randomUUID();
+    await recharge(user, 10, 1);
+    now = new Date(now.getTime() + 2 * day);
+    expect(await storedBalance(sequelize, user)).toBe(10);
+    expect(await reads.balance(user, now)).toBe(0);
+
+    const fresh = await recharge(user, 25, null);
+
+    expect(fresh.balance).toBe(25);
+    expect(await reads.balance(user, now)).toBe(25);
+    expect(await storedBalance(sequelize, user)).toBe(25);
+    const rows = await ledgerRows(sequelize, user);
+    expect(rows.map((r) => [r.type, r.amount, r.balance_after])).toEqual([
+      ['recharge', 10, 10],
+      ['expire', 10, 0],
+      ['recharge', 25, 25],
+    ]);
   });
 
   it('expires the unused rest of a half-used batch once, and expires at once a refund into an expired batch', async () => {
@@ -182,7 +205,7 @@ describe('points ledger (real MariaDB)', () => {
     // Run twice: the second run finds nothing left of this user's batch (rows below show one expire).
     expect(await ledger.expireDue()).toBeGreaterThanOrEqual(1);
     await ledger.expireDue();
-    expect(await ledger.balance(user)).toBe(0);
+    expect(await reads.balance(user, now)).toBe(0);
     const settled = await ledger.settle({
       idempotencyKey: `${job}:settle`,
       sourceType: 'image',
@@ -238,7 +261,7 @@ describe('points ledger (real MariaDB)', () => {
       await expect(call()).rejects.toMatchObject({ name: 'LedgerError', code, field });
     }
     expect(await count()).toBe(before);
-    expect(await ledger.balance(user)).toBe(10);
+    expect(await reads.balance(user, now)).toBe(10);
   });
 
   it('keeps every invariant through a randomized run of concurrent operations', async () => {
@@ -296,7 +319,10 @@ describe('points ledger (real MariaDB)', () => {
       }),
     );
     for (const u of users) {
-      const violations = ledgerInvariantViolations(await ledgerRows(sequelize, u), await ledger.balance(u));
+      const violations = ledgerInvariantViolations(
+        await ledgerRows(sequelize, u),
+        await storedBalance(sequelize, u),
+      );
       expect({ user: u, violations }).toEqual({ user: u, violations: [] });
       const sum = await sequelize.query<{ s: number }>(
         'SELECT COALESCE(SUM(remaining), 0) AS s FROM mjk_point_batches WHERE user_id = ?',
@@ -305,7 +331,7 @@ describe('points ledger (real MariaDB)', () => {
           type: QueryTypes.SELECT,
         },
       );
-      expect(Number(sum[0]!.s)).toBe(await ledger.balance(u));
+      expect(Number(sum[0]!.s)).toBe(await storedBalance(sequelize, u));
     }
   });
 });
