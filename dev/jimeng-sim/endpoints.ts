@@ -37,6 +37,7 @@ export const GENERATION_ENDPOINTS: readonly Endpoint[] = [
 ];
 export const IMAGE_ENDPOINTS: readonly Endpoint[] = [ENDPOINTS.imageGenerations, ENDPOINTS.imageCompositions];
 export const VIDEO_ENDPOINTS: readonly Endpoint[] = [ENDPOINTS.videoGenerations, ENDPOINTS.videoSubmit];
+export const isVideoEndpoint = (e: Endpoint): boolean => VIDEO_ENDPOINTS.includes(e);
 
 /** Faults without an explicit endpoint hit every protocol route, but never downloads (they are CDN links upstream). */
 export const FAULTABLE_BY_DEFAULT: readonly Endpoint[] = ALL_ENDPOINTS.filter((e) => e !== ENDPOINTS.files);

@@ -1,3 +1,6 @@
+import type { TransportError } from './faults';
+import type { Family } from './protocol';
+
 /*
  * Every text the simulator answers with in default mode, each built the way the proxy builds it. The
  * specification is iptag/jimeng-api v1.9.6 (commit addf0f0), kept in /work/shared/reference/jimeng-api-v1.9.6/;
@@ -150,6 +153,9 @@ export function upstreamRet(ret: string, errmsg: string): ProxyFailure {
   }
 }
 
+/** The upstream's answer to a dead session's mweb call, through checkResult (ret 1015). */
+export const loginError = (): ProxyFailure => upstreamRet(LOGIN_ERROR.ret, LOGIN_ERROR.errmsg);
+
 /** The upstream errmsg of each ret the simulator produces (reference section 6 and the issues it cites). */
 export const UPSTREAM_ERRMSG = {
   /** iptag #36 */
@@ -169,6 +175,11 @@ export const UPSTREAM_ERRMSG = {
 /** Risk-control rets users report (reference section 6). */
 export const RISK_RETS = ['1019', '-4', '4013'] as const;
 export type RiskRet = (typeof RISK_RETS)[number];
+
+/** A risk-control ret through checkResult, with the errmsg users report for it unless given one. */
+export function riskControl(ret: string, errmsg?: string): ProxyFailure {
+  return upstreamRet(ret, errmsg ?? UPSTREAM_ERRMSG[ret as keyof typeof UPSTREAM_ERRMSG] ?? 'risk control');
+}
 
 /** Out of credits and the daily claim failed (src/api/controllers/images.ts:356-359, videos.ts:243-246). */
 export const CLAIM_FAILED_TEXT = '积分不足且无法自动收取。请访问即梦官网手动收取首次积分，或检查账户状态。';
@@ -220,6 +231,36 @@ export const UPSTREAM_5XX = {
     "Cannot read properties of undefined (reading 'history_record_id')",
   ),
 } as const;
+
+/** The upstream API host of each site, as transport errors name it (core.ts:250-284, common.ts:6, dreamina.ts:3-6). */
+const SITE_HOST: Readonly<Record<Family, string>> = {
+  cn: 'jimeng.jianying.com',
+  us: 'dreamina-api.us.capcut.com',
+  asia: 'mweb-api-sg.capcut.com',
+};
+
+/** The proxy's axios timeout (core.ts:350): fixed in its text whatever the simulator's own latency. */
+const PROXY_TIMEOUT_MS = 45_000;
+
+/** What an axios error says (node's socket and DNS errors, axios's own timeout text with core.ts:350's 45 s). */
+export function transportMessage(error: TransportError, family: Family): string {
+  const host = SITE_HOST[family];
+  switch (error) {
+    case 'socket_hang_up':
+      return 'socket hang up';
+    case 'econnreset':
+      return 'read ECONNRESET';
+    case 'etimedout':
+      // The address is a documentation one (RFC 5737): the real one is whatever the site resolved to.
+      return 'connect ETIMEDOUT 203.0.113.10:443';
+    case 'enotfound':
+      return `getaddrinfo ENOTFOUND ${host}`;
+    case 'eai_again':
+      return `getaddrinfo EAI_AGAIN ${host}`;
+    case 'timeout':
+      return `timeout of ${PROXY_TIMEOUT_MS}ms exceeded`;
+  }
+}
 
 /** A busy account: the upstream's ret 5001 at submit. */
 export const TOO_MANY_JOBS = upstreamRet('5001', UPSTREAM_ERRMSG['5001']);
