@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import { DEFAULT_PRICING, type PricingTable } from '../domain/pricing';
+import { DEFAULT_RATE_LIMIT_COOLDOWN_MS } from '../services/accounts/account-eligibility';
 import { accountRoutes } from './accounts/account-routes';
 import { authenticate, requireScope } from './auth/authentication';
 import { rateLimit } from './auth/rate-limit';
@@ -34,6 +35,8 @@ export interface ApiSettings {
   nodeId: number;
   /** QUOTA_TIME_ZONE: new accounts' first daily quota reset. */
   quotaTimeZone: string;
+  /** ACCOUNT_RATE_LIMIT_COOLDOWN_MS, as the worker's pool uses it: the pool gauge counts what it would lease. */
+  rateLimitCooldownMs: number;
 }
 
 export interface ApiDependencies {
@@ -54,6 +57,7 @@ const DEFAULTS: ApiSettings = {
   bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
   nodeId: 10,
   quotaTimeZone: 'Asia/Shanghai',
+  rateLimitCooldownMs: DEFAULT_RATE_LIMIT_COOLDOWN_MS,
 };
 
 export const API_INFO = {
@@ -120,7 +124,9 @@ export function createApp(deps: ApiDependencies): Koa {
   // Unauthenticated like /healthz, for Prometheus; it shows counts and pool sizes, nothing about callers.
   router.get('/metrics', async (ctx) => {
     ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
-    ctx.body = metrics.render([await poolAvailability(deps.sequelize)]);
+    ctx.body = metrics.render([
+      await poolAvailability(deps.sequelize, new Date(), settings.rateLimitCooldownMs),
+    ]);
   });
   router.get('/docs', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       rateLimitPerMinute: config.apiRateLimitPerMinute,
       nodeId: config.apiNodeId,
       quotaTimeZone: config.quotaTimeZone,
+      rateLimitCooldownMs: config.accountRateLimitCooldownMs,
     },
   });
   const server = app.listen(config.apiPort, config.apiHost, () => {

@@ -4,6 +4,13 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { isDeadlock, isUniqueViolation, retryingDeadlocks } from '../../db/errors';
 import { SiteType } from '../../db/models/codes';
 import { sqlTime } from '../../db/sql-time';
+import {
+  capabilityColumns,
+  cooldownCutoff,
+  DEFAULT_RATE_LIMIT_COOLDOWN_MS,
+  eligibleAccountSql,
+  unleasedSql,
+} from './account-eligibility';
 import { accountChangesFor, type AccountChanges, type Capability, type LeaseOutcome } from './lease-outcome';
 import { initialQuotaResetTime, nextQuotaResetAfter } from '../../domain/quota-reset';
 
@@ -78,12 +85,6 @@ interface CandidateRow {
   max_retry_count: number | null;
 }
 
-function columnsOf(capability: Capability) {
-  return capability === 'image'
-    ? { status: 'image_generation_status', unavailable: 'image_unavailable_time' }
-    : { status: 'video_generation_status', unavailable: 'video_unavailable_time' };
-}
-
 /**
  * The pool of Jimeng accounts in jimeng_accounts, leased one capability at a time.
  *
@@ -108,7 +109,7 @@ export class AccountPool {
     this.logger = options.logger;
     this.now = options.now;
     this.leaseTtlMs = options.leaseTtlMs ?? 15 * 60_000;
-    this.cooldownMs = options.rateLimitCooldownMs ?? 5 * 60_000;
+    this.cooldownMs = options.rateLimitCooldownMs ?? DEFAULT_RATE_LIMIT_COOLDOWN_MS;
     this.timeZone = options.quotaTimeZone ?? 'Asia/Shanghai';
     this.reportIntervalMs = options.malformedReportIntervalMs ?? 60_000;
   }
@@ -381,21 +382,6 @@ export class AccountPool {
     }
   }
 
-  /**
-   * A rate-limited capability is usable again when its unavailable time is at or before this. The seed's
-   * *_unavailable_time is a TIMESTAMP of whole seconds (the fraction is cut off), so one more second is
-   * waited: the rest is never shorter than the cooldown.
-   */
-  private cooldownCutoff(now: Date): Date {
-    return new Date(now.getTime() - this.cooldownMs - 1000);
-  }
-
-  private eligibility(capability: Capability): string {
-    const c = columnsOf(capability);
-    return `a.is_deleted = 0 AND a.account_status = 0 AND a.session_id IS NOT NULL AND TRIM(a.session_id) <> ''
-      AND (a.${c.status} = 1 OR (a.${c.status} = 2 AND a.${c.unavailable} IS NOT NULL AND a.${c.unavailable} <= :cooldownCutoff))`;
-  }
-
   private async candidates(
     request: LeaseRequest,
     sites: readonly SiteType[],
@@ -408,10 +394,10 @@ export class AccountPool {
               (SELECT MAX(l.leased_at) FROM jimeng_account_leases l
                 WHERE l.account_id = a.id AND l.capability = :capability) AS last_leased_at
          FROM jimeng_accounts a
-        WHERE ${this.eligibility(request.capability)}
+        WHERE ${eligibleAccountSql(request.capability)}
           AND a.site_type IN (:sites)
           ${exclude ? 'AND a.id NOT IN (:exclude)' : ''}
-          AND NOT EXISTS (SELECT 1 FROM jimeng_account_leases l WHERE l.live_key = CONCAT(a.id, ':', :capability))
+          AND ${unleasedSql(request.capability)}
         ORDER BY FIELD(a.site_type, :sites), a.priority DESC, last_leased_at IS NOT NULL, last_leased_at, a.id
         LIMIT ${CANDIDATES_PER_ROUND}`,
       {
@@ -419,7 +405,7 @@ export class AccountPool {
           capability: request.capability,
           sites: [...sites],
           exclude: exclude ? [...exclude] : [],
-          cooldownCutoff: this.cooldownCutoff(now),
+          cooldownCutoff: cooldownCutoff(now, this.cooldownMs),
         },
         type: QueryTypes.SELECT,
       },
@@ -432,16 +418,16 @@ export class AccountPool {
     request: LeaseRequest,
     now: Date,
   ): Promise<Lease | null | 'contended'> {
-    const c = columnsOf(request.capability);
+    const c = capabilityColumns(request.capability);
     const token = randomUUID();
     const expiresAt = new Date(now.getTime() + (request.ttlMs ?? this.leaseTtlMs));
     try {
       return await this.sequelize.transaction(async (transaction) => {
         const locked = await this.sequelize.query<{ id: string; status: number }>(
           `SELECT a.id, a.${c.status} AS status FROM jimeng_accounts a
-            WHERE a.id = :id AND ${this.eligibility(request.capability)} FOR UPDATE SKIP LOCKED`,
+            WHERE a.id = :id AND ${eligibleAccountSql(request.capability)} FOR UPDATE SKIP LOCKED`,
           {
-            replacements: { id: candidate.id, cooldownCutoff: this.cooldownCutoff(now) },
+            replacements: { id: candidate.id, cooldownCutoff: cooldownCutoff(now, this.cooldownMs) },
             type: QueryTypes.SELECT,
             transaction,
           },
@@ -515,7 +501,7 @@ export class AccountPool {
       const status = cap === 'image' ? changes.imageGenerationStatus : changes.videoGenerationStatus;
       const since = cap === 'image' ? changes.imageUnavailableTime : changes.videoUnavailableTime;
       if (status === undefined) continue;
-      const c = columnsOf(cap);
+      const c = capabilityColumns(cap);
       if (changes.onlyIfAvailable) {
         set(`${c.unavailable} = IF(${c.status} = 1, ?, ${c.unavailable})`, since);
         set(`${c.status} = IF(${c.status} = 1, ?, ${c.status})`, status);

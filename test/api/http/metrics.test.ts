@@ -6,6 +6,7 @@ import type { Sequelize } from 'sequelize';
 import { createApp } from '../../../api/app';
 import { ApiMetrics } from '../../../api/http/metrics';
 import { loadConfig } from '../../../config/settings';
+import { AccountPool } from '../../../services/accounts/account-pool';
 import { clearAccounts, insertAccount } from '../../support/accounts';
 import { migratedTestDatabase } from '../../support/database';
 
@@ -62,6 +63,32 @@ describe('/metrics', () => {
     expect(text).toContain('jimeng_pool_available_accounts{capability="image",site_type="4"} 1');
     expect(text).toContain('jimeng_pool_available_accounts{capability="video",site_type="0"} 2');
     expect(text).not.toContain('jimeng_pool_available_accounts{capability="video",site_type="4"}');
+  });
+
+  it('counts what the pool would lease: an ended cooldown counts; a running one, an empty session or a live lease do not', async () => {
+    const pool = new AccountPool({ sequelize, logger: pino({ level: 'silent' }), now: () => new Date() });
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const restedAccount = () =>
+      insertAccount(sequelize, { site_type: 1, image_generation_status: 2, image_unavailable_time: hourAgo });
+    const rested = [await restedAccount(), await restedAccount()];
+    await insertAccount(sequelize, {
+      site_type: 1,
+      image_generation_status: 2,
+      image_unavailable_time: new Date(),
+    });
+    await insertAccount(sequelize, { site_type: 1, session_id: '  ' });
+    const leased = await insertAccount(sequelize, { site_type: 1, priority: 100 });
+    expect(await pool.lease({ capability: 'image', sites: [1] })).toMatchObject({ accountId: leased });
+
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toContain('jimeng_pool_available_accounts{capability="image",site_type="1"} 2');
+    // The ones it counts are the ones the pool hands out next, and no others.
+    const next = [
+      await pool.lease({ capability: 'image', sites: [1] }),
+      await pool.lease({ capability: 'image', sites: [1] }),
+    ];
+    expect(next.map((l) => l?.accountId).sort()).toEqual([...rested].sort());
+    expect(await pool.lease({ capability: 'image', sites: [1] })).toBeNull();
   });
 
   it('counts admitted workflows by type', () => {
