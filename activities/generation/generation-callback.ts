@@ -1,0 +1,64 @@
+import type { GenerationResult } from '../../domain/generation/generation-types';
+import { sendCallback, CallbackDeliveryError } from '../../services/callbacks/callback-sender';
+import { CallbackAddressError } from '../../services/callbacks/callback-address';
+import { readRecord, type GenerationKind } from '../../services/generation/generation-records';
+import { failure } from './activity-failures';
+import type { GenerationDependencies } from './generation-activities';
+
+/** The job's end told to the caller: its result POSTed, signed, to the callback_url its record carries. */
+export function createCallbackActivities(
+  deps: Pick<GenerationDependencies, 'sequelize' | 'logger' | 'callbacks'>,
+) {
+  const { sequelize } = deps;
+
+  return {
+    /**
+     * POSTs the final result to the record's callback_url, signed. The event id is the task id and final status,
+     * the same on every retry, so receivers drop duplicates.
+     */
+    async notifyCallback(input: {
+      type: GenerationKind;
+      result: GenerationResult;
+    }): Promise<{ delivered: boolean }> {
+      const record = await readRecord(sequelize, input.type, input.result.taskId);
+      if (!record?.callbackUrl) return { delivered: false };
+      const { result } = input;
+      try {
+        await sendCallback({
+          url: record.callbackUrl,
+          eventId: `${result.taskId}:${result.status}`,
+          secret: deps.callbacks.secret,
+          allowPrivate: deps.callbacks.allowPrivate,
+          payload: callbackPayload(input.type, result),
+        });
+        return { delivered: true };
+      } catch (err) {
+        if (err instanceof CallbackAddressError || (err instanceof CallbackDeliveryError && !err.retryable)) {
+          deps.logger.warn({ taskId: result.taskId, err: err.message }, 'callback refused');
+          throw failure('CallbackRejected', err.message);
+        }
+        throw err;
+      }
+    },
+  };
+}
+
+/** The callback's body: what receivers parse, so its fields are the API's snake_case, not the workflow's. */
+function callbackPayload(type: GenerationKind, result: GenerationResult) {
+  return {
+    event: 'generation.finished',
+    task_id: result.taskId,
+    type,
+    status: result.status,
+    cost: result.cost,
+    outputs: result.outputs.map((o) => ({
+      url: o.ossCdnUrl ?? o.ossUrl,
+      oss_url: o.ossUrl,
+      size: o.size,
+      content_type: o.contentType,
+      ...(o.width !== undefined ? { width: o.width, height: o.height } : {}),
+      ...(o.durationSeconds !== undefined ? { duration: o.durationSeconds } : {}),
+    })),
+    error: result.errorCode ? { code: result.errorCode, message: result.errorMessage ?? '' } : null,
+  };
+}

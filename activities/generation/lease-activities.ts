@@ -1,0 +1,53 @@
+import { QueryTypes } from 'sequelize';
+import { leaseOutcomeForAction, type LeaseOutcome } from '../../services/accounts/lease-outcome';
+import { type Lease } from '../../services/accounts/account-pool';
+import { type JimengErrorAction } from '../../services/jimeng/error-actions';
+import type { GenerationKind } from '../../services/generation/generation-records';
+import type { GenerationDependencies } from './generation-activities';
+import { freesAccount, requestKey, type LeaseSession } from './lease-session';
+
+/** The activities a workflow leases an account with and gives it back with, around its own attempt activities. */
+export function createLeaseActivities(
+  deps: Pick<GenerationDependencies, 'sequelize' | 'pool'>,
+  session: LeaseSession,
+) {
+  const { sequelize } = deps;
+
+  return {
+    async leaseAccount(input: {
+      type: GenerationKind;
+      sites: number[];
+      excludeAccountIds: string[];
+      holder: string;
+    }): Promise<Lease | null> {
+      return session.leaseOrQueue({
+        capability: input.type,
+        sites: input.sites as Lease['siteType'][],
+        excludeAccountIds: input.excludeAccountIds,
+        holder: input.holder,
+        ...requestKey(),
+      });
+    },
+
+    /** `abandoned`: the job stopped (cancelled, failed elsewhere); the account did nothing wrong. */
+    async releaseAccount(input: {
+      token: string;
+      result: 'success' | 'abandoned' | JimengErrorAction;
+    }): Promise<void> {
+      const outcome: LeaseOutcome =
+        input.result === 'success'
+          ? 'success'
+          : input.result === 'abandoned'
+            ? 'failed'
+            : leaseOutcomeForAction(input.result);
+      const { released } = await deps.pool.release(input.token, outcome);
+      if (released && freesAccount(outcome)) {
+        const rows = await sequelize.query<{ site_type: number }>(
+          'SELECT site_type FROM jimeng_accounts WHERE id = ?',
+          { replacements: [released.accountId], type: QueryTypes.SELECT },
+        );
+        if (rows[0]) await session.wakeWaiter(released.capability, rows[0].site_type);
+      }
+    },
+  };
+}
