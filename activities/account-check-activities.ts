@@ -1,3 +1,4 @@
+import type { GenerationFailureType } from '../domain/generation/generation-failures';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { SiteType } from '../db/models/codes';
@@ -32,7 +33,7 @@ export interface AccountCheckResult {
 }
 
 /** Thrown as non-retryable: the account does not exist or was deleted; a second attempt changes nothing. */
-export const UNKNOWN_ACCOUNT = 'UnknownAccount';
+export const UNKNOWN_ACCOUNT = 'UnknownAccount' satisfies GenerationFailureType;
 
 const DEFAULT_CALL_TIMEOUT_MS = 12_000;
 

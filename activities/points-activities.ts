@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { ledgerFailureType, type LedgerFailureDetails } from '../domain/points/ledger-failures';
 import { LedgerError } from '../services/points/ledger-errors';
 import type { RechargeSourceType } from '../services/points/ledger-input';
 import type { PointsLedger, RechargeResult } from '../services/points/points-ledger';
@@ -19,11 +20,6 @@ export interface RechargeInput {
   sourceId?: string;
 }
 
-/** What a refused recharge carries as its ApplicationFailure details: the ledger's name for the bad field. */
-export interface LedgerFailureDetails {
-  field: string;
-}
-
 /**
  * A LedgerError is a verdict on the request, not an outage: retrying cannot change it, so it leaves as a
  * non-retryable failure whose type names the code (`LedgerError.<code>`) for the starter to translate.
@@ -32,7 +28,7 @@ function asFailure(err: unknown): unknown {
   if (!(err instanceof LedgerError)) return err;
   const details: LedgerFailureDetails = { field: err.field };
   return ApplicationFailure.create({
-    type: `LedgerError.${err.code}`,
+    type: ledgerFailureType(err.code),
     message: err.message,
     nonRetryable: true,
     details: [details],

@@ -1,3 +1,4 @@
+import type { GenerationFailureType } from '../domain/generation/generation-failures';
 import { proxyActivities } from '@temporalio/workflow';
 import type {
   AccountCheckActivities,
@@ -7,8 +8,7 @@ import type {
 
 export type { AccountCheckInput, AccountCheckResult };
 
-/** Mirrors UNKNOWN_ACCOUNT of the activity (workflow code may import its types only). */
-const UNKNOWN_ACCOUNT = 'UnknownAccount';
+const UNKNOWN_ACCOUNT = 'UnknownAccount' satisfies GenerationFailureType;
 
 /**
  * One quick look at the upstream: 30 s is more than the two bounded calls take; a second attempt covers a

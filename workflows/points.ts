@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { PointsActivities, RechargeInput } from '../activities/points-activities';
 
-export type { LedgerFailureDetails, RechargeInput } from '../activities/points-activities';
+export type { RechargeInput } from '../activities/points-activities';
 
 export interface RechargeOutcome {
   batchId: string;

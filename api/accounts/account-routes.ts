@@ -1,3 +1,4 @@
+import type { GenerationFailureType } from '../../domain/generation/generation-failures';
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Context } from 'koa';
@@ -323,7 +324,11 @@ function checkViewOf(result: AccountCheckResult): AccountCheckView {
 function problemOfCheck(err: unknown, id: string): unknown {
   if (!(err instanceof WorkflowFailedError)) return err;
   const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
-  if (cause instanceof ApplicationFailure && cause.type === 'UnknownAccount') return notFound(id);
+  if (
+    cause instanceof ApplicationFailure &&
+    cause.type === ('UnknownAccount' satisfies GenerationFailureType)
+  )
+    return notFound(id);
   if (cause instanceof TimeoutFailure)
     return new Problem(504, 'Gateway Timeout', `the account check did not finish within ${CHECK_TIMEOUT}`);
   return err;

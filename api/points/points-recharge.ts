@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { pointsRechargeWorkflow, RechargeInput, RechargeOutcome } from '../../workflows/points';
+import { ledgerCodeOf, ledgerFailureDetailsOf } from '../../domain/points/ledger-failures';
 import { Problem, type FieldProblem } from '../problem';
 import type { RechargeRequestBody } from './points-schemas';
 
@@ -90,16 +91,16 @@ function problemOfFailure(err: unknown): unknown {
       'the recharge could not be written; retry with the same reference, it is paid at most once',
     );
   }
-  const details = (failure.details?.[0] ?? {}) as { field?: unknown };
-  const field = typeof details.field === 'string' ? BODY_FIELDS[details.field] : undefined;
-  if (failure.type === 'LedgerError.idempotency_conflict') return invalid([REFERENCE_REUSED]);
+  const details = ledgerFailureDetailsOf(failure.details);
+  const field = details ? BODY_FIELDS[details.field] : undefined;
+  if (ledgerCodeOf(failure.type) === 'idempotency_conflict') return invalid([REFERENCE_REUSED]);
   return invalid([{ field: field ?? 'body', reason: failure.message }]);
 }
 
 /** The activity's LedgerError arrives wrapped: workflow failure → activity failure → application failure. */
 function ledgerFailureIn(err: unknown): ApplicationFailure | undefined {
   for (let cause: unknown = err; cause instanceof Error; cause = cause.cause) {
-    if (cause instanceof ApplicationFailure && cause.type?.startsWith('LedgerError.')) return cause;
+    if (cause instanceof ApplicationFailure && ledgerCodeOf(cause.type) !== null) return cause;
   }
   return undefined;
 }

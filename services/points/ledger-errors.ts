@@ -1,15 +1,9 @@
+import type { LedgerErrorCode } from '../../domain/points/ledger-failures';
+
 /** Ledger refusals, each naming the field and the reason; nothing is written when one is thrown. */
 export class LedgerError extends Error {
   constructor(
-    readonly code:
-      | 'invalid_amount'
-      | 'invalid_user'
-      | 'unknown_user'
-      | 'invalid_source_type'
-      | 'invalid_argument'
-      | 'insufficient_points'
-      | 'unknown_reservation'
-      | 'idempotency_conflict',
+    readonly code: LedgerErrorCode,
     readonly field: string,
     message: string,
   ) {
