@@ -27,7 +27,7 @@ export function createBookkeepingActivities(
 
   return {
     /**
-     * Plans the job, reserves its price and opens its rows. Order matters for "no charge without a task": the
+     * Plans the job (unless its starter did), reserves its price and opens its rows. Order matters for "no charge without a task": the
      * reservation comes first (idempotent by key) and is refunded here if the rows cannot be opened.
      */
     async beginGeneration(input: BeginInput): Promise<BeginResult> {
@@ -35,8 +35,8 @@ export function createBookkeepingActivities(
       try {
         plan =
           input.type === 'image'
-            ? planImage(input, input.request, deps.pricing)
-            : planVideo(input, input.request, deps.pricing);
+            ? (input.plan ?? planImage(input, input.request, deps.pricing))
+            : (input.plan ?? planVideo(input, input.request, deps.pricing));
       } catch (err) {
         if (err instanceof InputError)
           throw failure('InvalidGenerationRequest', err.message, { field: err.field });

@@ -1,4 +1,3 @@
-import { QueryTypes } from 'sequelize';
 import { leaseOutcomeForAction, type LeaseOutcome } from '../../services/accounts/lease-outcome';
 import { type Lease } from '../../services/accounts/account-pool';
 import { type JimengErrorAction } from '../../services/jimeng/error-actions';
@@ -7,12 +6,7 @@ import type { GenerationDependencies } from './generation-activities';
 import { freesAccount, requestKey, type LeaseSession } from './lease-session';
 
 /** The activities a workflow leases an account with and gives it back with, around its own attempt activities. */
-export function createLeaseActivities(
-  deps: Pick<GenerationDependencies, 'sequelize' | 'pool'>,
-  session: LeaseSession,
-) {
-  const { sequelize } = deps;
-
+export function createLeaseActivities(deps: Pick<GenerationDependencies, 'pool'>, session: LeaseSession) {
   return {
     async leaseAccount(input: {
       type: GenerationKind;
@@ -41,13 +35,8 @@ export function createLeaseActivities(
             ? 'failed'
             : leaseOutcomeForAction(input.result);
       const { released } = await deps.pool.release(input.token, outcome);
-      if (released && freesAccount(outcome)) {
-        const rows = await sequelize.query<{ site_type: number }>(
-          'SELECT site_type FROM jimeng_accounts WHERE id = ?',
-          { replacements: [released.accountId], type: QueryTypes.SELECT },
-        );
-        if (rows[0]) await session.wakeWaiter(released.capability, rows[0].site_type);
-      }
+      if (released && released.siteType !== null && freesAccount(outcome))
+        await session.wakeWaiter(released.capability, released.siteType);
     },
   };
 }

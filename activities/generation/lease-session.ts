@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { QueryTypes } from 'sequelize';
 import {
   leaseOutcomeForAction,
   type Capability,
@@ -27,11 +26,7 @@ export const freesAccount = (outcome: LeaseOutcome): boolean => outcome === 'suc
  * leased account, keeping the lease alive, marking the account after a failed call, giving the lease back and
  * waking the job that waits next.
  */
-export function createLeaseSession(
-  deps: Pick<GenerationDependencies, 'sequelize' | 'logger' | 'pool' | 'waiters'>,
-) {
-  const { sequelize } = deps;
-
+export function createLeaseSession(deps: Pick<GenerationDependencies, 'logger' | 'pool' | 'waiters'>) {
   /**
    * The leased account's session. Before a paid call (`mustBeUsable`) also whether it is still usable: between
    * the lease and the call another job may have learned it is banned or logged out, or an operator switched it
@@ -39,17 +34,16 @@ export function createLeaseSession(
    * not want made). Polling an upstream job already running on it needs no such check.
    */
   const accountOf = async (lease: Lease, mustBeUsable = false): Promise<JimengAccountRef> => {
-    const status = lease.capability === 'image' ? 'image_generation_status' : 'video_generation_status';
-    const rows = await sequelize.query<{ session_id: string; proxy_url: string | null; usable: number }>(
-      `SELECT session_id, attr3 AS proxy_url, (account_status = 0 AND is_deleted = 0 AND ${status} = 1) AS usable
-         FROM jimeng_accounts WHERE id = ?`,
-      { replacements: [lease.accountId], type: QueryTypes.SELECT },
-    );
-    if (!rows[0]) throw failure('UnknownAccount', `account ${lease.accountId} is gone`);
-    if (mustBeUsable && Number(rows[0].usable) !== 1)
+    const account = await deps.pool.leasedAccount(lease);
+    if (!account) throw failure('UnknownAccount', `account ${lease.accountId} is gone`);
+    if (mustBeUsable && !account.usable)
       throw failure('AccountWithdrawn', `account ${lease.accountId} became unusable after it was leased`);
-    const { session_id: sessionId, proxy_url: proxyUrl } = rows[0];
-    return { id: lease.accountId, siteType: lease.siteType, sessionId, proxyUrl };
+    return {
+      id: lease.accountId,
+      siteType: lease.siteType,
+      sessionId: account.sessionId,
+      proxyUrl: account.proxyUrl,
+    };
   };
 
   /**

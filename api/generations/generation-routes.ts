@@ -120,7 +120,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
     if (problems.length > 0) throw invalid(problems);
   };
 
-  const plan = (compute: () => { price: number }): { price: number } => {
+  const plan = <P>(compute: () => P): P => {
     try {
       return compute();
     } catch (err) {
@@ -232,9 +232,10 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
       responses,
       async handler(ctx, { body }) {
         checkUrls(body);
-        const input: ImageGenerationInput = { ...taskFields(ctx, body), request: imageRequestOf(body) };
-        const { price } = plan(() => planImage(input, input.request, deps.pricing));
-        await checkBalance(input.userId, price);
+        const asked = { ...taskFields(ctx, body), request: imageRequestOf(body) };
+        const planned = plan(() => planImage(asked, asked.request, deps.pricing));
+        const input: ImageGenerationInput = { ...asked, plan: planned };
+        await checkBalance(input.userId, planned.price);
         await admit(ctx, { type: 'image', input });
       },
     }),
@@ -250,12 +251,10 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
       responses,
       async handler(ctx, { body }) {
         checkUrls(body);
-        const input: ImageGenerationInput = {
-          ...taskFields(ctx, body),
-          request: { ...imageRequestOf(body), images: body.images },
-        };
-        const { price } = plan(() => planImage(input, input.request, deps.pricing));
-        await checkBalance(input.userId, price);
+        const asked = { ...taskFields(ctx, body), request: { ...imageRequestOf(body), images: body.images } };
+        const planned = plan(() => planImage(asked, asked.request, deps.pricing));
+        const input: ImageGenerationInput = { ...asked, plan: planned };
+        await checkBalance(input.userId, planned.price);
         await admit(ctx, { type: 'image', input });
       },
     }),
@@ -271,9 +270,10 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
       responses,
       async handler(ctx, { body }) {
         checkUrls(body);
-        const input: VideoGenerationInput = { ...taskFields(ctx, body), request: videoRequestOf(body) };
-        const { price } = plan(() => planVideo(input, input.request, deps.pricing));
-        await checkBalance(input.userId, price);
+        const asked = { ...taskFields(ctx, body), request: videoRequestOf(body) };
+        const planned = plan(() => planVideo(asked, asked.request, deps.pricing));
+        const input: VideoGenerationInput = { ...asked, plan: planned };
+        await checkBalance(input.userId, planned.price);
         await admit(ctx, { type: 'video', input });
       },
     }),

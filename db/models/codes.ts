@@ -3,6 +3,13 @@
 /** jimeng_accounts.site_type and *_generation_records.site_used: 0-cn，1-us，2-hk，3-jp，4-sg */
 export const SiteType = { CN: 0, US: 1, HK: 2, JP: 3, SG: 4 } as const;
 export type SiteType = (typeof SiteType)[keyof typeof SiteType];
+const SITE_TYPES: readonly number[] = Object.values(SiteType);
+
+/** A site_type as read from the database (drivers may hand TINYINT as a string), or null when not a site. */
+export function siteTypeOf(value: unknown): SiteType | null {
+  const n = Number(value);
+  return value !== null && SITE_TYPES.includes(n) ? (n as SiteType) : null;
+}
 
 /** jimeng_accounts.jimeng_account_type: 0-国内账号，1-国外账号 */
 export const AccountType = { DOMESTIC: 0, OVERSEAS: 1 } as const;

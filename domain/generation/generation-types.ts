@@ -1,3 +1,5 @@
+import type { ImagePlan, VideoPlan } from './generation-plan';
+
 /**
  * The data a generation workflow takes and returns. Plain JSON (it is stored in workflow histories), owned by
  * the activities that read it; workflows and starters import the types.
@@ -50,11 +52,18 @@ export interface VideoRequestFields {
   images?: string[];
 }
 
+/**
+ * `plan` is the one the starter made of the request (the API, at admission): its price is the one the caller's
+ * balance was checked against, and the one reserved, whatever pricing the worker runs with. A starter that
+ * carries none leaves the planning to beginGeneration.
+ */
 export interface ImageGenerationInput extends GenerationTaskFields {
   request: ImageRequestFields;
+  plan?: ImagePlan;
 }
 export interface VideoGenerationInput extends GenerationTaskFields {
   request: VideoRequestFields;
+  plan?: VideoPlan;
 }
 
 export type FinalStatus = 'completed' | 'failed' | 'cancelled';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { isDeadlock, isUniqueViolation, retryingDeadlocks } from '../../db/errors';
-import { SiteType } from '../../db/models/codes';
+import { SiteType, siteTypeOf } from '../../db/models/codes';
 import { sqlTime } from '../../db/sql-time';
 import {
   capabilityColumns,
@@ -59,7 +59,14 @@ export interface ReleaseResult {
   applied: boolean;
   reason?: 'unknown_token' | 'already_released';
   /** The account's capability that was given back, when applied: whom a release may wake. */
-  released?: { accountId: string; capability: Capability };
+  released?: { accountId: string; capability: Capability; siteType: SiteType | null };
+}
+
+/** The leased account as its holder calls it; `usable` by the pool's one eligibility rule. */
+export interface LeasedAccount {
+  sessionId: string;
+  proxyUrl: string | null;
+  usable: boolean;
 }
 
 export interface RefreshResult {
@@ -220,6 +227,26 @@ export class AccountPool {
     return affected;
   }
 
+  /**
+   * The session and outbound proxy of a leased account, and whether the pool would still lease it: between a
+   * lease and its call another job may have learned the account is banned or logged out, or an operator
+   * switched it off. Null when the account row is gone.
+   */
+  async leasedAccount(lease: Pick<Lease, 'accountId' | 'capability'>): Promise<LeasedAccount | null> {
+    const rows = await this.sequelize.query<{ session_id: string; proxy_url: string | null; usable: number }>(
+      // attr3 holds the account's outbound proxy URL.
+      `SELECT a.session_id, a.attr3 AS proxy_url, (${eligibleAccountSql(lease.capability)}) AS usable
+         FROM jimeng_accounts a WHERE a.id = :id`,
+      {
+        replacements: { id: lease.accountId, cooldownCutoff: cooldownCutoff(this.now(), this.cooldownMs) },
+        type: QueryTypes.SELECT,
+      },
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { sessionId: row.session_id, proxyUrl: row.proxy_url, usable: Number(row.usable) === 1 };
+  }
+
   /** Moves a live lease's expiry on (long video jobs heartbeat through this); false if it is gone. */
   async extend(token: string, ttlMs: number = this.leaseTtlMs): Promise<boolean> {
     const now = this.now();
@@ -273,9 +300,18 @@ export class AccountPool {
           'account state changed',
         );
       }
+      // Read after the account's update, so the lease's lock is always taken before the account's, as before.
+      const [account] = await this.sequelize.query<{ site_type: SiteType | null }>(
+        'SELECT site_type FROM jimeng_accounts WHERE id = ?',
+        { replacements: [lease.account_id], type: QueryTypes.SELECT, transaction },
+      );
       return {
         applied: true,
-        released: { accountId: String(lease.account_id), capability: lease.capability },
+        released: {
+          accountId: String(lease.account_id),
+          capability: lease.capability,
+          siteType: siteTypeOf(account?.site_type ?? null),
+        },
       };
     });
   }

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { ActivityDependencies } from '../../activities/create-activities';
-import type { ImageGenerationInput, VideoGenerationInput } from '../../domain/generation/generation-types';
+import type { PricingTable } from '../../domain/pricing';
+import type {
+  GenerationTaskFields,
+  ImageGenerationInput,
+  VideoGenerationInput,
+} from '../../domain/generation/generation-types';
 import { PointsLedger } from '../../services/points/points-ledger';
 import type { VideoRoute } from '../../services/jimeng/client';
 import { loadConfig } from '../../config/settings';
@@ -167,7 +172,9 @@ export class GenerationFixture {
   }
 
   /** The HTTP API in-process over this fixture's database, Temporal and task queue, listening on loopback. */
-  async listenApi(settings: { allowPrivateUrls?: boolean } = {}): Promise<RunningServer> {
+  async listenApi(
+    settings: { allowPrivateUrls?: boolean; pricing?: PricingTable } = {},
+  ): Promise<RunningServer> {
     return listen(
       createApp({
         sequelize: this.sequelize,
@@ -177,6 +184,7 @@ export class GenerationFixture {
           namespace: this.config.temporalNamespace,
           taskQueue: this.taskQueue,
           ...(settings.allowPrivateUrls !== undefined ? { allowPrivateUrls: settings.allowPrivateUrls } : {}),
+          ...(settings.pricing ? { pricing: settings.pricing } : {}),
         },
       }),
     );
@@ -225,7 +233,7 @@ export class GenerationFixture {
     return userId;
   }
 
-  task(userId: string, overrides: Partial<ImageGenerationInput> = {}): Omit<ImageGenerationInput, 'request'> {
+  task(userId: string, overrides: Partial<GenerationTaskFields> = {}): GenerationTaskFields {
     const taskId = ids.next();
     return {
       taskId,

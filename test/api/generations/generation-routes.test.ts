@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { issueApiKey } from '../../../api/auth/issue-api-key';
+import { DEFAULT_PRICING } from '../../../domain/pricing';
 import { generationWorkflowId } from '../../../workflows/generation-definitions';
 import { apiCaller, type RunningServer } from '../../support/koa-test-server';
 import { GenerationFixture } from '../../workflows/generation-fixture';
@@ -47,6 +48,35 @@ describe('generations through the HTTP API', () => {
       ...extra,
     };
   };
+
+  it("charges the price the API quoted at admission, not one the worker's own pricing would compute", async () => {
+    // The worker runs the default table (2k image: 4 points); this API process quotes 9.
+    const dearer = await f.listenApi({
+      allowPrivateUrls: false,
+      pricing: { ...DEFAULT_PRICING, imagePerCall: { ...DEFAULT_PRICING.imagePerCall, '2k': 9 } },
+    });
+    try {
+      await f.account();
+      const userId = await f.userWithPoints(100);
+      const body = imageBody(userId, { resolution: '2k' });
+      const res = await fetch(`${dearer.url}/v1/images/generations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${callerKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      expect(await f.balance(userId)).toBe(91);
+      await f.client.workflow
+        .getHandle(generationWorkflowId('image', body.project_id, body.storyboard_id))
+        .result();
+      expect(await f.balance(userId)).toBe(91);
+      const view = (await (await call(`/v1/tasks/${id}`)).json()) as { status: string; cost: number };
+      expect(view).toMatchObject({ status: 'completed', cost: 9 });
+    } finally {
+      await dearer.close();
+    }
+  });
 
   it('POST → 202 with a Location; the task ends completed with OSS URLs, sizes and dimensions', async () => {
     await f.account();
