@@ -16,6 +16,8 @@ import Koa from 'koa';
 import { generationWorkflowId } from '../workflows/generation-definitions';
 import { listen, startBenchStack } from './bench-stack';
 import { ONE_CREDIT_PER_IMAGE_CALL, uniformLatency } from './bench-simulator';
+import { quantile } from './quantile';
+import { runConcurrently } from './run-concurrently';
 
 const posts = Number(process.argv[2] ?? 150);
 const gets = Number(process.argv[3] ?? 1500);
@@ -34,22 +36,15 @@ async function load(
   request: (i: number) => Promise<boolean>,
 ): Promise<Figures> {
   const latencies: number[] = [];
-  let next = 0;
   let errors = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (let i = next++; i < total; i = next++) {
-        const t = performance.now();
-        if (!(await request(i))) errors++;
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
+  await runConcurrently(total, clients, async (i) => {
+    const t = performance.now();
+    if (!(await request(i))) errors++;
+    latencies.push(performance.now() - t);
+  });
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { rps: total / seconds, p50: at(0.5), p99: at(0.99), errors };
+  return { rps: total / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors };
 }
 
 async function main(): Promise<void> {

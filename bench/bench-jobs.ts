@@ -8,10 +8,6 @@ import { createOutputStorage } from '../services/oss/output-storage';
 import { SnowflakeGenerator } from '../db/ids/snowflake';
 import type { BenchStack } from './bench-stack';
 
-/** The p-quantile of an ascending array (nearest rank, no interpolation). */
-export const quantile = (sorted: readonly number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-
 /**
  * Registers `count` sessions in the simulator (quota and rate limit out of the way) and inserts one jimeng_accounts
  * row for each; returns the session ids.
@@ -41,7 +37,8 @@ export async function addBenchAccounts(
 
 export interface ImageJobAnswer {
   httpStatus: number;
-  task: { id?: string; status?: string; outputs?: unknown[] };
+  /** The task, or, when the POST was refused, its problem (title and detail). */
+  task: { id?: string; status?: string; outputs?: unknown[]; title?: string; detail?: string };
 }
 
 /** `POST /v1/images/generations` of a 1k, 4-image job, with `Prefer: wait=<waitSeconds>` unless null. */

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { PointsLedger } from '../services/points/points-ledger';
 import { openBenchDatabase } from './bench-database';
+import { runConcurrently } from './run-concurrently';
 
 const pairs = Number(process.argv[2] ?? 400);
 
@@ -35,16 +36,8 @@ async function main(): Promise<void> {
     clients: number,
     pair: (user: string) => Promise<void>,
   ): Promise<number> {
-    let next = 0;
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (next < pairs) {
-          const i = next++;
-          await pair(users[i % users.length]!);
-        }
-      }),
-    );
+    await runConcurrently(pairs, clients, (i) => pair(users[i % users.length]!));
     return pairs / ((performance.now() - started) / 1000);
   }
 

@@ -9,15 +9,11 @@
  * Everything runs in this process on the dev stack's MariaDB (database <MYSQL_DATABASE>_bench) and Temporal dev
  * server; 40 simulator accounts so the pool never limits.
  */
-import {
-  addBenchAccounts,
-  completedWithFourOutputs,
-  directImageJob,
-  postImageJob,
-  quantile,
-} from './bench-jobs';
+import { addBenchAccounts, completedWithFourOutputs, directImageJob, postImageJob } from './bench-jobs';
 import { startBenchStack } from './bench-stack';
 import { ONE_CREDIT_PER_IMAGE_CALL, uniformLatency } from './bench-simulator';
+import { quantile } from './quantile';
+import { runConcurrently } from './run-concurrently';
 
 const jobs = Number(process.argv[2] ?? 40);
 const latencyMs = Number(process.argv[3] ?? 500);
@@ -26,17 +22,12 @@ const ACCOUNTS = 40;
 
 async function timed(total: number, clients: number, job: (i: number) => Promise<void>): Promise<number[]> {
   const times: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (let i = next++; i < total; i = next++) {
-        const t = performance.now();
-        await job(i);
-        times.push(performance.now() - t);
-      }
-    }),
-  );
-  return times.sort((a, b) => a - b);
+  await runConcurrently(total, clients, async (i) => {
+    const t = performance.now();
+    await job(i);
+    times.push(performance.now() - t);
+  });
+  return times;
 }
 
 async function main(): Promise<void> {
@@ -76,7 +67,7 @@ async function main(): Promise<void> {
     const total = Math.max(jobs, level * 2);
     const direct = await timed(total, level, directJob);
     const platform = await timed(total, level, (i) => platformJob(`c${level}-${i}`));
-    const overhead = (sorted: number[], q: number) => (quantile(sorted, q) - latencyMs).toFixed(0);
+    const overhead = (times: number[], q: number) => (quantile(times, q) - latencyMs).toFixed(0);
     rows.push(
       `| ${level} | ${total} | ${overhead(direct, 0.5)} | ${overhead(direct, 0.99)} | ${overhead(platform, 0.5)} | ${overhead(platform, 0.99)} |`,
     );

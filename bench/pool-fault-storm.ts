@@ -27,11 +27,14 @@ import { leaseOutcomeForAction, type LeaseOutcome } from '../services/accounts/l
 import { JimengClient } from '../services/jimeng/client';
 import { JimengError } from '../services/jimeng/jimeng-error';
 import { JimengErrorAction, JimengErrorReason } from '../services/jimeng/error-actions';
-import { ENDPOINTS } from '../dev/jimeng-sim/endpoints';
 import { startJimengSimulator } from '../dev/jimeng-sim/simulator';
 import type { CountersSnapshot } from '../dev/jimeng-sim/counters';
 import { openBenchDatabase } from './bench-database';
 import { ONE_CREDIT_PER_IMAGE_CALL, type BenchSimulatorOptions } from './bench-simulator';
+import { countTotal } from './counts';
+import { imageGenerationCalls } from './image-generation-calls';
+import { runConcurrently } from './run-concurrently';
+import { seededRandom } from './seeded-random';
 import { STORM_COOLDOWN_MS, stillRefusingFault, stormFaults, type StormMode } from './storm-faults';
 
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
@@ -78,18 +81,9 @@ const newTally = (): Tally => ({
   ms: 0,
 });
 
-async function runConcurrently(n: number, worker: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) await worker(next++);
-    }),
-  );
-}
-
-const listed = (o: Readonly<Record<string, number>>): string =>
+/** Counts as JSON, `0` when there are none. */
+const listedAsJson = (o: Readonly<Record<string, number>>): string =>
   Object.keys(o).length === 0 ? '0' : JSON.stringify(o);
-const sum = (o: Readonly<Record<string, number>>): number => Object.values(o).reduce((a, b) => a + b, 0);
 
 async function main(): Promise<void> {
   const sequelize = await openBenchDatabase(concurrency * 2);
@@ -147,9 +141,8 @@ async function main(): Promise<void> {
   storm();
   const baseline = newTally();
   let started = performance.now();
-  let seed = 12345;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  await runConcurrently(requests, async () => {
+  const random = seededRandom(12345);
+  await runConcurrently(requests, concurrency, async () => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const { answer } = await measuredCall(baseline, sessions[Math.floor(random() * sessions.length)]!);
       if (answer === 'success') return void baseline.succeeded++;
@@ -193,7 +186,7 @@ async function main(): Promise<void> {
     return leaseOutcomeForAction(error.action);
   };
   started = performance.now();
-  await runConcurrently(requests, async (i) => {
+  await runConcurrently(requests, concurrency, async (i) => {
     const tried: string[] = [];
     const seen: string[] = [];
     const deadline = Date.now() + 15_000;
@@ -226,7 +219,7 @@ async function main(): Promise<void> {
   const simCounts = tally.counters.bySession;
   const report = (name: string, t: Tally) =>
     `| ${name} | ${t.succeeded}/${requests} | ${t.calls} | ${JSON.stringify(t.answers)} | ` +
-    `${sum(t.counters!.callsAfterRefusal)} ${listed(t.counters!.callsAfterRefusal)} | ${t.callsToKnownDead} | ` +
+    `${countTotal(t.counters!.callsAfterRefusal)} ${listedAsJson(t.counters!.callsAfterRefusal)} | ${t.callsToKnownDead} | ` +
     `${t.callsWhileRefusing} | ${t.sessionChecks} | ${(requests / (t.ms / 1000)).toFixed(1)} |`;
   console.log(
     `requests=${requests} accounts=${accountCount} concurrency=${concurrency} simulator: ${
@@ -243,7 +236,7 @@ async function main(): Promise<void> {
   console.log(report('baseline: random pick (proxy)', baseline));
   console.log(report('account pool', tally));
   console.log('\nPool run, generation calls per account as the simulator counted them (session: calls):');
-  const generationCalls = (s: string) => simCounts[s]?.byEndpoint[ENDPOINTS.imageGenerations] ?? 0;
+  const generationCalls = (s: string) => imageGenerationCalls(simCounts[s]);
   console.log(sessions.map((s) => `${s.slice(-2)}:${generationCalls(s)}`).join(' '));
   const simTotal = sessions.reduce((n, s) => n + generationCalls(s), 0);
   console.log(`simulator total ${simTotal}, driver total ${tally.calls}`);
@@ -254,7 +247,7 @@ async function main(): Promise<void> {
   ] as const) {
     // The still-refusing answers inside a window are the driver's (stillRefusingFault): not among these.
     console.log(
-      `${name}: simulator refusals ${listed(t.counters!.refusals)}; faults fired ${listed(t.counters!.faultsFired)}`,
+      `${name}: simulator refusals ${listedAsJson(t.counters!.refusals)}; faults fired ${listedAsJson(t.counters!.faultsFired)}`,
     );
   }
   await sim.close();

@@ -22,19 +22,20 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FINAL_STATUSES, type TaskStatus } from '../api/tasks/task-view';
 import {
   addBenchAccounts,
   completedWithFourOutputs,
   directImageJob,
   postImageJob,
-  quantile,
   type ImageJobAnswer,
 } from './bench-jobs';
 import { startBenchStack, type BenchStack } from './bench-stack';
 import { ONE_CREDIT_PER_IMAGE_CALL, uniformLatency } from './bench-simulator';
 import { mergeSummaries, summarizeCpuProfile, IDLE, type CpuProfile } from './cpu-profile-summary';
 import { cpuBetween, findStackPids, takeCpuSample, type CpuBreakdown, type CpuSample } from './cpu-sampler';
+import { quantile } from './quantile';
 
 const ROOT = resolve(__dirname, '..', '..');
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
@@ -50,7 +51,7 @@ const POLL_MS = 200;
 interface LoopResult {
   completed: number;
   failed: number;
-  /** Ascending, milliseconds, of the jobs completed in the window. */
+  /** Latencies (ms) of the jobs completed in the window. */
   latencies: number[];
   cpu: CpuBreakdown;
   /** The window on the monotonic clock of CPU profiles (microseconds). */
@@ -65,7 +66,6 @@ interface LoopResult {
 /** Counts the statements this process sends through `sequelize.query` (models and raw queries both go there). */
 const queryCount = { value: 0 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hrUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
@@ -132,7 +132,7 @@ async function closedLoop(k: number, job: (i: number) => Promise<boolean>): Prom
   return {
     completed,
     failed,
-    latencies: latencies.sort((a, b) => a - b),
+    latencies,
     cpu: cpuBetween(first!, last),
     windowUs,
     queries: (queriesAtEnd ?? queryCount.value) - queriesAtStart,
