@@ -1,7 +1,7 @@
 import type { GenerationFailureType } from '../domain/generation/generation-failures';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { SiteType } from '../db/models/codes';
+import type { SiteType } from '../db/codes';
 import { JimengError } from '../services/jimeng/jimeng-error';
 import { type JimengClient } from '../services/jimeng/client';
 
@@ -53,7 +53,7 @@ export function createAccountCheckActivities(deps: AccountCheckDependencies) {
         site_type: number | null;
         proxy_url: string | null;
       }>(
-        // attr3 holds the account's outbound proxy URL (db/models/jimeng-account.ts).
+        // attr3 holds the account's outbound proxy URL (services/accounts/account-pool.ts, api/accounts/account-store.ts).
         'SELECT session_id, site_type, attr3 AS proxy_url FROM jimeng_accounts WHERE id = ? AND is_deleted = 0',
         { replacements: [input.accountId], type: QueryTypes.SELECT },
       );

@@ -3,7 +3,7 @@ import { apiKeyInputProblems, issueApiKey } from '../api/auth/issue-api-key';
 import { databaseOptions } from '../config/database';
 import { ConfigError, loadConfig } from '../config/settings';
 import { createSequelize } from '../db/connection';
-import { type ApiKeyScope } from '../db/models/api-key';
+import { type ApiKeyScope } from '../db/codes';
 
 const USAGE = `usage: node dist/scripts/create-api-key.js --owner <owner> --scope caller|admin [--name <text>]
   --owner  the tenant the key acts for: 1 to 50 characters of A-Z a-z 0-9 _ . : @ -

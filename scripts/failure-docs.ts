@@ -19,7 +19,7 @@ import {
   UPSTREAM_RET_RULES,
   type Classification,
 } from '../services/jimeng/error-classification';
-import { AccountStatus, CapabilityStatus } from '../db/models/codes';
+import { AccountStatus, CapabilityStatus } from '../db/codes';
 import { FAILURE_BEHAVIOUR } from '../workflows/failure-behaviour';
 import { planRetry, type FailedAttempt } from '../workflows/retry-plan';
 

@@ -1,11 +1,11 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AccountFreedSignalName } from '../domain/generation/account-freed-signal';
+import type { GenerationType } from '../domain/generation/generation-types';
 
 /**
  * What callers and operators can say to a generation workflow and ask of it, defined once: the workflows
  * register handlers for these, the API and the Web UI use the same names.
  */
-export type GenerationType = 'image' | 'video';
 
 export type {
   FinalStatus,

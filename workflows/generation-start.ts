@@ -1,7 +1,8 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import type { ImageGenerationInput, VideoGenerationInput } from '../domain/generation/generation-types';
-import { generationWorkflowId, type GenerationType } from './generation-definitions';
+import { generationWorkflowId } from './generation-definitions';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+import type { GenerationType } from '../domain/generation/generation-types';
 
 const PROMPT_SUMMARY_LENGTH = 120;
 

@@ -4,11 +4,12 @@ import { type Lease } from '../../services/accounts/account-pool';
 import { type JimengAccountRef } from '../../domain/jimeng/requests';
 import { JimengError } from '../../services/jimeng/jimeng-error';
 import { JimengErrorAction, JimengErrorReason } from '../../services/jimeng/error-actions';
-import { markProcessing, type GenerationKind } from '../../services/generation/generation-records';
+import { markProcessing } from '../../services/generation/generation-records';
 import { withHeartbeat } from './heartbeat';
 import { failure } from './activity-failures';
 import type { AttemptInput, GenerationDependencies } from './generation-activities';
 import type { LeaseSession } from './lease-session';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 /**
  * An attempt's paid call on its leased account: the account checked before it (still usable, and after a lost
@@ -74,7 +75,7 @@ export function createAttemptCalls(
 
   /** `resuming`: an upstream job is already running on the account (a fork's recorded task): no recheck. */
   const startAttempt = async (
-    type: GenerationKind,
+    type: GenerationType,
     input: AttemptInput,
     resuming = false,
   ): Promise<JimengAccountRef> => {

@@ -7,10 +7,10 @@ import {
   closeRecords,
   markRetrying,
   openRecords,
-  type GenerationKind,
 } from '../../services/generation/generation-records';
 import { failure } from './activity-failures';
 import type { BeginInput, BeginResult, GenerationDependencies } from './generation-activities';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 /**
  * A job's bookkeeping around its attempts: planned, its price reserved and its rows opened when it begins; its
@@ -90,7 +90,7 @@ export function createBookkeepingActivities(
 
     /** Waiting on a backoff: the record shows status 4 and the failure that caused it. */
     async recordRetry(input: {
-      type: GenerationKind;
+      type: GenerationType;
       taskId: string;
       errorCode: string;
       errorMessage: string;
@@ -104,7 +104,7 @@ export function createBookkeepingActivities(
      * finishes the job once.
      */
     async finishGeneration(input: {
-      type: GenerationKind;
+      type: GenerationType;
       taskId: string;
       /** The workflow id the job's leases carry: any still live when the job ends is given back. */
       holder?: string;

@@ -1,9 +1,10 @@
 import type { GenerationResult } from '../../domain/generation/generation-types';
 import { sendCallback, CallbackDeliveryError } from '../../services/callbacks/callback-sender';
 import { CallbackAddressError } from '../../services/callbacks/callback-address';
-import { readRecord, type GenerationKind } from '../../services/generation/generation-records';
+import { readRecord } from '../../services/generation/generation-records';
 import { failure } from './activity-failures';
 import type { GenerationDependencies } from './generation-activities';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 /** The job's end told to the caller: its result POSTed, signed, to the callback_url its record carries. */
 export function createCallbackActivities(
@@ -17,7 +18,7 @@ export function createCallbackActivities(
      * the same on every retry, so receivers drop duplicates.
      */
     async notifyCallback(input: {
-      type: GenerationKind;
+      type: GenerationType;
       result: GenerationResult;
     }): Promise<{ delivered: boolean }> {
       const record = await readRecord(sequelize, input.type, input.result.taskId);
@@ -44,7 +45,7 @@ export function createCallbackActivities(
 }
 
 /** The callback's body: what receivers parse, so its fields are the API's snake_case, not the workflow's. */
-function callbackPayload(type: GenerationKind, result: GenerationResult) {
+function callbackPayload(type: GenerationType, result: GenerationResult) {
   return {
     event: 'generation.finished',
     task_id: result.taskId,

@@ -1,9 +1,10 @@
 import type { GeneratedOutput } from '../../domain/generation/generation-types';
 import { storeJobOutput } from '../../services/outputs/job-output-store';
 import { outputExtensionOf } from '../../services/generation/output-extension';
-import { markProgress, type GenerationKind } from '../../services/generation/generation-records';
+import { markProgress } from '../../services/generation/generation-records';
 import type { GenerationDependencies, ProducedOutput } from './generation-activities';
 import { heartbeat, withHeartbeat } from './heartbeat';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 const noLease = (): Promise<void> => Promise.resolve();
 
@@ -16,7 +17,7 @@ export function createOutputActivities(
   return {
     /** Upstream URLs to OSS objects and job_outputs rows; `timestamp` is fixed by the workflow for idempotency. */
     async storeOutputs(input: {
-      type: GenerationKind;
+      type: GenerationType;
       taskId: string;
       userId: string;
       timestamp: number;

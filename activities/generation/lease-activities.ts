@@ -1,15 +1,15 @@
 import { leaseOutcomeForAction, type LeaseOutcome } from '../../services/accounts/lease-outcome';
 import { type Lease } from '../../services/accounts/account-pool';
 import { type JimengErrorAction } from '../../services/jimeng/error-actions';
-import type { GenerationKind } from '../../services/generation/generation-records';
 import type { GenerationDependencies } from './generation-activities';
 import { freesAccount, requestKey, type LeaseSession } from './lease-session';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 /** The activities a workflow leases an account with and gives it back with, around its own attempt activities. */
 export function createLeaseActivities(deps: Pick<GenerationDependencies, 'pool'>, session: LeaseSession) {
   return {
     async leaseAccount(input: {
-      type: GenerationKind;
+      type: GenerationType;
       sites: number[];
       excludeAccountIds: string[];
       holder: string;

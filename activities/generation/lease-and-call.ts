@@ -1,13 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import {
-  leaseOutcomeForAction,
-  type Capability,
-  type LeaseOutcome,
-} from '../../services/accounts/lease-outcome';
+import { leaseOutcomeForAction, type LeaseOutcome } from '../../services/accounts/lease-outcome';
 import { type Lease } from '../../services/accounts/account-pool';
 import { JimengError } from '../../services/jimeng/jimeng-error';
 import type { AttemptResult, LeasedCallInput, ProducedOutput } from './generation-activities';
 import { freesAccount, requestKey, type LeaseSession } from './lease-session';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 /**
  * Lease, call and release in one activity: the account is held for the call and a few statements, not for
@@ -17,7 +14,7 @@ import { freesAccount, requestKey, type LeaseSession } from './lease-session';
  */
 export async function leaseAndCall(
   session: LeaseSession,
-  capability: Capability,
+  capability: GenerationType,
   request: Pick<LeasedCallInput, 'sites' | 'excludeAccountIds' | 'avoidAccountIds' | 'holder'>,
   call: (lease: Lease) => Promise<ProducedOutput[]>,
 ): Promise<AttemptResult> {

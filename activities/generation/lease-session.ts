@@ -1,16 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import {
-  leaseOutcomeForAction,
-  type Capability,
-  type LeaseOutcome,
-} from '../../services/accounts/lease-outcome';
+import { leaseOutcomeForAction, type LeaseOutcome } from '../../services/accounts/lease-outcome';
 import { type Lease, type LeaseRequest } from '../../services/accounts/account-pool';
 import { ACCOUNT_FREED_SIGNAL } from '../../domain/generation/account-freed-signal';
 import { type JimengAccountRef } from '../../domain/jimeng/requests';
 import { JimengError } from '../../services/jimeng/jimeng-error';
 import { asFailure, failure } from './activity-failures';
 import type { GenerationDependencies } from './generation-activities';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 /** The lease request of this activity: the same on every retry, so a retry gets back the lease it took. */
 export function requestKey(): { requestKey?: string } {
@@ -102,7 +99,7 @@ export function createLeaseSession(deps: Pick<GenerationDependencies, 'logger' |
    * An account's capability is free again: wake the job that has waited longest for one like it. Best effort:
    * a job not woken still looks again on its fallback timer, so a failure here must not fail the activity.
    */
-  const wakeWaiter = async (capability: Capability, siteType: number): Promise<void> => {
+  const wakeWaiter = async (capability: GenerationType, siteType: number): Promise<void> => {
     try {
       for (let tries = 0; tries < 3; tries++) {
         const holder = await deps.waiters.claimNext(capability, siteType);

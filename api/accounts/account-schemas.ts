@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PROXY_URL_MAX_LENGTH, proxyUrlProblem } from '../../domain/jimeng/proxy-url';
 
 /*
- * The wire shapes of the account routes. Codes are the seed's TINYINT values (db/models/codes.ts), kept as
+ * The wire shapes of the account routes. Codes are the seed's TINYINT values (db/codes.ts), kept as
  * numbers so the API, the table and the operators' SQL all speak the same vocabulary.
  */
 

@@ -1,7 +1,7 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { Logger } from 'pino';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { ApiKeyScope } from '../../db/models/api-key';
+import type { ApiKeyScope } from '../../db/codes';
 import { Problem } from '../problem';
 import { hashApiKey, isWellFormedApiKey, maskApiKey } from './api-key-secret';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
-import { ApiKeyScope } from '../../db/models/api-key';
+import { ApiKeyScope } from '../../db/codes';
 import { generateApiKey } from './api-key-secret';
 
 export interface IssueApiKeyInput {

@@ -7,7 +7,7 @@ import {
   VIDEO_RATIOS,
   VIDEO_RESOLUTIONS,
 } from '../../domain/jimeng/output-formats';
-import { SiteType } from '../../db/models/codes';
+import { SiteType } from '../../db/codes';
 import { httpUrl } from './http-url';
 
 const id = (what: string) =>

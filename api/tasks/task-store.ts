@@ -1,15 +1,16 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { generationWorkflowId } from '../../workflows/generation-definitions';
 import type { TimeCursor } from '../http/keyset-cursor';
-import { taskStatusOf, type TaskOutput, type TaskStatus, type TaskType, type TaskView } from './task-view';
+import { taskStatusOf, type TaskOutput, type TaskStatus, type TaskView } from './task-view';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
-const TABLES: Record<TaskType, string> = {
+const TABLES: Record<GenerationType, string> = {
   image: 'jimeng_image_generation_records',
   video: 'jimeng_video_generation_records',
 };
 
 interface Row {
-  type: TaskType;
+  type: GenerationType;
   id: string;
   project_id: string;
   storyboard_id: string;
@@ -31,11 +32,11 @@ interface Row {
 }
 
 const COLUMNS = (
-  type: TaskType,
+  type: GenerationType,
 ) => `'${type}' AS type, r.id, r.project_id, r.storyboard_id, r.work_id, r.model,
   r.prompt, r.generation_status, r.error_code, r.error_message, r.create_time, r.update_time, r.create_by,
   e.user_id, e.status AS execution_status, e.progress, e.credit_cost, e.started_at, e.completed_at`;
-const FROM = (type: TaskType) =>
+const FROM = (type: GenerationType) =>
   `FROM ${TABLES[type]} r LEFT JOIN template_executions e ON e.credit_transaction_id = r.id`;
 
 /** Reads tasks for the API: reads only, from the rows the workflows keep true. */
@@ -183,7 +184,7 @@ export class TaskStore {
 }
 
 export interface TaskFilter {
-  type?: TaskType;
+  type?: GenerationType;
   status?: TaskStatus;
   projectId?: string;
   storyboardId?: string;

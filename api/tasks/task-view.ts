@@ -1,6 +1,6 @@
+import type { GenerationType } from '../../domain/generation/generation-types';
 /** A generation task as callers see it: one record row, its execution row, its outputs. */
 export type TaskStatus = 'pending' | 'processing' | 'retrying' | 'completed' | 'failed' | 'cancelled';
-export type TaskType = 'image' | 'video';
 
 export const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
 
@@ -17,7 +17,7 @@ export interface TaskOutput {
 
 export interface TaskView {
   id: string;
-  type: TaskType;
+  type: GenerationType;
   status: TaskStatus;
   progress: number;
   attempts: number;

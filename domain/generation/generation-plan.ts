@@ -1,4 +1,4 @@
-import { SiteType } from '../../db/models/codes';
+import { SiteType } from '../../db/codes';
 import { InputError } from '../input-error';
 import {
   DEFAULT_IMAGE_MODEL,

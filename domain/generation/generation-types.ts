@@ -5,6 +5,9 @@ import type { ImagePlan, VideoPlan } from './generation-plan';
  * the activities that read it; workflows and starters import the types.
  */
 
+/** What a generation makes; also what an account's lease covers (its capability). */
+export type GenerationType = 'image' | 'video';
+
 /** Where a generation came from (template_executions.platform). */
 export type GenerationPlatform = 'wechat' | 'douyin' | 'alipay' | 'web' | 'api';
 

@@ -1,4 +1,4 @@
-import type { SiteType } from '../../db/models/codes';
+import type { SiteType } from '../../db/codes';
 import type { ImageModel, VideoModel } from './models';
 import type {
   ImageRatio,

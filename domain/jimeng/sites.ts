@@ -1,4 +1,4 @@
-import { SiteType } from '../../db/models/codes';
+import { SiteType } from '../../db/codes';
 
 /**
  * The proxy serves every site from one process and picks the upstream site from a prefix on the token

@@ -1,10 +1,10 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { Capability } from './lease-outcome';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 /** How long a rate-limited capability (status 2) rests before it may be leased again, unless configured. */
 export const DEFAULT_RATE_LIMIT_COOLDOWN_MS = 5 * 60_000;
 
-export function capabilityColumns(capability: Capability) {
+export function capabilityColumns(capability: GenerationType) {
   return capability === 'image'
     ? { status: 'image_generation_status', unavailable: 'image_unavailable_time' }
     : { status: 'video_generation_status', unavailable: 'video_unavailable_time' };
@@ -24,19 +24,19 @@ export function cooldownCutoff(now: Date, cooldownMs: number): Date {
  * deleted, with a session id, and the capability available, or rate-limited with its cooldown over (the
  * lease turns that back to available). Bind `:cooldownCutoff` to cooldownCutoff(now, cooldownMs).
  */
-export function eligibleAccountSql(capability: Capability): string {
+export function eligibleAccountSql(capability: GenerationType): string {
   const c = capabilityColumns(capability);
   return `a.is_deleted = 0 AND a.account_status = 0 AND a.session_id IS NOT NULL AND TRIM(a.session_id) <> ''
       AND (a.${c.status} = 1 OR (a.${c.status} = 2 AND a.${c.unavailable} IS NOT NULL AND a.${c.unavailable} <= :cooldownCutoff))`;
 }
 
 /** No live lease holds the capability of `jimeng_accounts a` (the unique live_key of jimeng_account_leases). */
-export function unleasedSql(capability: Capability): string {
+export function unleasedSql(capability: GenerationType): string {
   return `NOT EXISTS (SELECT 1 FROM jimeng_account_leases l WHERE l.live_key = CONCAT(a.id, ':${capability}'))`;
 }
 
 export interface AvailableAccounts {
-  capability: Capability;
+  capability: GenerationType;
   /** null for rows whose site_type is missing (eligible rows always have one, the pool leases by site). */
   siteType: number | null;
   count: number;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { isDeadlock, isUniqueViolation, retryingDeadlocks } from '../../db/errors';
-import { SiteType, siteTypeOf } from '../../db/models/codes';
+import { SiteType, siteTypeOf } from '../../db/codes';
 import { sqlTime } from '../../db/sql-time';
 import {
   capabilityColumns,
@@ -11,8 +11,9 @@ import {
   eligibleAccountSql,
   unleasedSql,
 } from './account-eligibility';
-import { accountChangesFor, type AccountChanges, type Capability, type LeaseOutcome } from './lease-outcome';
+import { accountChangesFor, type AccountChanges, type LeaseOutcome } from './lease-outcome';
 import { initialQuotaResetTime, nextQuotaResetAfter } from '../../domain/quota-reset';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 export interface AccountPoolOptions {
   sequelize: Sequelize;
@@ -29,7 +30,7 @@ export interface AccountPoolOptions {
 }
 
 export interface LeaseRequest {
-  capability: Capability;
+  capability: GenerationType;
   /** Sites to use, best first; absent = any site. */
   sites?: readonly SiteType[];
   /** Accounts that just failed this request: a retry must move to another account. */
@@ -48,7 +49,7 @@ export interface LeaseRequest {
 export interface Lease {
   token: string;
   accountId: string;
-  capability: Capability;
+  capability: GenerationType;
   siteType: SiteType;
   maxRetryCount: number;
   expiresAt: string;
@@ -59,7 +60,7 @@ export interface ReleaseResult {
   applied: boolean;
   reason?: 'unknown_token' | 'already_released';
   /** The account's capability that was given back, when applied: whom a release may wake. */
-  released?: { accountId: string; capability: Capability; siteType: SiteType | null };
+  released?: { accountId: string; capability: GenerationType; siteType: SiteType | null };
 }
 
 /** The leased account as its holder calls it; `usable` by the pool's one eligibility rule. */
@@ -165,7 +166,7 @@ export class AccountPool {
     const rows = await this.sequelize.query<{
       token: string;
       account_id: string;
-      capability: Capability;
+      capability: GenerationType;
       expires_at: Date;
       released_at: Date | null;
       site_type: number;
@@ -199,7 +200,7 @@ export class AccountPool {
    * still held, so no other lease hands it out meanwhile. The release applies the same outcome again: each
    * change is idempotent (a cooldown only starts on an available capability).
    */
-  async markAccount(accountId: string, capability: Capability, outcome: LeaseOutcome): Promise<void> {
+  async markAccount(accountId: string, capability: GenerationType, outcome: LeaseOutcome): Promise<void> {
     if (outcome === 'success' || outcome === 'failed') return;
     const now = this.now();
     await this.sequelize.transaction((transaction) =>
@@ -274,7 +275,7 @@ export class AccountPool {
     return this.sequelize.transaction(async (transaction) => {
       const rows = await this.sequelize.query<{
         account_id: string;
-        capability: Capability;
+        capability: GenerationType;
         outcome: string | null;
         released_at: Date | null;
       }>(

@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { sqlTime } from '../../db/sql-time';
-import type { Capability } from './lease-outcome';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 export interface AccountWaitersOptions {
   sequelize: Sequelize;
@@ -11,7 +11,7 @@ export interface AccountWaitersOptions {
 
 export interface Waiter {
   holder: string;
-  capability: Capability;
+  capability: GenerationType;
   sites: readonly number[];
 }
 
@@ -54,7 +54,7 @@ export class AccountWaiters {
    * Claims the longest-waiting job that can use an account of this capability and site, marking it woken so a
    * concurrent release wakes the next one; null when nobody waits for it.
    */
-  async claimNext(capability: Capability, siteType: number): Promise<string | null> {
+  async claimNext(capability: GenerationType, siteType: number): Promise<string | null> {
     const now = this.now();
     const stale = sqlTime(new Date(now.getTime() - this.rewakeAfterMs));
     for (let round = 0; round < 3; round++) {

@@ -1,5 +1,6 @@
-import { AccountStatus, CapabilityStatus } from '../../db/models/codes';
+import { AccountStatus, CapabilityStatus } from '../../db/codes';
 import type { JimengErrorAction } from '../jimeng/error-actions';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 /** How a leased account's use ended, as the account pool needs to know it. */
 export const LEASE_OUTCOMES = [
@@ -11,8 +12,6 @@ export const LEASE_OUTCOMES = [
   'failed',
 ] as const;
 export type LeaseOutcome = (typeof LEASE_OUTCOMES)[number];
-
-export type Capability = 'image' | 'video';
 
 /** Column changes on jimeng_accounts (attribute names of the JimengAccount model). */
 export interface AccountChanges {
@@ -40,7 +39,11 @@ export interface AccountChanges {
  * - banned: account_status banned; no automatic refresh ever undoes it.
  * - failed (content policy, bad request, upstream 5xx after retries): not the account's fault, no change.
  */
-export function accountChangesFor(outcome: LeaseOutcome, capability: Capability, now: Date): AccountChanges {
+export function accountChangesFor(
+  outcome: LeaseOutcome,
+  capability: GenerationType,
+  now: Date,
+): AccountChanges {
   const image = capability === 'image';
   switch (outcome) {
     case 'success':

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { GenerationStatus } from '../../db/models/codes';
+import { GenerationStatus } from '../../db/codes';
 import { isUniqueViolation, retryingDeadlocks } from '../../db/errors';
 import type { GenerationPlan } from '../../domain/generation/generation-plan';
 import type {
@@ -7,14 +7,13 @@ import type {
   GeneratedOutput,
   GenerationTaskFields,
 } from '../../domain/generation/generation-types';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
-export type GenerationKind = 'image' | 'video';
-
-const RECORD_TABLE: Record<GenerationKind, string> = {
+const RECORD_TABLE: Record<GenerationType, string> = {
   image: 'jimeng_image_generation_records',
   video: 'jimeng_video_generation_records',
 };
-const URL_COLUMN: Record<GenerationKind, string> = { image: 'image_urls', video: 'video_urls' };
+const URL_COLUMN: Record<GenerationType, string> = { image: 'image_urls', video: 'video_urls' };
 const LIVE: readonly number[] = [
   GenerationStatus.PENDING,
   GenerationStatus.PROCESSING,
@@ -45,7 +44,7 @@ export interface OpenedRecords {
 export async function openRecords(
   sequelize: Sequelize,
   args: {
-    type: GenerationKind;
+    type: GenerationType;
     task: GenerationTaskFields;
     plan: GenerationPlan;
     prompt: string;
@@ -162,7 +161,7 @@ function openRecordsOnce(
 export async function markProcessing(
   sequelize: Sequelize,
   args: {
-    type: GenerationKind;
+    type: GenerationType;
     taskId: string;
     accountId: string;
     siteType: number;
@@ -228,7 +227,7 @@ export async function markProgress(sequelize: Sequelize, taskId: string, progres
 /** Waiting on a backoff timer: status 4, and the failure that caused the wait, so operators see why. */
 export async function markRetrying(
   sequelize: Sequelize,
-  args: { type: GenerationKind; taskId: string; errorCode: string; errorMessage: string },
+  args: { type: GenerationType; taskId: string; errorCode: string; errorMessage: string },
 ): Promise<void> {
   await sequelize.query(
     `UPDATE ${RECORD_TABLE[args.type]} SET generation_status = ?, error_code = ?, error_message = ?
@@ -253,7 +252,7 @@ export async function markRetrying(
 export async function closeRecords(
   sequelize: Sequelize,
   args: {
-    type: GenerationKind;
+    type: GenerationType;
     taskId: string;
     status: FinalStatus;
     outputs: GeneratedOutput[];
@@ -321,7 +320,7 @@ export interface RecordSnapshot {
 
 export async function readRecord(
   sequelize: Sequelize,
-  type: GenerationKind,
+  type: GenerationType,
   taskId: string,
 ): Promise<RecordSnapshot | null> {
   const rows = await sequelize.query<{

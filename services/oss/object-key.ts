@@ -1,9 +1,9 @@
-import type { OutputType } from '../../db/models/job-output';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 export interface ObjectKeyParts {
   readonly userId: string;
   readonly jobId: string;
-  readonly type: OutputType;
+  readonly type: GenerationType;
   /**
    * Epoch ms (or a Date) of the output. Required, not read from a clock here: the key must be fixed before
    * the first attempt and reused by retries, or a retried upload would store a second copy under a new
@@ -14,7 +14,7 @@ export interface ObjectKeyParts {
   readonly ext: string;
 }
 
-const OUTPUT_TYPES: readonly OutputType[] = ['image', 'video'];
+const OUTPUT_TYPES: readonly GenerationType[] = ['image', 'video'];
 const MAX_SEGMENT_LENGTH = 200;
 
 /** Seed 003's object path: `users/{userId}/jobs/{jobId}/{type}-{timestamp}.{ext}`. */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { OutputType } from '../../db/models/job-output';
 import type { OutputStorage } from '../oss/output-storage';
+import type { GenerationType } from '../../domain/generation/generation-types';
 
 export interface StoreJobOutputInput {
   userId: string;
   jobId: string;
-  type: OutputType;
+  type: GenerationType;
   /** The upstream's (signed, expiring) URL of the generated file. */
   sourceUrl: string;
   /** Fixed by the workflow when the output arrives, so a retried activity lands on the same object key. */

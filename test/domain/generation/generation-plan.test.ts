@@ -6,7 +6,7 @@ import type {
   VideoRequestFields,
 } from '../../../domain/generation/generation-types';
 import { DEFAULT_PRICING, priceImage, priceVideo, type PricingTable } from '../../../domain/pricing';
-import { SiteType } from '../../../db/models/codes';
+import { SiteType } from '../../../db/codes';
 
 const TASK: GenerationTaskFields = {
   taskId: '1234567890123456789',

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { JimengClient } from '../../../services/jimeng/client';
 import { JimengError } from '../../../services/jimeng/jimeng-error';
 import type { JimengLogger } from '../../../services/jimeng/logger';
-import { SiteType } from '../../../db/models/codes';
+import { SiteType } from '../../../db/codes';
 import type { JimengAccountRef } from '../../../domain/jimeng/requests';
 
 /*

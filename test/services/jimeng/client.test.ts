@@ -7,7 +7,7 @@ import { JimengErrorAction as A } from '../../../services/jimeng/error-actions';
 import { JimengError } from '../../../services/jimeng/jimeng-error';
 import type { JimengLogger } from '../../../services/jimeng/logger';
 import type { JimengAccountRef } from '../../../domain/jimeng/requests';
-import { SiteType } from '../../../db/models/codes';
+import { SiteType } from '../../../db/codes';
 import type { FaultSpec } from '../../../dev/jimeng-sim/faults';
 import { startJimengSimulator, type JimengSimulator } from '../../../dev/jimeng-sim/simulator';
 import { PNG_MAGIC, mvhdDurationSeconds, readBoxes } from '../../support/media-parsing';

@@ -26,3 +26,7 @@ export type CapabilityStatus = (typeof CapabilityStatus)[keyof typeof Capability
 /** *_generation_records.generation_status: 0-pending，1-processing，2-completed，3-failed，4-retrying */
 export const GenerationStatus = { PENDING: 0, PROCESSING: 1, COMPLETED: 2, FAILED: 3, RETRYING: 4 } as const;
 export type GenerationStatus = (typeof GenerationStatus)[keyof typeof GenerationStatus];
+
+/** api_keys.scope: `caller` uses the API for its owner, `admin` also operates it (migration 0007). */
+export const ApiKeyScope = ['caller', 'admin'] as const;
+export type ApiKeyScope = (typeof ApiKeyScope)[number];
