@@ -2,6 +2,7 @@ import type { GenerationFailureType } from '../domain/generation/generation-fail
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { SiteType } from '../db/codes';
+import { PROXY_URL_COLUMN } from '../services/accounts/account-columns';
 import { JimengError } from '../services/jimeng/jimeng-error';
 import { type JimengClient } from '../services/jimeng/client';
 
@@ -53,8 +54,7 @@ export function createAccountCheckActivities(deps: AccountCheckDependencies) {
         site_type: number | null;
         proxy_url: string | null;
       }>(
-        // attr3 holds the account's outbound proxy URL (services/accounts/account-pool.ts, api/accounts/account-store.ts).
-        'SELECT session_id, site_type, attr3 AS proxy_url FROM jimeng_accounts WHERE id = ? AND is_deleted = 0',
+        `SELECT session_id, site_type, ${PROXY_URL_COLUMN} AS proxy_url FROM jimeng_accounts WHERE id = ? AND is_deleted = 0`,
         { replacements: [input.accountId], type: QueryTypes.SELECT },
       );
       const row = rows[0];

@@ -2,6 +2,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { TimeCursor } from '../http/keyset-cursor';
 import { isUniqueViolation } from '../../db/errors';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
+import { PROXY_URL_COLUMN } from '../../services/accounts/account-columns';
 import { sessionSiteKey, type AccountInput, type AccountPatch } from './account-schemas';
 import type { AccountRow } from './account-view';
 
@@ -32,14 +33,6 @@ export type UpdateResult =
   | { ok: true; row: AccountRow }
   | { ok: false; reason: 'not_found' | 'duplicate_session' }
   | { ok: false; reason: 'version_mismatch'; row: AccountRow };
-
-/**
- * The account's outbound proxy URL lives in the seed's extension column attr3 (TEXT), no column of its own:
- * the schema stays the seed's, column for column (test/db/schema.test.ts), and nothing else uses attr3. TEXT
- * rather than attr1/attr2 (VARCHAR(255)): proxy providers' user names carry zone, country and session
- * settings, and with a password they can outgrow 255 characters, which VARCHAR would refuse or cut.
- */
-const PROXY_URL_COLUMN = 'attr3';
 
 const COLUMNS = `id, jimeng_account, jimeng_account_type, session_id, site_type, account_status,
   image_generation_status, video_generation_status, image_count, video_count, image_unavailable_time,

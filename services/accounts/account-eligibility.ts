@@ -1,14 +1,9 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { capabilityColumns } from './account-columns';
 import type { GenerationType } from '../../domain/generation/generation-types';
 
 /** How long a rate-limited capability (status 2) rests before it may be leased again, unless configured. */
 export const DEFAULT_RATE_LIMIT_COOLDOWN_MS = 5 * 60_000;
-
-export function capabilityColumns(capability: GenerationType) {
-  return capability === 'image'
-    ? { status: 'image_generation_status', unavailable: 'image_unavailable_time' }
-    : { status: 'video_generation_status', unavailable: 'video_unavailable_time' };
-}
 
 /**
  * A rate-limited capability is usable again when its unavailable time is at or before this. The seed's

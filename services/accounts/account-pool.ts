@@ -5,12 +5,12 @@ import { isDeadlock, isUniqueViolation, retryingDeadlocks } from '../../db/error
 import { SiteType, siteTypeOf } from '../../db/codes';
 import { sqlTime } from '../../db/sql-time';
 import {
-  capabilityColumns,
   cooldownCutoff,
   DEFAULT_RATE_LIMIT_COOLDOWN_MS,
   eligibleAccountSql,
   unleasedSql,
 } from './account-eligibility';
+import { capabilityColumns, PROXY_URL_COLUMN } from './account-columns';
 import { accountChangesFor, type AccountChanges, type LeaseOutcome } from './lease-outcome';
 import { initialQuotaResetTime, nextQuotaResetAfter } from '../../domain/quota-reset';
 import type { GenerationType } from '../../domain/generation/generation-types';
@@ -235,8 +235,7 @@ export class AccountPool {
    */
   async leasedAccount(lease: Pick<Lease, 'accountId' | 'capability'>): Promise<LeasedAccount | null> {
     const rows = await this.sequelize.query<{ session_id: string; proxy_url: string | null; usable: number }>(
-      // attr3 holds the account's outbound proxy URL.
-      `SELECT a.session_id, a.attr3 AS proxy_url, (${eligibleAccountSql(lease.capability)}) AS usable
+      `SELECT a.session_id, a.${PROXY_URL_COLUMN} AS proxy_url, (${eligibleAccountSql(lease.capability)}) AS usable
          FROM jimeng_accounts a WHERE a.id = :id`,
       {
         replacements: { id: lease.accountId, cooldownCutoff: cooldownCutoff(this.now(), this.cooldownMs) },
