@@ -66,12 +66,14 @@ export function buildActivityDependencies(
         ? { videoPollIntervalMs: settings.videoPollIntervalMs }
         : {}),
       logger: logger.child({ component: 'jimeng' }),
+      now,
     }),
     storage: createOutputStorage({
       oss: settings.oss,
       baseUrl: settings.ossBaseUrl ?? null,
       tmpDir,
       logger: logger.child({ component: 'oss' }),
+      now,
     }),
     pricing: settings.pricing ?? DEFAULT_PRICING,
     callbacks: settings.callbacks,

@@ -7,8 +7,7 @@ export interface RateLimitOptions {
   requestsPerMinute: number;
   /** How many requests may come at once after a quiet spell; defaults to requestsPerMinute. */
   burst?: number;
-  /** Milliseconds. */
-  now?: () => number;
+  now?: () => Date;
   /** Upper bound of clients tracked at once; the least recently seen beyond it are forgotten. */
   maxBuckets?: number;
 }
@@ -35,12 +34,12 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   if (!(capacity >= 1) || !Number.isFinite(capacity)) {
     throw new RangeError(`burst must be at least 1, got ${capacity}`);
   }
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => new Date());
   const maxBuckets = options.maxBuckets ?? DEFAULT_MAX_BUCKETS;
   const tokensPerMs = requestsPerMinute / 60_000;
   // Map order is recency order (every use re-inserts): the first bucket is the least recently seen.
   const buckets = new Map<string, Bucket>();
-  let lastSweep = now();
+  let lastSweep = now().getTime();
 
   function refilled(bucket: Bucket, at: number): number {
     return Math.min(capacity, bucket.tokens + Math.max(0, at - bucket.updatedAt) * tokensPerMs);
@@ -68,7 +67,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
 
   return async (ctx, next) => {
     const principal = ctx.state.apiKey as ApiKeyPrincipal | undefined;
-    const bucket = bucketFor(principal ? `key:${principal.id}` : `ip:${ctx.ip}`, now());
+    const bucket = bucketFor(principal ? `key:${principal.id}` : `ip:${ctx.ip}`, now().getTime());
     ctx.set('RateLimit-Limit', String(capacity));
     if (bucket.tokens < 1) {
       const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / tokensPerMs / 1000));

@@ -18,7 +18,7 @@ const MAX_TIMESTAMP = (1n << 41n) - 1n;
 export interface SnowflakeOptions {
   /** 0..1023, unique among the processes that write ids at the same time. */
   nodeId: number;
-  now?: () => number;
+  now?: () => Date;
   /** Called when the clock stands still past 4096 ids or runs backwards; tests replace it. */
   waitMs?: (ms: number) => void;
 }
@@ -38,7 +38,7 @@ function busyWait(ms: number): void {
 
 export class SnowflakeGenerator {
   private readonly nodeId: bigint;
-  private readonly now: () => number;
+  private readonly now: () => Date;
   private readonly waitMs: (ms: number) => void;
   private lastMs = -1;
   private sequence = 0n;
@@ -48,16 +48,16 @@ export class SnowflakeGenerator {
       throw new RangeError(`snowflake nodeId must be an integer in 0..${MAX_NODE_ID}, got ${options.nodeId}`);
     }
     this.nodeId = BigInt(options.nodeId);
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => new Date());
     this.waitMs = options.waitMs ?? busyWait;
   }
 
   next(): string {
-    let ms = this.now();
+    let ms = this.now().getTime();
     if (ms < this.lastMs) {
       // A clock stepped back (NTP): never reuse a past timestamp, wait until we are past the last one.
       this.waitMs(this.lastMs - ms);
-      ms = Math.max(this.now(), this.lastMs);
+      ms = Math.max(this.now().getTime(), this.lastMs);
     }
     if (ms === this.lastMs) {
       this.sequence = (this.sequence + 1n) & MAX_SEQUENCE;
@@ -65,7 +65,7 @@ export class SnowflakeGenerator {
         // 4096 ids within one millisecond: the next id must wait for the next millisecond.
         while (ms <= this.lastMs) {
           this.waitMs(1);
-          ms = this.now();
+          ms = this.now().getTime();
         }
       }
     } else {

@@ -1,4 +1,3 @@
-import { systemClock, type Clock } from './clock';
 import {
   classifyFailure,
   transportFailureOf,
@@ -10,6 +9,7 @@ import { DEFAULT_CALL_DEADLINES_MS } from './proxy-limits';
 import { bearerTokenOf, proxySecretsOf, proxyUrlProblemOf } from './bearer-token';
 import { JOB_STARTING_OPERATIONS, JimengError, type JimengOperation } from './jimeng-error';
 import { silentLogger, type JimengLogger } from './logger';
+import { timerSleep, type Sleep } from './sleep';
 import {
   buildCompositionBody,
   buildImageBody,
@@ -90,7 +90,9 @@ export interface JimengClientOptions {
   /** async-fork only: how often the task is polled (the proxy itself polls upstream every 20 s). */
   readonly videoPollIntervalMs?: number;
   readonly transport?: HttpTransport;
-  readonly clock?: Clock;
+  /** Read for call durations, Retry-After dates and the video wait's deadline. */
+  readonly now?: () => Date;
+  readonly sleep?: Sleep;
   readonly logger?: JimengLogger;
   /** b64_json videos arrive inline; bodies beyond this are refused. Default 64 MiB. */
   readonly maxResponseBytes?: number;
@@ -146,13 +148,15 @@ interface CallContext {
 
 export class JimengClient {
   private readonly transport: HttpTransport;
-  private readonly clock: Clock;
+  private readonly now: () => Date;
+  private readonly sleep: Sleep;
   private readonly logger: JimengLogger;
   private readonly maxResponseBytes: number;
 
   constructor(private readonly options: JimengClientOptions) {
     this.transport = options.transport ?? nodeHttpTransport;
-    this.clock = options.clock ?? systemClock;
+    this.now = options.now ?? (() => new Date());
+    this.sleep = options.sleep ?? timerSleep;
     this.logger = options.logger ?? silentLogger;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
@@ -298,18 +302,18 @@ export class JimengClient {
     opts: WaitForVideoOptions & { onPoll?: VideoCallOptions['onPoll'] },
   ): Promise<VideoResult> {
     const ctx = this.context(account, 'video_poll');
-    const startedAt = this.clock.now();
+    const startedAt = this.now().getTime();
     const interval = opts.pollIntervalMs ?? 20_000;
     let wait = opts.initialDelayMs ?? 5_000;
     for (;;) {
-      const remaining = opts.deadlineMs - (this.clock.now() - startedAt);
+      const remaining = opts.deadlineMs - (this.now().getTime() - startedAt);
       if (remaining <= 0)
         throw this.error(
           ctx,
           { kind: 'transport', failure: 'timeout' },
           `the video task did not finish within ${opts.deadlineMs} ms`,
         );
-      await this.sleep(ctx, Math.min(wait, remaining), opts.signal);
+      await this.pollPause(ctx, Math.min(wait, remaining), opts.signal);
       const state = await this.getVideoTask(account, taskId, opts);
       await opts.onPoll?.(state.status);
       if (state.state === 'succeeded') return { videos: state.videos };
@@ -408,7 +412,7 @@ export class JimengClient {
     opts: CallOptions,
   ): Promise<RawHttpResult> {
     const timeoutMs = this.deadlineOf(ctx.operation);
-    const startedAt = this.clock.now();
+    const startedAt = this.now().getTime();
     const headers: Record<string, string> = {
       authorization: `Bearer ${ctx.token}`,
       accept: 'application/json',
@@ -426,10 +430,10 @@ export class JimengClient {
         maxResponseBytes: this.maxResponseBytes,
       });
       this.logger.debug(
-        { ...this.logFields(ctx), httpStatus: res.status, durationMs: this.clock.now() - startedAt },
+        { ...this.logFields(ctx), httpStatus: res.status, durationMs: this.now().getTime() - startedAt },
         'jimeng call answered',
       );
-      const retryAfterMs = retryAfterMsOf(res.headers['retry-after'], this.clock.now());
+      const retryAfterMs = retryAfterMsOf(res.headers['retry-after'], this.now().getTime());
       return { status: res.status, body: res.body, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     } catch (error) {
       // Unrecognised transport errors (an injected transport's own, an oversized body) are still network trouble.
@@ -447,9 +451,9 @@ export class JimengClient {
     );
   }
 
-  private async sleep(ctx: CallContext, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  private async pollPause(ctx: CallContext, ms: number, signal: AbortSignal | undefined): Promise<void> {
     try {
-      await this.clock.sleep(ms, signal);
+      await this.sleep(ms, signal);
     } catch (error) {
       throw this.error(
         ctx,

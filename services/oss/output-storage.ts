@@ -14,8 +14,8 @@ export interface OutputStorageDeps {
   readonly baseUrl?: string | null;
   /** Directory this module owns for temp files (seed 003: /tmp/<app>). */
   readonly tmpDir: string;
-  /** Epoch ms; used to age temp files. */
-  readonly clock?: () => number;
+  /** Used to age temp files. */
+  readonly now?: () => Date;
   readonly logger?: StorageLogger;
   /** Default 32 MiB: below it a single PUT with Content-MD5; at or above it a multipart upload. */
   readonly multipartThresholdBytes?: number;
@@ -69,7 +69,7 @@ const MIN_PART_SIZE = 100 * 1024;
 
 export function createOutputStorage(deps: OutputStorageDeps): OutputStorage {
   const client = createOssClient(deps.oss);
-  const clock = deps.clock ?? Date.now;
+  const now = deps.now ?? (() => new Date());
   const settings: UploadSettings = {
     multipartThresholdBytes: deps.multipartThresholdBytes ?? 32 * 1024 * 1024,
     partSizeBytes: deps.partSizeBytes ?? 8 * 1024 * 1024,
@@ -135,6 +135,7 @@ export function createOutputStorage(deps: OutputStorageDeps): OutputStorage {
     downloadToTemp: download,
     removeTempFile: (path) => removeTempFile(path, deps.logger),
     cleanupJobTempFiles: (jobId) => cleanupJobTempFiles(deps.tmpDir, jobId, deps.logger),
-    cleanupOldTempFiles: (olderThanMs) => cleanupOldTempFiles(deps.tmpDir, olderThanMs, clock(), deps.logger),
+    cleanupOldTempFiles: (olderThanMs) =>
+      cleanupOldTempFiles(deps.tmpDir, olderThanMs, now().getTime(), deps.logger),
   };
 }

@@ -15,7 +15,7 @@ describe('per-key rate limit', () => {
   let first: IssuedApiKey;
   let second: IssuedApiKey;
   const servers: RunningServer[] = [];
-  let clock = 0;
+  let nowMs = 0;
   let handled = 0;
 
   async function start(options: Omit<RateLimitOptions, 'now'>, authenticated = true): Promise<string> {
@@ -24,7 +24,7 @@ describe('per-key rate limit', () => {
     app.use(problemDetails(pino({ level: 'silent' })));
     app.use(rawJsonBody());
     if (authenticated) app.use(authenticate({ sequelize }));
-    app.use(rateLimit({ ...options, now: () => clock }));
+    app.use(rateLimit({ ...options, now: () => new Date(nowMs) }));
     app.use((ctx) => {
       handled++;
       ctx.body = { ok: true };
@@ -44,7 +44,7 @@ describe('per-key rate limit', () => {
     second = await issueApiKey(sequelize, { owner, scope: 'caller' });
   });
   beforeEach(() => {
-    clock = 1_000_000;
+    nowMs = 1_000_000;
     handled = 0;
   });
   afterEach(async () => {
@@ -78,7 +78,7 @@ describe('per-key rate limit', () => {
     });
     expect(handled).toBe(3);
 
-    clock += 1_000; // 60 a minute: one token a second
+    nowMs += 1_000; // 60 a minute: one token a second
     expect((await call(url, first)).status).toBe(200);
     expect((await call(url, first)).status).toBe(429);
     expect(handled).toBe(4);
@@ -88,11 +88,11 @@ describe('per-key rate limit', () => {
     const url = await start({ requestsPerMinute: 6, burst: 1 }); // one token every 10 s
     expect((await call(url, first)).status).toBe(200);
     expect((await call(url, first)).headers.get('retry-after')).toBe('10');
-    clock += 9_500;
+    nowMs += 9_500;
     const almost = await call(url, first);
     expect(almost.status).toBe(429);
     expect(almost.headers.get('retry-after')).toBe('1');
-    clock += 500;
+    nowMs += 500;
     expect((await call(url, first)).status).toBe(200);
   });
 

@@ -638,6 +638,37 @@ describe('transport failures', () => {
     );
   });
 
+  it('async-fork: pauses between polls with the injected sleep, until the deadline on the injected clock', async () => {
+    await withForkSimulator(
+      async (fork) => {
+        let at = Date.parse('2026-01-01T00:00:00Z');
+        const pauses: number[] = [];
+        const c = client({
+          baseUrls: { default: fork.url },
+          videoRoute: 'async-fork',
+          now: () => new Date(at),
+          sleep: (ms) => {
+            pauses.push(ms);
+            at += ms;
+            return Promise.resolve();
+          },
+        });
+        const { taskId } = await c.submitVideo(account(), { prompt: 'x' });
+        const e = await failure(
+          c.waitForVideo(account(), taskId, {
+            deadlineMs: 60_000,
+            initialDelayMs: 5_000,
+            pollIntervalMs: 20_000,
+          }),
+        );
+        expect(e).toMatchObject({ action: A.RETRY_SAME_ACCOUNT, code: 'TIMEOUT', operation: 'video_poll' });
+        // 5 s, then every 20 s, the last pause cut to what is left of the minute.
+        expect(pauses).toEqual([5_000, 20_000, 20_000, 15_000]);
+      },
+      { videoDurationMs: 60_000 },
+    );
+  });
+
   it('refuses a body larger than the limit', async () => {
     const e = await failure(
       client({ maxResponseBytes: 200 }).generateImages(account(), {
@@ -649,9 +680,8 @@ describe('transport failures', () => {
   });
 
   it('reads a 429 from an injected transport and its HTTP-date Retry-After', async () => {
-    const now = Date.parse('2026-01-01T00:00:00Z');
     const c = client({
-      clock: { now: () => now, sleep: () => Promise.resolve() },
+      now: () => new Date('2026-01-01T00:00:00Z'),
       transport: () =>
         Promise.resolve({
           status: 429,

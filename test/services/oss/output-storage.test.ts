@@ -323,7 +323,7 @@ describe('output storage against the local OSS server', () => {
 
     it('cleans up temp files older than the threshold and those of one job', async () => {
       const now = Date.parse('2026-11-23T06:00:00Z');
-      const aged = createOutputStorage({ ...baseDeps(), clock: () => now });
+      const aged = createOutputStorage({ ...baseDeps(), now: () => new Date(now) });
       const old = join(tmpDir, 'download.old.png');
       const fresh = join(tmpDir, 'download.fresh.png');
       await writeFile(old, 'old');
