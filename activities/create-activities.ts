@@ -1,5 +1,6 @@
 import { createAccountCheckActivities } from './account-check-activities';
-import { createGenerationActivities, type GenerationDependencies } from './generation/generation-activities';
+import { createGenerationActivities } from './generation/generation-activities';
+import type { GenerationDependencies } from './generation/generation-dependencies';
 import { createPointsActivities } from './points-activities';
 import { createMaintenanceActivities, type MaintenanceDependencies } from './maintenance-activities';
 

@@ -3,7 +3,7 @@
  * answered, and the waits between them after a no_account answer, with the server's event times (ms).
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { AttemptResult } from '../activities/generation/generation-activities';
+import type { AttemptResult } from '../activities/generation/generation-activity-shapes';
 import { ACCOUNT_FREED_SIGNAL } from '../domain/generation/account-freed-signal';
 
 /**

@@ -1,6 +1,6 @@
 import { CancellationScope, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Lease } from '../services/accounts/account-pool';
-import type { BeginInput, BeginResult } from '../activities/generation/generation-activities';
+import type { BeginInput, BeginResult } from '../activities/generation/generation-activity-shapes';
 import type { JimengFailureDetails } from '../domain/generation/generation-failures';
 import { leaseAndCall, type Attempt } from './attempt';
 import { finalFailure } from './failure-outcome';

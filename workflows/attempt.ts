@@ -2,7 +2,7 @@ import type {
   AttemptAccount,
   AttemptResult,
   BeginInput,
-} from '../activities/generation/generation-activities';
+} from '../activities/generation/generation-activity-shapes';
 import type { ImagePlan, VideoPlan } from '../domain/generation/generation-plan';
 import type { JimengErrorDetails } from '../domain/generation/generation-failures';
 import type { GenerationProgress } from './generation-definitions';

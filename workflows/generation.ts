@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Lease } from '../services/accounts/account-pool';
-import type { BeginInput, BeginResult } from '../activities/generation/generation-activities';
+import type { BeginInput, BeginResult } from '../activities/generation/generation-activity-shapes';
 import { attemptUntilDone } from './attempt-loop';
 import { admissionFailure, describeFailure, finalFailure } from './failure-outcome';
 import {

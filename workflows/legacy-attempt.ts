@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { Lease } from '../services/accounts/account-pool';
-import type { BeginInput, ProducedOutput } from '../activities/generation/generation-activities';
+import type { BeginInput, ProducedOutput } from '../activities/generation/generation-activity-shapes';
 import type { ImagePlan, VideoPlan } from '../domain/generation/generation-plan';
 import {
   jimengErrorDetailsOf,

@@ -7,7 +7,8 @@ import { JimengErrorAction, JimengErrorReason } from '../../services/jimeng/erro
 import { markProcessing } from '../../services/generation/generation-records';
 import { withHeartbeat } from './heartbeat';
 import { failure } from './activity-failures';
-import type { AttemptInput, GenerationDependencies } from './generation-activities';
+import type { AttemptInput } from './generation-activity-shapes';
+import type { GenerationDependencies } from './generation-dependencies';
 import type { LeaseSession } from './lease-session';
 import type { GenerationType } from '../../domain/generation/generation-types';
 

@@ -9,7 +9,8 @@ import {
   openRecords,
 } from '../../services/generation/generation-records';
 import { failure } from './activity-failures';
-import type { BeginInput, BeginResult, GenerationDependencies } from './generation-activities';
+import type { BeginInput, BeginResult } from './generation-activity-shapes';
+import type { GenerationDependencies } from './generation-dependencies';
 import type { GenerationType } from '../../domain/generation/generation-types';
 
 /**

@@ -3,7 +3,7 @@ import { sendCallback, CallbackDeliveryError } from '../../services/callbacks/ca
 import { CallbackAddressError } from '../../services/callbacks/callback-address';
 import { readRecord } from '../../services/generation/generation-records';
 import { failure } from './activity-failures';
-import type { GenerationDependencies } from './generation-activities';
+import type { GenerationDependencies } from './generation-dependencies';
 import type { GenerationType } from '../../domain/generation/generation-types';
 
 /** The job's end told to the caller: its result POSTed, signed, to the callback_url its record carries. */

@@ -2,7 +2,8 @@ import type { GeneratedOutput } from '../../domain/generation/generation-types';
 import { storeJobOutput } from '../../services/outputs/job-output-store';
 import { outputExtensionOf } from '../../services/generation/output-extension';
 import { markProgress } from '../../services/generation/generation-records';
-import type { GenerationDependencies, ProducedOutput } from './generation-activities';
+import type { ProducedOutput } from './generation-activity-shapes';
+import type { GenerationDependencies } from './generation-dependencies';
 import { heartbeat, withHeartbeat } from './heartbeat';
 import type { GenerationType } from '../../domain/generation/generation-types';
 

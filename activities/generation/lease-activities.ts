@@ -1,7 +1,7 @@
 import { leaseOutcomeForAction, type LeaseOutcome } from '../../services/accounts/lease-outcome';
 import { type Lease } from '../../services/accounts/account-pool';
 import { type JimengErrorAction } from '../../services/jimeng/error-actions';
-import type { GenerationDependencies } from './generation-activities';
+import type { GenerationDependencies } from './generation-dependencies';
 import { freesAccount, requestKey, type LeaseSession } from './lease-session';
 import type { GenerationType } from '../../domain/generation/generation-types';
 

@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { leaseOutcomeForAction, type LeaseOutcome } from '../../services/accounts/lease-outcome';
 import { type Lease } from '../../services/accounts/account-pool';
 import { JimengError } from '../../services/jimeng/jimeng-error';
-import type { AttemptResult, LeasedCallInput, ProducedOutput } from './generation-activities';
+import type { AttemptResult, LeasedCallInput, ProducedOutput } from './generation-activity-shapes';
 import { freesAccount, requestKey, type LeaseSession } from './lease-session';
 import type { GenerationType } from '../../domain/generation/generation-types';
 

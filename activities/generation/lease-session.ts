@@ -6,7 +6,7 @@ import { ACCOUNT_FREED_SIGNAL } from '../../domain/generation/account-freed-sign
 import { type JimengAccountRef } from '../../domain/jimeng/requests';
 import { JimengError } from '../../services/jimeng/jimeng-error';
 import { asFailure, failure } from './activity-failures';
-import type { GenerationDependencies } from './generation-activities';
+import type { GenerationDependencies } from './generation-dependencies';
 import type { GenerationType } from '../../domain/generation/generation-types';
 
 /** The lease request of this activity: the same on every retry, so a retry gets back the lease it took. */

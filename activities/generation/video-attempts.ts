@@ -11,10 +11,10 @@ import type { AttemptCalls } from './attempt-calls';
 import type {
   AttemptInput,
   AttemptResult,
-  GenerationDependencies,
   LeasedCallInput,
   ProducedOutput,
-} from './generation-activities';
+} from './generation-activity-shapes';
+import type { GenerationDependencies } from './generation-dependencies';
 import { withHeartbeat } from './heartbeat';
 import { leaseAndCall } from './lease-and-call';
 import type { LeaseSession } from './lease-session';
