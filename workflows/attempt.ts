@@ -3,7 +3,7 @@ import type {
   AttemptResult,
   BeginInput,
 } from '../activities/generation/generation-activity-shapes';
-import type { ImagePlan, VideoPlan } from '../domain/generation/generation-plan';
+import type { ImagePlan, VideoPlan } from '../domain/generation/generation-types';
 import type { JimengErrorDetails } from '../domain/generation/generation-failures';
 import type { GenerationProgress } from './generation-definitions';
 import { leasedImageCalls, leasedVideoCalls } from './generation-proxies';

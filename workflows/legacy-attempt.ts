@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { Lease } from '../services/accounts/account-pool';
 import type { BeginInput, ProducedOutput } from '../activities/generation/generation-activity-shapes';
-import type { ImagePlan, VideoPlan } from '../domain/generation/generation-plan';
+import type { ImagePlan, VideoPlan } from '../domain/generation/generation-types';
 import {
   jimengErrorDetailsOf,
   type GenerationFailureType,

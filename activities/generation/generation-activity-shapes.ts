@@ -1,6 +1,6 @@
 import { type Lease } from '../../services/accounts/account-pool';
 import { type JimengErrorJSON } from '../../services/jimeng/jimeng-error';
-import { type GenerationPlan } from '../../domain/generation/generation-plan';
+import type { GenerationPlan } from '../../domain/generation/generation-types';
 import type { ImageGenerationInput, VideoGenerationInput } from '../../domain/generation/generation-types';
 
 /*

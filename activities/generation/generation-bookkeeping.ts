@@ -1,5 +1,6 @@
 import { InputError } from '../../domain/input-error';
-import { planImage, planVideo, type GenerationPlan } from '../../domain/generation/generation-plan';
+import { planImage, planVideo } from '../../domain/generation/generation-plan';
+import type { GenerationPlan } from '../../domain/generation/generation-types';
 import type { FinalStatus, GeneratedOutput } from '../../domain/generation/generation-types';
 import { LedgerError } from '../../services/points/ledger-errors';
 import {

@@ -20,42 +20,20 @@ import {
   VIDEO_RESOLUTIONS,
 } from '../jimeng/output-formats';
 import { SITE_PROFILES, type SiteFamily } from '../jimeng/sites';
-import {
-  type ImageCompositionRequest,
-  type ImageGenerationRequest,
-  type VideoGenerationRequest,
-} from '../jimeng/requests';
+import type { ImageGenerationRequest } from '../jimeng/requests';
 import { priceImage, priceVideo, type PricingTable } from '../pricing';
-import type { GenerationTaskFields, ImageRequestFields, VideoRequestFields } from './generation-types';
+import type {
+  GenerationTaskFields,
+  ImagePlan,
+  ImageRequestFields,
+  VideoPlan,
+  VideoRequestFields,
+} from './generation-types';
 
 export const MAX_PROMPT_LENGTH = 2000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ID = /^[A-Za-z0-9_.:-]{1,50}$/;
 const TASK_ID = /^[A-Za-z0-9_-]{1,36}$/;
-
-export interface ImagePlan {
-  type: 'image';
-  call: ImageGenerationRequest | ImageCompositionRequest;
-  composition: boolean;
-  model: string;
-  ratio: string;
-  resolution: string;
-  price: number;
-  sites: number[];
-}
-
-export interface VideoPlan {
-  type: 'video';
-  call: VideoGenerationRequest;
-  model: string;
-  ratio: string;
-  resolution: string;
-  durationSeconds: number;
-  price: number;
-  sites: number[];
-}
-
-export type GenerationPlan = ImagePlan | VideoPlan;
 
 /**
  * Turns a generation request into what the client sends, what it costs and where it may run. Pure: the same

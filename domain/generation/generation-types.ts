@@ -1,4 +1,8 @@
-import type { ImagePlan, VideoPlan } from './generation-plan';
+import type {
+  ImageCompositionRequest,
+  ImageGenerationRequest,
+  VideoGenerationRequest,
+} from '../jimeng/requests';
 
 /**
  * The data a generation workflow takes and returns. Plain JSON (it is stored in workflow histories), owned by
@@ -68,6 +72,31 @@ export interface VideoGenerationInput extends GenerationTaskFields {
   request: VideoRequestFields;
   plan?: VideoPlan;
 }
+
+/** What a request becomes before anything is paid (domain/generation/generation-plan.ts makes it). */
+export interface ImagePlan {
+  type: 'image';
+  call: ImageGenerationRequest | ImageCompositionRequest;
+  composition: boolean;
+  model: string;
+  ratio: string;
+  resolution: string;
+  price: number;
+  sites: number[];
+}
+
+export interface VideoPlan {
+  type: 'video';
+  call: VideoGenerationRequest;
+  model: string;
+  ratio: string;
+  resolution: string;
+  durationSeconds: number;
+  price: number;
+  sites: number[];
+}
+
+export type GenerationPlan = ImagePlan | VideoPlan;
 
 export type FinalStatus = 'completed' | 'failed' | 'cancelled';
 

@@ -1,7 +1,7 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { GenerationStatus } from '../../db/codes';
 import { isUniqueViolation, retryingDeadlocks } from '../../db/errors';
-import type { GenerationPlan } from '../../domain/generation/generation-plan';
+import type { GenerationPlan } from '../../domain/generation/generation-types';
 import type {
   FinalStatus,
   GeneratedOutput,
