@@ -1,8 +1,8 @@
 import { BlockList, isIP } from 'node:net';
 
 /*
- * Which addresses are the public internet. Pure (no DNS): the API refuses private literals in URLs it is given,
- * the callback sender re-checks every resolved address before connecting.
+ * Which addresses are the public internet, and which must never be reached even in development. Pure (no DNS):
+ * services/outbound/outbound-address-policy.ts applies them to every address a URL's host is or resolves to.
  */
 
 /**
@@ -56,6 +56,35 @@ function isPublicV6(ip: string): boolean {
   if (embedded !== null) return isPublicAddress(embedded);
   return V6_GLOBAL_UNICAST.check(ip, 'ipv6') && !V6_NOT_PUBLIC.check(ip, 'ipv6');
 }
+
+/**
+ * Whether `ip` is link-local or a cloud metadata service: refused even where loopback and private networks are
+ * allowed (development), because a developer's machine is often a cloud VM whose metadata service hands out
+ * its credentials to anything that asks. Not an IP literal → false.
+ */
+export function isLinkLocalOrMetadataAddress(ip: string): boolean {
+  switch (isIP(ip)) {
+    case 4:
+      return V4_LINK_LOCAL_OR_METADATA.check(ip, 'ipv4');
+    case 6: {
+      const bare = withoutZone(ip);
+      const embedded = embeddedIpv4(ipv6Groups(bare));
+      if (embedded !== null) return isLinkLocalOrMetadataAddress(embedded);
+      return V6_LINK_LOCAL_OR_METADATA.check(bare, 'ipv6');
+    }
+    default:
+      return false;
+  }
+}
+
+const V4_LINK_LOCAL_OR_METADATA = blockList('ipv4', [
+  ['169.254.0.0', 16], // link-local: AWS, GCP, Azure and Oracle metadata at 169.254.169.254
+  ['100.100.100.200', 32], // Alibaba Cloud's metadata service, inside carrier-grade NAT space
+]);
+const V6_LINK_LOCAL_OR_METADATA = blockList('ipv6', [
+  ['fe80::', 10], // link-local
+  ['fd00:ec2::254', 128], // AWS's IPv6 metadata endpoint, inside unique-local space
+]);
 
 function embeddedIpv4(groups: readonly number[]): string | null {
   const [g0, g1, g2, g3, g4, g5, g6, g7] = groups as [

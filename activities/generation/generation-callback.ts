@@ -1,6 +1,5 @@
 import type { GenerationResult } from '../../domain/generation/generation-types';
 import { sendCallback, CallbackDeliveryError } from '../../services/callbacks/callback-sender';
-import { CallbackAddressError } from '../../services/callbacks/callback-address';
 import { readRecord } from '../../services/generation/generation-records';
 import { failure } from './activity-failures';
 import type { GenerationDependencies } from './generation-dependencies';
@@ -34,7 +33,8 @@ export function createCallbackActivities(
         });
         return { delivered: true };
       } catch (err) {
-        if (err instanceof CallbackAddressError || (err instanceof CallbackDeliveryError && !err.retryable)) {
+        // A refused address arrives here too, as a delivery error that is not retryable.
+        if (err instanceof CallbackDeliveryError && !err.retryable) {
           deps.logger.warn({ taskId: result.taskId, err: err.message }, 'callback refused');
           throw failure('CallbackRejected', err.message);
         }

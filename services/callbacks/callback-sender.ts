@@ -1,14 +1,12 @@
-import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
-import type { LookupAddress } from 'node:dns';
+import type { OutgoingHttpHeaders } from 'node:http';
 import {
-  CallbackAddressError,
-  checkCallbackUrl,
-  redactCallbackUrl,
-  type CheckedCallbackUrl,
+  OutboundAddressError,
+  checkOutboundUrl,
+  redactOutboundUrl,
+  requestCheckedUrl,
+  type CheckedUrl,
   type HostLookup,
-} from './callback-address';
+} from '../outbound/outbound-address-policy';
 import { signCallback } from './callback-signature';
 
 export interface CallbackRequest {
@@ -17,7 +15,7 @@ export interface CallbackRequest {
   readonly eventId: string;
   readonly payload: object;
   readonly secret: string;
-  /** Only for local development and tests; see checkCallbackUrl. */
+  /** Only for local development and tests; see OutboundAddressPolicy. */
   readonly allowPrivate: boolean;
   /** Budget for the whole exchange, connect to last body byte; default 10 s. */
   readonly timeoutMs?: number;
@@ -71,14 +69,15 @@ export async function sendCallback(request: CallbackRequest): Promise<CallbackDe
     throw new CallbackDeliveryError('callback timeout must be a positive number of milliseconds', false);
   }
 
-  let checked: CheckedCallbackUrl;
+  let checked: CheckedUrl;
   try {
-    checked = await checkCallbackUrl(request.url, {
-      allowPrivate: request.allowPrivate,
-      ...(request.lookup ? { lookup: request.lookup } : {}),
-    });
+    checked = await checkOutboundUrl(
+      request.url,
+      { allowPrivate: request.allowPrivate, ...(request.lookup ? { lookup: request.lookup } : {}) },
+      'callback',
+    );
   } catch (error) {
-    if (!(error instanceof CallbackAddressError)) throw error;
+    if (!(error instanceof OutboundAddressError)) throw error;
     // A DNS failure may be passing; a refused address stays refused however often we ask.
     const options = { cause: error };
     throw new CallbackDeliveryError(
@@ -101,7 +100,7 @@ export async function sendCallback(request: CallbackRequest): Promise<CallbackDe
     'x-jimeng-timestamp': String(timestamp),
     'x-jimeng-signature': signCallback(request.secret, timestamp, body),
   };
-  const status = await post(checked.url, checked.addresses, headers, body, timeoutMs);
+  const status = await post(checked, headers, body, timeoutMs);
   return { status: outcomeOf(status, checked.url), delivered: true };
 }
 
@@ -112,7 +111,7 @@ function serialise(payload: object): string {
     body = JSON.stringify(payload);
   } catch (error) {
     throw new CallbackDeliveryError(
-      `callback payload is not serialisable as JSON: ${(error as Error).message}`,
+      `callback payload is not serialisable as JSON: ${error instanceof Error ? error.message : String(error)}`,
       false,
     );
   }
@@ -124,13 +123,12 @@ function serialise(payload: object): string {
 
 /** Resolves with the receiver's status once its response is over, rejects only when there is none. */
 function post(
-  url: URL,
-  addresses: readonly string[],
+  checked: CheckedUrl,
   headers: OutgoingHttpHeaders,
   body: string,
   timeoutMs: number,
 ): Promise<number> {
-  const where = redactCallbackUrl(url);
+  const where = redactOutboundUrl(checked.url);
   return new Promise((resolve, reject) => {
     let status: number | null = null;
     let settled = false;
@@ -141,35 +139,23 @@ function post(
       outcome();
     };
 
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(
-      url,
-      {
-        method: 'POST',
-        headers,
-        // Connect to what was checked, never to a second DNS answer. Host and SNI still name the host.
-        lookup: pinnedLookup(addresses),
-        // No pooled sockets: one opened for another request may lead to an address this one did not check.
-        agent: false,
-      },
-      (response) => {
-        const answered = response.statusCode ?? 0;
-        status = answered;
-        let received = 0;
-        // The status decides the outcome; whatever happens to the body afterwards does not change it.
-        const done = (): void => settle(() => resolve(answered));
-        response.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > MAX_RESPONSE_BYTES) {
-            done();
-            response.destroy();
-          }
-        });
-        response.on('end', done);
-        response.on('close', done);
-        response.on('error', done);
-      },
-    );
+    const req = requestCheckedUrl(checked, { method: 'POST', headers }, (response) => {
+      const answered = response.statusCode ?? 0;
+      status = answered;
+      let received = 0;
+      // The status decides the outcome; whatever happens to the body afterwards does not change it.
+      const done = (): void => settle(() => resolve(answered));
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > MAX_RESPONSE_BYTES) {
+          done();
+          response.destroy();
+        }
+      });
+      response.on('end', done);
+      response.on('close', done);
+      response.on('error', done);
+    });
 
     // One budget for the whole exchange: an idle timeout would let a receiver trickling bytes hold the
     // activity forever.
@@ -202,7 +188,7 @@ function post(
 
 function outcomeOf(status: number, url: URL): number {
   if (status >= 200 && status < 300) return status;
-  const where = redactCallbackUrl(url);
+  const where = redactOutboundUrl(url);
   if (status >= 300 && status < 400) {
     // Following would send the signed result to an address nobody checked; the Location is not logged
     // either, it may hold a token.
@@ -215,29 +201,4 @@ function outcomeOf(status: number, url: URL): number {
   const retryable = status >= 500 || RETRYABLE_CLIENT_STATUSES.has(status);
   // Other 4xx: the receiver rejects this delivery, and would reject the same bytes again.
   throw new CallbackDeliveryError(`callback to ${where} answered HTTP ${status}`, retryable, status);
-}
-
-/** A LookupFunction that answers with the checked addresses only, in the shape net.connect asked for. */
-function pinnedLookup(addresses: readonly string[]): LookupFunction {
-  const entries: LookupAddress[] = addresses.map((address) => ({ address, family: isIP(address) }));
-  return (hostname, options, callback) => {
-    const family = familyOf(options.family);
-    const usable = family === 0 ? entries : entries.filter((entry) => entry.family === family);
-    const first = usable[0];
-    if (first === undefined) {
-      const error: NodeJS.ErrnoException = new Error(`no checked IPv${family} address for ${hostname}`);
-      error.code = 'ENOTFOUND';
-      callback(error, '');
-      return;
-    }
-    // With autoSelectFamily (Node's default since 20) net asks for all addresses and tries each in turn.
-    if (options.all === true) callback(null, usable);
-    else callback(null, first.address, first.family);
-  };
-}
-
-function familyOf(family: number | 'IPv4' | 'IPv6' | undefined): number {
-  if (family === 4 || family === 'IPv4') return 4;
-  if (family === 6 || family === 'IPv6') return 6;
-  return 0;
 }

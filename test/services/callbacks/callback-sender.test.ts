@@ -6,7 +6,7 @@ import {
   sendCallback,
   type CallbackRequest,
 } from '../../../services/callbacks/callback-sender';
-import { CallbackAddressError, type HostLookup } from '../../../services/callbacks/callback-address';
+import { OutboundAddressError, type HostLookup } from '../../../services/outbound/outbound-address-policy';
 import { verifyCallbackSignature } from '../../../services/callbacks/callback-signature';
 
 const SECRET = 'whsec_sender_test_secret';
@@ -288,7 +288,7 @@ describe('sendCallback', () => {
       const error = await failure(request({ url, allowPrivate: false, timeoutMs: 1_000 }));
       expect(error.retryable).toBe(false);
       expect(error.status).toBeUndefined();
-      expect(error.cause).toBeInstanceOf(CallbackAddressError);
+      expect(error.cause).toBeInstanceOf(OutboundAddressError);
       expect(error.message).toMatch(/^callback refused: /);
       expect(error.message).not.toContain('pw@');
       expect(receiver.received).toHaveLength(0);
@@ -302,9 +302,24 @@ describe('sendCallback', () => {
         request({ url: `http://hooks.example.com:${receiver.port}/cb`, allowPrivate: false, lookup }),
       );
       expect(error.retryable).toBe(false);
-      expect((error.cause as CallbackAddressError).reason).toBe('non-public-address');
+      expect(error.cause).toMatchObject({ name: 'OutboundAddressError', reason: 'non-public-address' });
       expect(receiver.connections).toBe(0);
     });
+
+    it.each([
+      ['http://169.254.169.254/latest/meta-data/', null],
+      ['http://metadata.example.com/computeMetadata/v1/', '169.254.169.254'],
+      ['http://[fe80::1]/cb', null],
+      ['http://[::ffff:a9fe:a9fe]/cb', null],
+    ])(
+      'refuses %s even when private addresses are allowed: link-local and metadata never are',
+      async (url, resolvesTo) => {
+        const lookup: HostLookup = async () => (resolvesTo === null ? [] : [resolvesTo]);
+        const error = await failure(request({ url, allowPrivate: true, lookup }));
+        expect(error.retryable).toBe(false);
+        expect(error.cause).toMatchObject({ name: 'OutboundAddressError', reason: 'non-public-address' });
+      },
+    );
 
     it('reports a host that does not resolve as retryable: DNS failures can pass', async () => {
       const lookup: HostLookup = async () => {
@@ -314,7 +329,7 @@ describe('sendCallback', () => {
         request({ url: 'https://hooks.example.com/cb', allowPrivate: false, lookup }),
       );
       expect(error.retryable).toBe(true);
-      expect((error.cause as CallbackAddressError).reason).toBe('unresolvable');
+      expect(error.cause).toMatchObject({ name: 'OutboundAddressError', reason: 'unresolvable' });
     });
   });
 
