@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
       pricing: parsePricing(config.pointsPricing),
-      allowPrivateUrls: config.callbackAllowPrivate,
+      allowPrivateUrls: config.outboundAllowPrivate,
       rateLimitPerMinute: config.apiRateLimitPerMinute,
       nodeId: config.apiNodeId,
       quotaTimeZone: config.quotaTimeZone,

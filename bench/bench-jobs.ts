@@ -86,7 +86,12 @@ export function directImageJob(
   prompt: string,
 ): (i: number) => Promise<void> {
   const jimeng = new JimengClient({ baseUrls: { default: stack.sim.url }, timeoutMs: 60_000 });
-  const storage = createOutputStorage({ oss: stack.ossOptions, tmpDir: stack.tmpDir });
+  // The simulator serves its outputs on loopback.
+  const storage = createOutputStorage({
+    oss: stack.ossOptions,
+    tmpDir: stack.tmpDir,
+    addressPolicy: { allowPrivate: true },
+  });
   return async (i) => {
     const result = await jimeng.generateImages(
       { sessionId: sessions[i % sessions.length]!, siteType: 0 },

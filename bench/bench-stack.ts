@@ -82,7 +82,14 @@ export async function startBenchStack(options: {
     buildActivityDependencies(
       sequelize,
       logger,
-      dependencySettingsFrom(config, { jimengBaseUrl: sim.url, oss: ossOptions, tmpDir, ...options.worker }),
+      dependencySettingsFrom(config, {
+        jimengBaseUrl: sim.url,
+        oss: ossOptions,
+        tmpDir,
+        // The simulator serves its outputs on loopback.
+        outputDownloads: { allowPrivate: true },
+        ...options.worker,
+      }),
     ),
   );
   const running = worker.run();

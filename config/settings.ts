@@ -1,3 +1,5 @@
+import { DEFAULT_DOWNLOAD_MAX_BYTES, DEFAULT_DOWNLOAD_TIMEOUT_MS } from '../services/oss/download-to-temp';
+
 /**
  * Every environment variable the processes read, declared once: parsed and validated here at start-up,
  * and rendered into README's configuration table and .env.example by scripts/gen-config-docs.ts.
@@ -246,11 +248,32 @@ export const settings = {
     doc: 'HMAC-SHA256 key of the x-jimeng-signature header on callbacks (README, Callbacks)',
     parse: text,
   },
-  callbackAllowPrivate: {
-    env: 'CALLBACK_ALLOW_PRIVATE',
+  outboundAllowPrivate: {
+    env: 'OUTBOUND_ALLOW_PRIVATE',
+    aliases: ['CALLBACK_ALLOW_PRIVATE'],
     default: 'false',
-    doc: 'allow callbacks to loopback and private addresses (development only)',
+    doc:
+      'let callbacks, output downloads and reference images reach loopback and private addresses, never ' +
+      'link-local or cloud metadata ones (README, Outbound address policy); development only: the dev ' +
+      'stack and the tests set it, their simulator serves outputs on 127.0.0.1',
     parse: bool,
+  },
+  outputDownloadMaxBytes: {
+    env: 'OUTPUT_DOWNLOAD_MAX_BYTES',
+    default: String(DEFAULT_DOWNLOAD_MAX_BYTES),
+    doc:
+      'largest output the worker downloads (bytes); the longest video any model makes is 15 s, and 1080p at ' +
+      '100 Mbit/s (several times a 1080p H.264 web encode) is 188 MB, so 256 MiB holds it with room and ' +
+      "bounds what a bad URL can write to the worker's disk",
+    parse: positiveInt,
+  },
+  outputDownloadTimeoutMs: {
+    env: 'OUTPUT_DOWNLOAD_TIMEOUT_MS',
+    default: String(DEFAULT_DOWNLOAD_TIMEOUT_MS),
+    doc:
+      'longest one output download may take, redirects included (ms); 5 min moves the largest allowed ' +
+      'output at 1 MB/s, a slow cross-border link, and leaves most of the 15 min of storeOutputs for the upload',
+    parse: positiveInt,
   },
 } as const satisfies Record<string, Setting<unknown>>;
 

@@ -37,8 +37,9 @@ start() {
     stop_pidfile "$name" "$pidfile"
   fi
   say "starting $name (log: $LOG_DIR/$name.log)"
-  # The dev stack is for development: callbacks to a receiver on this machine are allowed unless set otherwise.
-  export CALLBACK_ALLOW_PRIVATE="${CALLBACK_ALLOW_PRIVATE-true}"
+  # The dev stack is for development: the worker downloads outputs from the simulator on 127.0.0.1, and
+  # callbacks may go to a receiver on this machine, unless set otherwise (README, Outbound address policy).
+  export OUTBOUND_ALLOW_PRIVATE="${OUTBOUND_ALLOW_PRIVATE-${CALLBACK_ALLOW_PRIVATE-true}}"
   if [ "$name" = jimeng-sim ]; then export_simulator_latencies; fi
   # exec: the background subshell becomes setsid, which becomes node, so $! is node's own pid.
   (

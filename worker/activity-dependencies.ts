@@ -7,6 +7,7 @@ import { AccountPool } from '../services/accounts/account-pool';
 import { AccountWaiters } from '../services/accounts/account-waiters';
 import { JimengClient, type VideoRoute } from '../services/jimeng/client';
 import { createOutputStorage } from '../services/oss/output-storage';
+import type { DownloadLimits } from '../services/oss/download-to-temp';
 import { type OssClientOptions } from '../services/oss/oss-client-options';
 import { DEFAULT_PRICING, type PricingTable } from '../domain/pricing';
 import { PointsLedger } from '../services/points/points-ledger';
@@ -19,6 +20,11 @@ export interface DependencySettings {
   ossBaseUrl?: string | null;
   pricing?: PricingTable;
   callbacks: { secret: string; allowPrivate: boolean };
+  /**
+   * Output downloads: whether they may reach loopback and private addresses (OUTBOUND_ALLOW_PRIVATE: the dev
+   * stack and tests download from the simulator on 127.0.0.1) and their size and time bounds.
+   */
+  outputDownloads: { allowPrivate: boolean } & DownloadLimits;
   /** Defaults to <os tmp>/jimeng-flow (seed 003 stages outputs under the OS temp dir). */
   tmpDir?: string;
   now?: () => Date;
@@ -41,6 +47,7 @@ export function buildActivityDependencies(
 ): ActivityDependencies {
   const now = settings.now ?? (() => new Date());
   const tmpDir = settings.tmpDir ?? join(tmpdir(), 'jimeng-flow');
+  const { allowPrivate: downloadsMayReachPrivate, ...downloadLimits } = settings.outputDownloads;
   return {
     sequelize,
     logger,
@@ -74,6 +81,8 @@ export function buildActivityDependencies(
       tmpDir,
       logger: logger.child({ component: 'oss' }),
       now,
+      addressPolicy: { allowPrivate: downloadsMayReachPrivate },
+      download: downloadLimits,
     }),
     pricing: settings.pricing ?? DEFAULT_PRICING,
     callbacks: settings.callbacks,

@@ -17,7 +17,12 @@ export function dependencySettingsFrom(
     oss: ossClientOptions(config),
     ossBaseUrl: config.ossBaseUrl ?? null,
     pricing: parsePricing(config.pointsPricing),
-    callbacks: { secret: config.callbackSigningSecret, allowPrivate: config.callbackAllowPrivate },
+    callbacks: { secret: config.callbackSigningSecret, allowPrivate: config.outboundAllowPrivate },
+    outputDownloads: {
+      allowPrivate: config.outboundAllowPrivate,
+      maxBytes: config.outputDownloadMaxBytes,
+      timeoutMs: config.outputDownloadTimeoutMs,
+    },
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { downloadToTemp, type DownloadLimits, type TempFile } from './download-t
 import { extensionOfKey, objectKeyFor, type ObjectKeyParts } from './object-key';
 import { uploadBuffer, uploadFile, type UploadedObject, type UploadSettings } from './object-upload';
 import { cdnObjectUrl, ossObjectUrl } from './object-urls';
+import type { OutboundAddressPolicy } from '../outbound/outbound-address-policy';
 import { createOssClient } from './oss-client';
 import type { OssClientOptions } from './oss-client-options';
 import type { StorageLogger } from './storage-logger';
@@ -21,6 +22,12 @@ export interface OutputStorageDeps {
   readonly multipartThresholdBytes?: number;
   /** Default 8 MiB; OSS's minimum is 100 KiB. */
   readonly partSizeBytes?: number;
+  /**
+   * Where output downloads and their redirects may connect; no default, so every deployment says whether the
+   * loopback simulator of development may be reached (OUTBOUND_ALLOW_PRIVATE).
+   */
+  readonly addressPolicy: OutboundAddressPolicy;
+  /** OUTPUT_DOWNLOAD_MAX_BYTES and OUTPUT_DOWNLOAD_TIMEOUT_MS; download-to-temp's defaults where absent. */
   readonly download?: DownloadLimits;
 }
 
@@ -102,6 +109,7 @@ export function createOutputStorage(deps: OutputStorageDeps): OutputStorage {
   const download = (url: string, options: DownloadOptions = {}): Promise<TempFile> =>
     downloadToTemp(url, {
       ...deps.download,
+      addressPolicy: deps.addressPolicy,
       tmpDir: deps.tmpDir,
       jobId: options.jobId ?? null,
       ext: options.ext ?? null,

@@ -26,6 +26,20 @@ export class OssOperationError extends Error {
   }
 }
 
+/** Why a download failed, for callers that act on it rather than on the message. */
+export type DownloadFailure =
+  | 'invalid-url'
+  /** The outbound address policy refused the URL or a redirect target (the cause says why). */
+  | 'address-refused'
+  | 'http-status'
+  | 'too-many-redirects'
+  | 'too-large'
+  /** Over the whole-download deadline, or silent on the connection for too long. */
+  | 'timed-out'
+  | 'truncated'
+  | 'cancelled'
+  | 'network';
+
 export class DownloadError extends Error {
   override readonly name = 'DownloadError';
 
@@ -34,8 +48,10 @@ export class DownloadError extends Error {
     /** HTTP status when the server answered, else null (network failure, truncation, limits). */
     readonly status: number | null,
     readonly retryable: boolean,
+    readonly failure: DownloadFailure,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -122,6 +122,8 @@ export class GenerationFixture {
         videoPollIntervalMs: 100,
         heartbeatMs: 500,
         jimengVideoRoute: this.videoRoute,
+        // The simulator serves its outputs on loopback.
+        outputDownloads: { allowPrivate: true },
       }),
     );
   }
@@ -158,7 +160,7 @@ export class GenerationFixture {
       OSS_ACCESS_KEY: ACCESS_KEY_ID,
       OSS_SECRET: ACCESS_KEY_SECRET,
       OSS_BASE_URL: 'https://cdn.example.com',
-      CALLBACK_ALLOW_PRIVATE: 'true',
+      OUTBOUND_ALLOW_PRIVATE: 'true',
       TMPDIR: this.tmpDir,
       LOG_LEVEL: 'info',
       ...env,

@@ -84,6 +84,8 @@ describe('output storage against the local OSS server', () => {
     oss: ossOptionsFor(server),
     tmpDir,
     logger,
+    // The local OSS server, which also serves the files downloaded here, listens on loopback.
+    addressPolicy: { allowPrivate: true },
     multipartThresholdBytes: 200 * 1024,
     partSizeBytes: 100 * 1024,
   });

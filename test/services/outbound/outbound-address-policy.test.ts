@@ -11,20 +11,7 @@ import {
   type OutboundAddressPolicy,
   type OutboundAddressRefusal,
 } from '../../../services/outbound/outbound-address-policy';
-
-/** A resolver that answers from a table and records what it was asked; no real DNS in these tests. */
-function fakeLookup(table: Record<string, string[]>): HostLookup & { asked: string[] } {
-  const asked: string[] = [];
-  const lookup = async (host: string): Promise<string[]> => {
-    asked.push(host);
-    const found = table[host];
-    if (found === undefined) {
-      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-    }
-    return found;
-  };
-  return Object.assign(lookup, { asked });
-}
+import { tableLookup } from '../../support/host-lookup';
 
 async function refusal(promise: Promise<CheckedUrl>): Promise<OutboundAddressError> {
   const error: unknown = await promise.then(
@@ -68,7 +55,7 @@ describe('checkOutboundUrl', () => {
     ['not a url', 'invalid-url'],
     ['/relative/path', 'invalid-url'],
   ])('refuses %s (%s) without resolving anything', async (url, reason) => {
-    const lookup = fakeLookup({ 'example.com': ['93.184.216.34'] });
+    const lookup = tableLookup({ 'example.com': ['93.184.216.34'] });
     const error = await refusal(checkOutboundUrl(url, { ...strict, lookup }, 'callback'));
     expect(error.reason).toBe(reason);
     expect(error.resolved).toBe(false);
@@ -107,7 +94,7 @@ describe('checkOutboundUrl', () => {
     ['64:ff9b::/96, NAT64 of a private address', '64:ff9b::10.0.0.5'],
     ['2002::/16, 6to4 of loopback', '2002:7f00:1::'],
   ])('refuses a host name resolving into %s (%s)', async (_range, address) => {
-    const lookup = fakeLookup({ 'files.example.com': ['93.184.216.34', address] });
+    const lookup = tableLookup({ 'files.example.com': ['93.184.216.34', address] });
     const error = await refusal(
       checkOutboundUrl('https://files.example.com/a.png', { ...strict, lookup }, 'download'),
     );
@@ -118,7 +105,7 @@ describe('checkOutboundUrl', () => {
   });
 
   it('refuses a host name that resolves to a private address', async () => {
-    const lookup = fakeLookup({ 'hooks.example.com': ['10.0.0.7'] });
+    const lookup = tableLookup({ 'hooks.example.com': ['10.0.0.7'] });
     const error = await refusal(
       checkOutboundUrl('https://hooks.example.com/done', { ...strict, lookup }, 'callback'),
     );
@@ -128,7 +115,7 @@ describe('checkOutboundUrl', () => {
   });
 
   it('refuses a host name when any of its addresses is private, not only the first', async () => {
-    const lookup = fakeLookup({
+    const lookup = tableLookup({
       'mixed.example.com': ['93.184.216.34', '2606:2800:220:1::1', '::ffff:127.0.0.1'],
     });
     const error = await refusal(
@@ -138,7 +125,7 @@ describe('checkOutboundUrl', () => {
   });
 
   it('passes a host name resolving to public IPv4 and IPv6 addresses and returns them to connect to', async () => {
-    const lookup = fakeLookup({ 'example.com': ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'] });
+    const lookup = tableLookup({ 'example.com': ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'] });
     const checked = await checkOutboundUrl(
       'https://example.com/hooks/done?token=abc',
       { ...strict, lookup },
@@ -150,13 +137,13 @@ describe('checkOutboundUrl', () => {
   });
 
   it('passes a name resolving to the IPv4-mapped form of a public address', async () => {
-    const lookup = fakeLookup({ 'mapped.example.com': ['::ffff:93.184.216.34'] });
+    const lookup = tableLookup({ 'mapped.example.com': ['::ffff:93.184.216.34'] });
     const checked = await checkOutboundUrl('https://mapped.example.com/', { ...strict, lookup }, 'download');
     expect(checked.addresses).toEqual(['::ffff:93.184.216.34']);
   });
 
   it('passes a public IP literal as its only address, without a lookup', async () => {
-    const lookup = fakeLookup({});
+    const lookup = tableLookup({});
     const checked = await checkOutboundUrl('http://93.184.216.34:8443/cb', { ...strict, lookup }, 'callback');
     expect(checked.addresses).toEqual(['93.184.216.34']);
     const v6 = await checkOutboundUrl(
@@ -169,7 +156,7 @@ describe('checkOutboundUrl', () => {
   });
 
   it('removes duplicate answers', async () => {
-    const lookup = fakeLookup({ 'example.com': ['93.184.216.34', '93.184.216.34'] });
+    const lookup = tableLookup({ 'example.com': ['93.184.216.34', '93.184.216.34'] });
     const checked = await checkOutboundUrl('https://example.com/', { ...strict, lookup }, 'callback');
     expect(checked.addresses).toEqual(['93.184.216.34']);
   });
@@ -190,7 +177,7 @@ describe('checkOutboundUrl', () => {
     });
 
     it('resolves localhost like any other name', async () => {
-      const lookup = fakeLookup({ localhost: ['127.0.0.1', '::1'] });
+      const lookup = tableLookup({ localhost: ['127.0.0.1', '::1'] });
       const checked = await checkOutboundUrl('http://localhost:3000/cb', { ...relaxed, lookup }, 'callback');
       expect(checked.addresses).toEqual(['127.0.0.1', '::1']);
       expect(lookup.asked).toEqual(['localhost']);
@@ -218,7 +205,7 @@ describe('checkOutboundUrl', () => {
     });
 
     it('still refuses a host name resolving to a metadata address', async () => {
-      const lookup = fakeLookup({ 'metadata.google.internal': ['169.254.169.254'] });
+      const lookup = tableLookup({ 'metadata.google.internal': ['169.254.169.254'] });
       const error = await refusal(
         checkOutboundUrl(
           'http://metadata.google.internal/computeMetadata/v1/',
@@ -244,7 +231,7 @@ describe('checkOutboundUrl', () => {
   });
 
   it('reports a failed lookup as unresolvable, with the error code and the cause', async () => {
-    const lookup = fakeLookup({});
+    const lookup = tableLookup({});
     const error = await refusal(
       checkOutboundUrl('https://nowhere.example/', { ...strict, lookup }, 'callback'),
     );
@@ -258,7 +245,7 @@ describe('checkOutboundUrl', () => {
     ['no addresses', []],
     ['something that is not an IP address', ['example.net']],
   ])('reports a lookup answering %s as unresolvable', async (_label, answer) => {
-    const lookup = fakeLookup({ 'odd.example.com': answer });
+    const lookup = tableLookup({ 'odd.example.com': answer });
     const url = 'https://odd.example.com/';
     expect((await refusal(checkOutboundUrl(url, { ...strict, lookup }, 'callback'))).reason).toBe(
       'unresolvable',
@@ -288,7 +275,7 @@ describe('checkOutboundUrl', () => {
 
 describe('checkRedirectTarget: every redirect hop is checked like the first URL', () => {
   const from = new URL('https://cdn.example.com/videos/a.mp4?sig=abc');
-  const lookup = fakeLookup({
+  const lookup = tableLookup({
     'cdn.example.com': ['93.184.216.34'],
     'mirror.example.com': ['2606:2800:220:1::7'],
     'internal.example.com': ['10.0.0.5'],

@@ -37,6 +37,8 @@ describe('storing a generated output: upstream URL -> OSS -> job_outputs (real a
       oss: ossOptionsFor(server),
       tmpDir,
       baseUrl: 'https://cdn.example.com',
+      // The upstream stand-in listens on loopback.
+      addressPolicy: { allowPrivate: true },
     });
   });
   afterAll(async () => {
