@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import { DEFAULT_PRICING, type PricingTable } from '../domain/pricing';
+import type { HostLookup } from '../services/outbound/outbound-address-policy';
 import { DEFAULT_RATE_LIMIT_COOLDOWN_MS } from '../services/accounts/account-eligibility';
 import { accountRoutes } from './accounts/account-routes';
 import { authenticate, requireScope } from './auth/authentication';
@@ -46,6 +47,8 @@ export interface ApiDependencies {
   settings?: Partial<ApiSettings>;
   /** Shared with the routes that count what they start; one per process. */
   metrics?: ApiMetrics;
+  /** Resolves callback and reference image hosts at admission (default node:dns); tests answer from a table. */
+  hostLookup?: HostLookup;
 }
 
 const DEFAULTS: ApiSettings = {
@@ -81,6 +84,7 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
       taskQueue: settings.taskQueue,
       pricing: settings.pricing,
       allowPrivateUrls: settings.allowPrivateUrls,
+      ...(deps.hostLookup ? { hostLookup: deps.hostLookup } : {}),
       nodeId: settings.nodeId,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
     }),

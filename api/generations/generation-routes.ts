@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import { PointsReads } from '../../services/points/points-reads';
+import type { HostLookup, OutboundAddressPolicy } from '../../services/outbound/outbound-address-policy';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
   GENERATION_FAILURES,
@@ -39,7 +40,7 @@ import {
 import { taskResource } from '../schemas/task-resource';
 import { FINAL_STATUSES, type TaskView } from '../tasks/task-view';
 import type { TaskStore } from '../tasks/task-store';
-import { bodyFieldOf, preferredWaitSeconds, privateUrlProblems } from './request-fields';
+import { bodyFieldOf, outboundUrlProblems, preferredWaitSeconds } from './request-fields';
 
 export interface GenerationRouteDependencies {
   sequelize: Sequelize;
@@ -48,6 +49,8 @@ export interface GenerationRouteDependencies {
   taskQueue: string;
   pricing: PricingTable;
   allowPrivateUrls: boolean;
+  /** Resolves the hosts of callback and reference image URLs at admission; default node:dns. */
+  hostLookup?: HostLookup;
   /** Distinguishes task ids minted by several API processes. */
   nodeId: number;
   metrics?: { workflowStarted(type: string): void };
@@ -109,13 +112,17 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
     ...(body.sites !== undefined ? { sites: body.sites } : {}),
   });
 
-  const checkUrls = (body: { callback_url?: string; images?: string[] }) => {
-    const problems = privateUrlProblems(
+  const addressPolicy: OutboundAddressPolicy = {
+    allowPrivate: deps.allowPrivateUrls,
+    ...(deps.hostLookup ? { lookup: deps.hostLookup } : {}),
+  };
+  const checkUrls = async (body: { callback_url?: string; images?: string[] }) => {
+    const problems = await outboundUrlProblems(
       {
         'body.callback_url': body.callback_url,
         ...Object.fromEntries((body.images ?? []).map((u, i) => [`body.images.${i}`, u])),
       },
-      deps.allowPrivateUrls,
+      addressPolicy,
     );
     if (problems.length > 0) throw invalid(problems);
   };
@@ -231,7 +238,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
       headers,
       responses,
       async handler(ctx, { body }) {
-        checkUrls(body);
+        await checkUrls(body);
         const asked = { ...taskFields(ctx, body), request: imageRequestOf(body) };
         const planned = plan(() => planImage(asked, asked.request, deps.pricing));
         const input: ImageGenerationInput = { ...asked, plan: planned };
@@ -250,7 +257,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
       headers,
       responses,
       async handler(ctx, { body }) {
-        checkUrls(body);
+        await checkUrls(body);
         const asked = { ...taskFields(ctx, body), request: { ...imageRequestOf(body), images: body.images } };
         const planned = plan(() => planImage(asked, asked.request, deps.pricing));
         const input: ImageGenerationInput = { ...asked, plan: planned };
@@ -269,7 +276,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
       headers,
       responses,
       async handler(ctx, { body }) {
-        checkUrls(body);
+        await checkUrls(body);
         const asked = { ...taskFields(ctx, body), request: videoRequestOf(body) };
         const planned = plan(() => planVideo(asked, asked.request, deps.pricing));
         const input: VideoGenerationInput = { ...asked, plan: planned };

@@ -12,6 +12,7 @@ import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import { verifyCallbackSignature } from '../../services/callbacks/callback-signature';
 import { createApp } from '../../api/app';
+import { tableLookup } from '../support/host-lookup';
 import { issueApiKey } from '../../api/auth/issue-api-key';
 import { databaseOptions } from '../../config/database';
 import { loadConfig, type Config } from '../../config/settings';
@@ -100,6 +101,9 @@ export class ChaosStack {
         sequelize: this.sequelize,
         temporal: this.temporal,
         logger: pino({ level: 'silent' }),
+        // The driver's reference images name a CDN no DNS knows; admission resolves it, the simulator never
+        // fetches it.
+        hostLookup: tableLookup({ 'cdn.chaos.example': ['93.184.216.34'] }),
         settings: {
           namespace: this.config.temporalNamespace,
           taskQueue: this.taskQueue,
@@ -136,7 +140,7 @@ export class ChaosStack {
         OSS_ACCESS_KEY: CHAOS_OSS_KEY.accessKeyId,
         OSS_SECRET: CHAOS_OSS_KEY.accessKeySecret,
         OSS_BASE_URL: 'https://cdn.chaos.example',
-        CALLBACK_ALLOW_PRIVATE: 'true',
+        OUTBOUND_ALLOW_PRIVATE: 'true',
         CALLBACK_SIGNING_SECRET: CHAOS_CALLBACK_SECRET,
         // Risk control rests an account for seconds, not the production five minutes: the run lasts minutes.
         ACCOUNT_RATE_LIMIT_COOLDOWN_MS: String(CHAOS_COOLDOWN_MS),

@@ -1,6 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import { issueApiKey } from '../../api/auth/issue-api-key';
 import type { FaultSpec } from '../../dev/jimeng-sim/faults';
+import { tableLookup } from '../support/host-lookup';
 import { apiCaller, type RunningServer } from '../support/koa-test-server';
 import { GenerationFixture } from '../workflows/generation-fixture';
 
@@ -43,7 +44,11 @@ describe("the proxy's real failures, through the API", () => {
 
   beforeAll(async () => {
     await f.start();
-    server = await f.listenApi({ allowPrivateUrls: false });
+    server = await f.listenApi({
+      allowPrivateUrls: false,
+      // The reference images' CDN exists in no DNS; admission resolves it, the simulator never fetches it.
+      hostLookup: tableLookup({ 'cdn.example.com': ['93.184.216.34'] }),
+    });
     url = server.url;
     callerKey = (await issueApiKey(f.sequelize, { owner: 'tenant-a', scope: 'caller' })).key;
   }, 120_000);

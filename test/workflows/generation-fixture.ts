@@ -42,6 +42,7 @@ import { filesUnder } from '../support/files-under';
 import { spawnWorker } from '../support/worker-process';
 import { listen, type RunningServer } from '../support/koa-test-server';
 import { createApp } from '../../api/app';
+import type { HostLookup } from '../../services/outbound/outbound-address-policy';
 
 export const CALLBACK_SECRET = 'test-callback-secret';
 
@@ -175,13 +176,14 @@ export class GenerationFixture {
 
   /** The HTTP API in-process over this fixture's database, Temporal and task queue, listening on loopback. */
   async listenApi(
-    settings: { allowPrivateUrls?: boolean; pricing?: PricingTable } = {},
+    settings: { allowPrivateUrls?: boolean; pricing?: PricingTable; hostLookup?: HostLookup } = {},
   ): Promise<RunningServer> {
     return listen(
       createApp({
         sequelize: this.sequelize,
         temporal: this.connection,
         logger: pino({ level: 'silent' }),
+        ...(settings.hostLookup ? { hostLookup: settings.hostLookup } : {}),
         settings: {
           namespace: this.config.temporalNamespace,
           taskQueue: this.taskQueue,

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { issueApiKey } from '../../../api/auth/issue-api-key';
 import { DEFAULT_PRICING } from '../../../domain/pricing';
 import { generationWorkflowId } from '../../../workflows/generation-definitions';
+import { tableLookup } from '../../support/host-lookup';
 import { apiCaller, type RunningServer } from '../../support/koa-test-server';
 import { GenerationFixture } from '../../workflows/generation-fixture';
 
@@ -204,6 +205,80 @@ describe('generations through the HTTP API', () => {
       await f.rows('SELECT id FROM jimeng_image_generation_records WHERE project_id = ?', [body.project_id]),
     ).toEqual([]);
     expect(await f.balance(userId)).toBe(100);
+  });
+
+  describe('URL hosts resolved at admission (outbound address policy)', () => {
+    const lookup = tableLookup({
+      'refs.example.com': ['93.184.216.34'],
+      'internal.example.com': ['10.0.0.5'],
+      'rebound.example.com': ['2606:2800:220:1::1', '::ffff:169.254.169.254'],
+      'hooks.example.com': ['192.168.4.4'],
+    });
+    let resolving: RunningServer;
+    beforeAll(async () => {
+      resolving = await f.listenApi({ allowPrivateUrls: false, hostLookup: lookup });
+    });
+    afterAll(() => resolving.close());
+
+    const post = (path: string, body: object) =>
+      fetch(`${resolving.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${callerKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    it.each<[string, string, Record<string, unknown>, { field: string; reason: string }]>([
+      [
+        'a reference image on a host name resolving to 10.0.0.5',
+        '/v1/images/compositions',
+        { images: ['https://refs.example.com/a.png', 'https://internal.example.com/b.png'] },
+        { field: 'body.images.1', reason: 'its host resolves to a loopback, private or link-local address' },
+      ],
+      [
+        'a first frame on a host name one of whose addresses is the mapped metadata address',
+        '/v1/videos/generations',
+        { images: ['https://rebound.example.com/first.png'] },
+        { field: 'body.images.0', reason: 'its host resolves to a loopback, private or link-local address' },
+      ],
+      [
+        'a reference image on a host name that does not resolve',
+        '/v1/images/compositions',
+        { images: ['https://nowhere.example.com/a.png'] },
+        { field: 'body.images.0', reason: 'its host does not resolve to an address' },
+      ],
+      [
+        'a reference image with a user name and password',
+        '/v1/images/compositions',
+        { images: ['https://user:pw@refs.example.com/a.png'] },
+        { field: 'body.images.0', reason: 'must not carry a user name or password' },
+      ],
+      [
+        'a callback on a host name resolving to 192.168.4.4',
+        '/v1/images/generations',
+        { callback_url: 'https://hooks.example.com/done?token=t' },
+        {
+          field: 'body.callback_url',
+          reason: 'its host resolves to a loopback, private or link-local address',
+        },
+      ],
+    ])('%s → 422 naming the field; nothing charged or started', async (_name, path, extra, problem) => {
+      const userId = await f.userWithPoints(100);
+      const body = imageBody(userId, extra);
+      const res = await post(path, body);
+      expect(res.status).toBe(422);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      const answer = (await res.json()) as { errors: Array<{ field: string; reason: string }> };
+      expect(answer.errors).toEqual([problem]);
+      // What our DNS answered stays ours.
+      expect(JSON.stringify(answer)).not.toMatch(/10\.0\.0\.5|169\.254|192\.168/);
+      const type = path.startsWith('/v1/videos') ? 'video' : 'image';
+      await expect(
+        f.client.workflow
+          .getHandle(generationWorkflowId(type, body.project_id, body.storyboard_id))
+          .describe(),
+      ).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      expect(await f.balance(userId)).toBe(100);
+    });
   });
 
   it('missing required fields are each named', async () => {
