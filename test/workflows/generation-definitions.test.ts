@@ -3,9 +3,10 @@ import { generationWorkflowId } from '../../workflows/generation-definitions';
 describe('generation workflow ids', () => {
   it('are derived from type, project and storyboard, so a duplicate request maps to the same run', () => {
     expect(generationWorkflowId('image', 'p1', 's9')).toBe('jimeng-image/p1/s9');
-    expect(generationWorkflowId('image', 'p1', 's9')).toBe(generationWorkflowId('image', 'p1', 's9'));
-    expect(generationWorkflowId('video', 'p1', 's9')).not.toBe(generationWorkflowId('image', 'p1', 's9'));
-    expect(generationWorkflowId('image', 'p-1', 's')).not.toBe(generationWorkflowId('image', 'p', '1-s'));
+    expect(generationWorkflowId('video', 'p1', 's9')).toBe('jimeng-video/p1/s9');
+    // '/' cannot occur in either part, so no two (project, storyboard) pairs share an id.
+    expect(generationWorkflowId('image', 'p-1', 's')).toBe('jimeng-image/p-1/s');
+    expect(generationWorkflowId('image', 'p', '1-s')).toBe('jimeng-image/p/1-s');
   });
 
   it('refuse ids that could not be searched or would be ambiguous', () => {
