@@ -8,6 +8,8 @@ import { migration as m0006 } from './0006-point-reservations';
 import { migration as m0007 } from './0007-api-keys';
 import { migration as m0008 } from './0008-lease-request-key';
 import { migration as m0009 } from './0009-account-waiters';
+import { migration as m0010 } from './0010-tenants';
+import { migration as m0011 } from './0011-generation-tasks';
 
 /** In order. Listed explicitly so the same code runs from ts-jest and from compiled dist/. */
 export const migrations: readonly Migration[] = [
@@ -20,4 +22,6 @@ export const migrations: readonly Migration[] = [
   m0007,
   m0008,
   m0009,
+  m0010,
+  m0011,
 ];

@@ -4,6 +4,9 @@ import { migrations } from '../../db/migrations/index';
 import { connectTestDatabase, testDatabaseOptions } from '../support/database';
 
 const SEED_TABLES = [
+  'generation_tasks',
+  'tenant_projects',
+  'tenant_users',
   'api_idempotency_keys',
   'api_keys',
   'jimeng_accounts',
@@ -79,6 +82,13 @@ describe('migrations', () => {
         )
       ).map((c) => c.COLUMN_NAME);
     expect(await leaseColumns()).toContain('request_key');
+    await migrator.down(); // 0011
+    expect(await tables()).not.toContain('generation_tasks');
+    expect(await tables()).toContain('tenant_users');
+    await migrator.down(); // 0010
+    expect(await tables()).not.toContain('tenant_users');
+    expect(await tables()).not.toContain('tenant_projects');
+    expect(await tables()).toContain('jimeng_account_waiters');
     await migrator.down(); // 0009
     expect(await tables()).not.toContain('jimeng_account_waiters');
     expect(await leaseColumns()).toContain('request_key');
