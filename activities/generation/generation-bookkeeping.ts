@@ -74,6 +74,7 @@ export function createBookkeepingActivities(
             : {}),
           ...(input.request.images ? { inputImages: input.request.images } : {}),
           workflowId: input.workflowId,
+          now: deps.now(),
         });
         return { plan, executionId: opened.executionId };
       } catch (err) {

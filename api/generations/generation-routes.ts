@@ -152,7 +152,9 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
     // much later for another storyboard gets a fresh id instead. Without a key the id is a fresh snowflake:
     // nothing to look up.
     const keyed = typeof ctx.state.idempotencyKey === 'string';
-    const earlier = keyed ? await deps.tasks.find(start.input.taskId, principalOf(ctx).owner) : null;
+    const earlier = keyed
+      ? await deps.tasks.find(start.input.taskId, { tenant: principalOf(ctx).owner })
+      : null;
     if (earlier) {
       if (earlier.project_id === start.input.projectId && earlier.storyboard_id === start.input.storyboardId)
         return answer(ctx, earlier.id);
@@ -181,7 +183,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
   };
 
   const answer = async (ctx: Context, taskId: string) => {
-    const owner = principalOf(ctx).owner;
+    const owner = { tenant: principalOf(ctx).owner };
     // Admitted means the record exists: a task this owner cannot see is another owner's running storyboard,
     // which the request attached to. Nothing of theirs is shown, and there is nothing to wait for.
     let view = await deps.tasks.find(taskId, owner);

@@ -10,6 +10,9 @@ export const taskResource = z
       .string()
       .meta({ description: 'Task id (snowflake); also the record id and the job id of the outputs' }),
     type: z.enum(['image', 'video']),
+    tenant: z.string().nullable().meta({
+      description: 'The tenant (API key owner) that asked for it; null for a task started without the API',
+    }),
     status: taskStatus,
     progress: z.number().int().min(0).max(100),
     attempts: z.number().int().min(0).meta({ description: 'Jimeng accounts the task has been run on' }),

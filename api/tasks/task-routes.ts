@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import type { Context } from 'koa';
 import { z } from 'zod';
 import { cancelSignal, generationWorkflowId } from '../../workflows/generation-definitions';
 import { principalOf } from '../auth/authentication';
+import { tenantFilter, tenantScopeOf } from '../auth/tenant-scope';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Problem } from '../problem';
 import { taskPage, taskResource, taskStatus } from '../schemas/task-resource';
@@ -23,6 +23,7 @@ const idParams = z.strictObject({
 });
 
 const listQuery = z.strictObject({
+  tenant: tenantFilter,
   project_id: z.string().max(50).optional(),
   storyboard_id: z.string().max(50).optional(),
   type: z.enum(['image', 'video']).optional(),
@@ -33,13 +34,8 @@ const listQuery = z.strictObject({
   cursor: z.string().max(200).optional().meta({ description: '`next_cursor` of the previous page' }),
 });
 
+/** The same answer for another tenant's task as for one that does not exist: its existence is not told. */
 const notFound = (id: string) => new Problem(404, 'Not Found', `no task ${id}`);
-
-/** Admin keys see every task; caller keys only their owner's (another owner's task is a 404, not a 403). */
-const ownerScope = (ctx: Context): string | null => {
-  const principal = principalOf(ctx);
-  return principal.scope === 'admin' ? null : principal.owner;
-};
 
 export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
   return [
@@ -53,10 +49,10 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
       params: idParams,
       responses: {
         200: { description: 'The task', schema: taskResource },
-        404: { description: 'No such task for this owner' },
+        404: { description: "No such task, or another tenant's" },
       },
       async handler(ctx, { params }) {
-        const view = await deps.tasks.find(params.id, ownerScope(ctx));
+        const view = await deps.tasks.find(params.id, tenantScopeOf(ctx, undefined));
         if (!view) throw notFound(params.id);
         ctx.body = view;
       },
@@ -66,11 +62,15 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
       path: '/v1/tasks',
       operationId: 'listTasks',
       summary: 'Tasks, newest first, filtered, by keyset pages',
+      description:
+        'Every task ever admitted, however often its storyboard was generated again. A caller key lists its own ' +
+        "tenant's tasks; an admin key lists every tenant's, or one tenant's with `tenant`.",
       tag: 'Tasks',
       scope: 'caller',
       query: listQuery,
       responses: {
         200: { description: 'A page of tasks; follow `next_cursor` until it is null', schema: taskPage },
+        403: { description: 'A caller key naming another tenant in `tenant`' },
         422: { description: 'Invalid filter or cursor' },
       },
       async handler(ctx, { query }) {
@@ -84,7 +84,7 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
             ...(query.created_from ? { createdFrom: new Date(query.created_from) } : {}),
             ...(query.created_to ? { createdTo: new Date(query.created_to) } : {}),
           },
-          ownerScope(ctx),
+          tenantScopeOf(ctx, query.tenant),
           query.limit + 1,
           after,
         );
@@ -106,11 +106,11 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
             'Cancellation requested; the task becomes cancelled shortly (completed if its outputs were already uploading)',
           schema: taskResource,
         },
-        404: { description: 'No such task for this owner' },
+        404: { description: "No such task, or another tenant's" },
         409: { description: 'The task already completed or failed' },
       },
       async handler(ctx, { params }) {
-        const view = await deps.tasks.find(params.id, ownerScope(ctx));
+        const view = await deps.tasks.find(params.id, tenantScopeOf(ctx, undefined));
         if (!view) throw notFound(params.id);
         if (view.status === 'cancelled') {
           ctx.body = view;
@@ -125,7 +125,7 @@ export function taskRoutes(deps: TaskRouteDependencies): AnyRoute[] {
           reason: `cancelled through the API by ${principalOf(ctx).owner}`,
         });
         ctx.status = 202;
-        ctx.body = (await deps.tasks.find(view.id, null)) ?? view;
+        ctx.body = (await deps.tasks.find(view.id, 'every tenant')) ?? view;
       },
     }),
   ];

@@ -1,101 +1,115 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { generationWorkflowId } from '../../workflows/generation-definitions';
+import { sqlTime } from '../../db/sql-time';
 import type { TimeCursor } from '../http/keyset-cursor';
-import { taskStatusOf, type TaskOutput, type TaskStatus, type TaskView } from './task-view';
+import { type TaskOutput, type TaskStatus, type TaskView } from './task-view';
+import { tasksInScope, type TenantScope } from '../../services/tenants/tenant-ownership';
 import type { GenerationType } from '../../domain/generation/generation-types';
-
-const TABLES: Record<GenerationType, string> = {
-  image: 'jimeng_image_generation_records',
-  video: 'jimeng_video_generation_records',
-};
 
 interface Row {
   type: GenerationType;
   id: string;
+  tenant: string | null;
+  user_id: string | null;
   project_id: string;
   storyboard_id: string;
   work_id: string;
   model: string;
-  prompt: string;
-  generation_status: number;
+  prompt: string | null;
+  status: TaskStatus | null;
   error_code: string | null;
   error_message: string | null;
-  create_time: Date;
-  update_time: Date;
-  create_by: string | null;
-  user_id: string | null;
-  execution_status: string | null;
+  created_at: Date;
+  next_created_at: Date | null;
+  update_time: Date | null;
   progress: number | null;
   credit_cost: number | null;
   started_at: Date | null;
   completed_at: Date | null;
 }
 
-const COLUMNS = (
-  type: GenerationType,
-) => `'${type}' AS type, r.id, r.project_id, r.storyboard_id, r.work_id, r.model,
-  r.prompt, r.generation_status, r.error_code, r.error_message, r.create_time, r.update_time, r.create_by,
-  e.user_id, e.status AS execution_status, e.progress, e.credit_cost, e.started_at, e.completed_at`;
-const FROM = (type: GenerationType) =>
-  `FROM ${TABLES[type]} r LEFT JOIN template_executions e ON e.credit_transaction_id = r.id`;
+/**
+ * A task is its generation_tasks row (t), its execution (e: state, cost, result, timings) and its record (the
+ * image or the video one: ri, rv), which every task begun since migration 0011 keeps; a task whose record the
+ * old supersede path deleted is told by its execution alone.
+ */
+const FROM = `FROM generation_tasks t
+  LEFT JOIN jimeng_image_generation_records ri ON t.type = 'image' AND ri.id = t.task_id
+  LEFT JOIN jimeng_video_generation_records rv ON t.type = 'video' AND rv.id = t.task_id
+  LEFT JOIN template_executions e ON e.credit_transaction_id = t.task_id`;
 
-/** Reads tasks for the API: reads only, from the rows the workflows keep true. */
+const RECORD = (column: string) => `COALESCE(ri.${column}, rv.${column})`;
+const ERROR_CODE = `COALESCE(${RECORD('error_code')}, JSON_UNQUOTE(JSON_EXTRACT(e.execution_result, '$.errorCode')))`;
+
+/**
+ * The caller's status from the seed's two vocabularies, for the view and the filter alike: records have no
+ * "cancelled" (a cancel is status 3 with error_code CANCELLED) and executions have no "retrying" (status 4 of
+ * the record); without a record, the execution's own status.
+ */
+const STATUS = `CASE ${RECORD('generation_status')}
+    WHEN 0 THEN 'pending' WHEN 1 THEN 'processing' WHEN 2 THEN 'completed' WHEN 4 THEN 'retrying'
+    WHEN 3 THEN IF(${ERROR_CODE} = 'CANCELLED' OR e.status = 'cancelled', 'cancelled', 'failed')
+    ELSE e.status END`;
+
+const COLUMNS = `t.type, t.task_id AS id, t.tenant, t.user_id, t.project_id, t.storyboard_id, t.work_id, t.model,
+  COALESCE(${RECORD('prompt')}, e.prompt) AS prompt, ${STATUS} AS status, ${ERROR_CODE} AS error_code,
+  COALESCE(${RECORD('error_message')}, e.error_message) AS error_message, t.created_at,
+  (SELECT MIN(n.created_at) FROM generation_tasks n
+    WHERE n.project_id = t.project_id AND n.storyboard_id = t.storyboard_id AND n.type = t.type
+      AND n.created_at > t.created_at) AS next_created_at,
+  COALESCE(${RECORD('update_time')}, e.updated_at) AS update_time,
+  e.progress, e.credit_cost, e.started_at, e.completed_at`;
+
+/**
+ * Reads tasks for the API: reads only, from the rows the workflows keep true. Every task ever admitted is
+ * there, however often its storyboard was generated again. `scope` is whose tasks may be read
+ * (services/tenants/tenant-ownership.ts): another tenant's task is not found, like one that does not exist.
+ */
 export class TaskStore {
   constructor(private readonly sequelize: Sequelize) {}
 
-  /** A task by id, or null when it does not exist or belongs to another owner (null owner = admin: any). */
-  async find(id: string, owner: string | null): Promise<TaskView | null> {
-    for (const type of ['image', 'video'] as const) {
-      const rows = await this.sequelize.query<Row>(
-        `SELECT ${COLUMNS(type)} ${FROM(type)} WHERE r.id = ?${owner === null ? '' : ' AND r.create_by = ?'}`,
-        { replacements: owner === null ? [id] : [id, owner], type: QueryTypes.SELECT },
-      );
-      if (rows[0]) return (await this.views(rows))[0]!;
+  async find(id: string, scope: TenantScope): Promise<TaskView | null> {
+    const where = ['t.task_id = ?'];
+    const replacements: unknown[] = [id];
+    const visible = tasksInScope(scope, 't');
+    if (visible) {
+      where.push(visible[0]);
+      replacements.push(...visible[1]);
     }
-    return null;
+    const rows = await this.sequelize.query<Row>(`SELECT ${COLUMNS} ${FROM} WHERE ${where.join(' AND ')}`, {
+      replacements,
+      type: QueryTypes.SELECT,
+    });
+    return (await this.views(rows))[0] ?? null;
   }
 
   /**
-   * Newest first, by (create_time, id) keyset: a page never repeats or skips a row, whatever is inserted
+   * Newest first, by (created_at, id) keyset: a page never repeats or skips a row, whatever is inserted
    * meanwhile (new tasks sort before the cursor, snowflake ids grow with time).
    */
-  async list(
-    filter: TaskFilter,
-    owner: string | null,
-    limit: number,
-    after?: TimeCursor,
-  ): Promise<TaskView[]> {
-    const parts: string[] = [];
+  async list(filter: TaskFilter, scope: TenantScope, limit: number, after?: TimeCursor): Promise<TaskView[]> {
+    const where: string[] = [];
     const replacements: unknown[] = [];
-    for (const type of filter.type ? [filter.type] : (['image', 'video'] as const)) {
-      const where: string[] = [];
-      const add = (sql: string, ...values: unknown[]) => {
-        where.push(sql);
-        replacements.push(...values);
-      };
-      if (owner !== null) add('r.create_by = ?', owner);
-      if (filter.projectId) add('r.project_id = ?', filter.projectId);
-      if (filter.storyboardId) add('r.storyboard_id = ?', filter.storyboardId);
-      if (filter.createdFrom) add('r.create_time >= ?', filter.createdFrom);
-      if (filter.createdTo) add('r.create_time < ?', filter.createdTo);
-      if (filter.status) {
-        const [sql, values] = statusCondition(filter.status);
-        add(sql, ...values);
-      }
-      if (after)
-        add(
-          '(r.create_time < ? OR (r.create_time = ? AND r.id < ?))',
-          after.createdAt,
-          after.createdAt,
-          after.id,
-        );
-      parts.push(
-        `SELECT ${COLUMNS(type)} ${FROM(type)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY r.create_time DESC, r.id DESC LIMIT ${limit}`,
-      );
+    const add = (sql: string, ...values: unknown[]) => {
+      where.push(sql);
+      replacements.push(...values);
+    };
+    const visible = tasksInScope(scope, 't');
+    if (visible) add(visible[0], ...visible[1]);
+    if (filter.type) add('t.type = ?', filter.type);
+    if (filter.projectId) add('t.project_id = ?', filter.projectId);
+    if (filter.storyboardId) add('t.storyboard_id = ?', filter.storyboardId);
+    if (filter.createdFrom) add('t.created_at >= ?', sqlTime(filter.createdFrom));
+    if (filter.createdTo) add('t.created_at < ?', sqlTime(filter.createdTo));
+    if (filter.status) add(`${STATUS} = ?`, filter.status);
+    // Milliseconds matter: created_at is DATETIME(3), and Sequelize would write a Date to the second.
+    if (after) {
+      const at = sqlTime(after.createdAt);
+      add('(t.created_at < ? OR (t.created_at = ? AND t.task_id < ?))', at, at, after.id);
     }
     const rows = await this.sequelize.query<Row>(
-      `SELECT * FROM (${parts.map((p) => `(${p})`).join(' UNION ALL ')}) t ORDER BY create_time DESC, id DESC LIMIT ${limit}`,
+      `SELECT ${COLUMNS} ${FROM}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY t.created_at DESC, t.task_id DESC LIMIT ${Math.trunc(limit)}`,
       { replacements, type: QueryTypes.SELECT },
     );
     return this.views(rows);
@@ -137,10 +151,12 @@ export class TaskStore {
     }
     const attempts = await this.attempts(rows);
     return rows.map((r) => {
-      const status = taskStatusOf(r.generation_status, r.error_code, r.execution_status);
+      // Every task has an execution row; a status the query could not tell is one not begun yet.
+      const status: TaskStatus = r.status ?? 'pending';
       return {
         id: r.id,
         type: r.type,
+        tenant: r.tenant,
         status,
         progress: r.progress ?? 0,
         attempts: attempts.get(r.id) ?? 0,
@@ -149,36 +165,44 @@ export class TaskStore {
         storyboard_id: r.storyboard_id,
         work_id: r.work_id,
         model: r.model,
-        prompt: r.prompt,
+        prompt: r.prompt ?? '',
         outputs: byJob.get(r.id) ?? [],
         error:
           status === 'failed' || status === 'cancelled' || status === 'retrying'
             ? { code: r.error_code ?? 'FAILED', message: r.error_message ?? '' }
             : null,
         cost: status === 'completed' ? (r.credit_cost ?? 0) : 0,
-        created_at: iso(r.create_time)!,
-        updated_at: iso(r.update_time)!,
+        created_at: iso(r.created_at)!,
+        updated_at: iso(r.update_time ?? r.created_at)!,
         started_at: iso(r.started_at),
         completed_at: iso(r.completed_at),
       };
     });
   }
 
-  /** Attempts = leases the task's workflow took since the task was created. */
+  /**
+   * Attempts = leases its workflow took from the task's beginning until the next task of its storyboard began
+   * (both stamped by the worker's clock): the workflow id is the storyboard's, shared by all its tasks.
+   */
   private async attempts(rows: Row[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    const clauses = rows.map(() => '(holder = ? AND leased_at >= ?)').join(' OR ');
-    const replacements = rows.flatMap((r) => [
-      generationWorkflowId(r.type, r.project_id, r.storyboard_id),
-      r.create_time,
-    ]);
-    const counts = await this.sequelize.query<{ holder: string; n: number }>(
-      `SELECT holder, COUNT(*) AS n FROM jimeng_account_leases WHERE ${clauses} GROUP BY holder`,
-      { replacements, type: QueryTypes.SELECT },
+    const holderOf = (r: Row) => generationWorkflowId(r.type, r.project_id, r.storyboard_id);
+    const since = new Date(Math.min(...rows.map((r) => r.created_at.getTime())));
+    const leases = await this.sequelize.query<{ holder: string; leased_at: Date }>(
+      'SELECT holder, leased_at FROM jimeng_account_leases WHERE holder IN (?) AND leased_at >= ?',
+      { replacements: [[...new Set(rows.map(holderOf))], sqlTime(since)], type: QueryTypes.SELECT },
     );
-    const byHolder = new Map(counts.map((c) => [c.holder, Number(c.n)]));
-    for (const r of rows)
-      out.set(r.id, byHolder.get(generationWorkflowId(r.type, r.project_id, r.storyboard_id)) ?? 0);
+    const out = new Map<string, number>();
+    for (const r of rows) {
+      const holder = holderOf(r);
+      const from = r.created_at.getTime();
+      const until = r.next_created_at?.getTime() ?? Number.POSITIVE_INFINITY;
+      out.set(
+        r.id,
+        leases.filter(
+          (l) => l.holder === holder && l.leased_at.getTime() >= from && l.leased_at.getTime() < until,
+        ).length,
+      );
+    }
     return out;
   }
 }
@@ -193,23 +217,6 @@ export interface TaskFilter {
 }
 
 export type { TimeCursor as TaskCursor } from '../http/keyset-cursor';
-
-function statusCondition(status: TaskStatus): [string, unknown[]] {
-  switch (status) {
-    case 'pending':
-      return ['r.generation_status = 0', []];
-    case 'processing':
-      return ['r.generation_status = 1', []];
-    case 'completed':
-      return ['r.generation_status = 2', []];
-    case 'retrying':
-      return ['r.generation_status = 4', []];
-    case 'failed':
-      return ["r.generation_status = 3 AND COALESCE(r.error_code, '') <> 'CANCELLED'", []];
-    case 'cancelled':
-      return ["r.generation_status = 3 AND r.error_code = 'CANCELLED'", []];
-  }
-}
 
 function iso(value: Date | string | null): string | null {
   if (value === null) return null;

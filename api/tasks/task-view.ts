@@ -1,5 +1,5 @@
 import type { GenerationType } from '../../domain/generation/generation-types';
-/** A generation task as callers see it: one record row, its execution row, its outputs. */
+
 export type TaskStatus = 'pending' | 'processing' | 'retrying' | 'completed' | 'failed' | 'cancelled';
 
 export const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
@@ -15,9 +15,15 @@ export interface TaskOutput {
   is_primary: boolean;
 }
 
+/**
+ * A generation task as callers see it: its generation_tasks row, its execution row, its outputs, and its record
+ * while it runs (api/tasks/task-store.ts).
+ */
 export interface TaskView {
   id: string;
   type: GenerationType;
+  /** The tenant that asked for it; null for a task started without the API. */
+  tenant: string | null;
   status: TaskStatus;
   progress: number;
   attempts: number;
@@ -34,27 +40,4 @@ export interface TaskView {
   updated_at: string;
   started_at: string | null;
   completed_at: string | null;
-}
-
-/**
- * The caller's status from the seed's two vocabularies: records have no "cancelled" (a cancel is status 3 with
- * error_code CANCELLED) and executions have no "retrying" (status 4 of the record).
- */
-export function taskStatusOf(
-  recordStatus: number,
-  errorCode: string | null,
-  executionStatus: string | null,
-): TaskStatus {
-  switch (recordStatus) {
-    case 0:
-      return 'pending';
-    case 1:
-      return 'processing';
-    case 2:
-      return 'completed';
-    case 4:
-      return 'retrying';
-    default:
-      return errorCode === 'CANCELLED' || executionStatus === 'cancelled' ? 'cancelled' : 'failed';
-  }
 }

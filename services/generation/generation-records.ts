@@ -1,6 +1,7 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { GenerationStatus } from '../../db/codes';
 import { isUniqueViolation, retryingDeadlocks } from '../../db/errors';
+import { sqlTime } from '../../db/sql-time';
 import type { GenerationPlan } from '../../domain/generation/generation-types';
 import type {
   FinalStatus,
@@ -36,10 +37,14 @@ export interface OpenedRecords {
  * already did: one transaction, keyed by the task id (record id, and credit_transaction_id of the execution,
  * which is also the ledger's source_id of the task's point rows).
  *
+ * The same transaction writes the task's row of generation_tasks, the history callers read tasks from
+ * (migration 0011): who asked (`createdBy`, the tenant), for whom, for which storyboard, when.
+ *
  * Seed 002's UNIQUE (project_id, storyboard_id, is_deleted) allows one live record per storyboard. A new task on
  * a storyboard whose last generation is final retires that record (is_deleted = 1); the key leaves room for one
- * retired record, so an older retired one is removed first. Its task stays whole where callers read tasks from:
- * template_executions, job_outputs and the ledger.
+ * retired record, so the one retired before it is archived: is_deleted NULL, which the key does not compare
+ * (MySQL and MariaDB admit any number of NULLs in a unique key). No record is ever deleted: each is a task its
+ * caller paid for, and stays readable by id with its template_executions, job_outputs and ledger rows.
  */
 export async function openRecords(
   sequelize: Sequelize,
@@ -51,6 +56,8 @@ export async function openRecords(
     negativePrompt?: string;
     inputImages?: string[];
     workflowId: string;
+    /** The worker's clock, which also stamps the leases: a task's attempts are the leases since it began. */
+    now: Date;
   },
 ): Promise<OpenedRecords> {
   const table = RECORD_TABLE[args.type];
@@ -87,11 +94,16 @@ function openRecordsOnce(
         throw new StoryboardBusyError(
           `storyboard ${task.projectId}/${task.storyboardId} is still generating (task ${existing.id})`,
         );
-      await run(`DELETE FROM ${table} WHERE project_id = ? AND storyboard_id = ? AND is_deleted = 1`, [
-        task.projectId,
-        task.storyboardId,
-      ]);
-      await run(`UPDATE ${table} SET is_deleted = 1, version = version + 1 WHERE id = ?`, [existing.id]);
+      // update_time stays: retiring is a change of the storyboard, not of the task the record describes.
+      await run(
+        `UPDATE ${table} SET is_deleted = NULL, version = version + 1, update_time = update_time
+          WHERE project_id = ? AND storyboard_id = ? AND is_deleted = 1`,
+        [task.projectId, task.storyboardId],
+      );
+      await run(
+        `UPDATE ${table} SET is_deleted = 1, version = version + 1, update_time = update_time WHERE id = ?`,
+        [existing.id],
+      );
     }
     if (!existing || existing.id !== task.taskId) {
       const columns: Record<string, unknown> = {
@@ -126,6 +138,22 @@ function openRecordsOnce(
       );
       created = true;
     }
+    // A retried activity finds the row its first attempt wrote: the no-op update keeps it as it was.
+    await run(
+      `INSERT INTO generation_tasks (task_id, tenant, type, user_id, project_id, storyboard_id, work_id, model, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE task_id = task_id`,
+      [
+        task.taskId,
+        task.createdBy ?? null,
+        args.type,
+        task.userId,
+        task.projectId,
+        task.storyboardId,
+        task.workId,
+        plan.model,
+        sqlTime(args.now),
+      ],
+    );
 
     const executions = await q<{ id: number }>(
       'SELECT id FROM template_executions WHERE credit_transaction_id = ? FOR UPDATE',

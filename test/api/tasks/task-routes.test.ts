@@ -21,14 +21,20 @@ describe('GET /v1/tasks keyset pages', () => {
   let key: string;
   let storyboard = 0;
 
-  /** A task row as the workflow would have written it; many share one second, as busy seconds do. */
+  /** A task's rows as the workflow would have written them; many share one second, as busy seconds do. */
   async function insertTask(type: 'image' | 'video', createTime: Date): Promise<string> {
     const id = ids.next();
+    const storyboardId = `sb-${storyboard++}`;
     await sequelize.query(
       `INSERT INTO jimeng_${type}_generation_records
          (id, jimeng_accounts_id, project_id, project_name, storyboard_id, work_id, model, prompt, create_by, create_time)
        VALUES (?, '', ?, 'pager', ?, 'w', 'm', 'p', ?, ?)`,
-      { replacements: [id, project, `sb-${storyboard++}`, owner, createTime] },
+      { replacements: [id, project, storyboardId, owner, createTime] },
+    );
+    await sequelize.query(
+      `INSERT INTO generation_tasks (task_id, tenant, type, user_id, project_id, storyboard_id, work_id, model, created_at)
+       VALUES (?, ?, ?, NULL, ?, ?, 'w', 'm', ?)`,
+      { replacements: [id, owner, type, project, storyboardId, createTime] },
     );
     return id;
   }
