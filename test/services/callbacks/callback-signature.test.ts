@@ -3,6 +3,10 @@ import { signCallback, verifyCallbackSignature } from '../../../services/callbac
 const SECRET = 'whsec_test_secret';
 const T = 1_714_521_600; // 2024-05-01T00:00:00Z
 const BODY = '{"taskId":"t-1","status":"succeeded"}';
+const OLD_SECRET = 'whsec_old_secret';
+// printf '%s' '1714521600.{"taskId":"t-1","status":"succeeded"}' | openssl dgst -sha256 -hmac <secret>
+const V1_BY_SECRET = '841a8b301c71e09d9d3d7a7eb0cfed6e9ab8f0f7c281570b1840e65607e37a83';
+const V1_BY_OLD_SECRET = 'b427cd95894b6e002e7295d173b1913b18c9786cd9e2e0c6c8b009f9f2f1a931';
 
 describe('signCallback', () => {
   it('produces t=<timestamp>,v1=<hex HMAC-SHA256 of "<t>.<body>"> (vector computed with openssl)', () => {
@@ -24,6 +28,51 @@ describe('signCallback', () => {
     expect(() => signCallback(SECRET, -1, BODY)).toThrow(RangeError);
     expect(() => signCallback(SECRET, T + 0.5, BODY)).toThrow(RangeError);
     expect(() => signCallback(SECRET, Number.NaN, BODY)).toThrow(RangeError);
+  });
+});
+
+describe("signCallback with two secrets (a rotation's overlap window)", () => {
+  it('puts one v1 entry per secret, newest first (vectors computed with openssl)', () => {
+    expect(signCallback([SECRET, OLD_SECRET], T, BODY)).toBe(
+      `t=1714521600,v1=${V1_BY_SECRET},v1=${V1_BY_OLD_SECRET}`,
+    );
+    expect(signCallback([SECRET], T, BODY)).toBe(`t=1714521600,v1=${V1_BY_SECRET}`);
+  });
+
+  it('refuses no secret at all, and an empty one among others', () => {
+    expect(() => signCallback([], T, BODY)).toThrow(RangeError);
+    expect(() => signCallback([SECRET, ''], T, BODY)).toThrow(RangeError);
+  });
+});
+
+describe('verifyCallbackSignature across a rotation', () => {
+  // What the platform sends during the overlap, and after it: written out, not produced by signCallback.
+  const duringOverlap = `t=${T},v1=${V1_BY_SECRET},v1=${V1_BY_OLD_SECRET}`;
+  const afterOverlap = `t=${T},v1=${V1_BY_SECRET}`;
+
+  it('accepts either secret during the overlap, so a receiver can switch at any moment of it', () => {
+    expect(verifyCallbackSignature(SECRET, duringOverlap, BODY, T)).toBe(true);
+    expect(verifyCallbackSignature(OLD_SECRET, duringOverlap, BODY, T)).toBe(true);
+    expect(verifyCallbackSignature('whsec_other', duringOverlap, BODY, T)).toBe(false);
+  });
+
+  it('rejects the old secret once the overlap is over', () => {
+    expect(verifyCallbackSignature(SECRET, afterOverlap, BODY, T)).toBe(true);
+    expect(verifyCallbackSignature(OLD_SECRET, afterOverlap, BODY, T)).toBe(false);
+  });
+
+  it('lets a receiver hold both of its secrets while it switches: any of them matching is enough', () => {
+    expect(verifyCallbackSignature([OLD_SECRET, SECRET], afterOverlap, BODY, T)).toBe(true);
+    expect(verifyCallbackSignature([SECRET, OLD_SECRET], `t=${T},v1=${V1_BY_OLD_SECRET}`, BODY, T)).toBe(
+      true,
+    );
+    expect(verifyCallbackSignature(['whsec_a', 'whsec_b'], duringOverlap, BODY, T)).toBe(false);
+    expect(verifyCallbackSignature([], duringOverlap, BODY, T)).toBe(false);
+    expect(verifyCallbackSignature([''], duringOverlap, BODY, T)).toBe(false);
+  });
+
+  it('still bounds the age of a request signed twice', () => {
+    expect(verifyCallbackSignature(OLD_SECRET, duringOverlap, BODY, T + 301)).toBe(false);
   });
 });
 
