@@ -21,6 +21,7 @@ const SEED_TABLES = [
   'mjk_point_transactions',
   'template_executions',
   'job_outputs',
+  'tenant_callback_secrets',
 ];
 
 describe('migrations', () => {
@@ -81,6 +82,10 @@ describe('migrations', () => {
           { type: QueryTypes.SELECT },
         )
       ).map((c) => c.COLUMN_NAME);
+    expect(await tables()).toContain('tenant_callback_secrets');
+    await migrator.down(); // 0012
+    expect(await tables()).not.toContain('tenant_callback_secrets');
+    expect(await tables()).toContain('generation_tasks');
     expect(await leaseColumns()).toContain('request_key');
     await migrator.down(); // 0011
     expect(await tables()).not.toContain('generation_tasks');
