@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import { PointsReads } from '../../services/points/points-reads';
+import { TenantOwnership } from '../../services/tenants/tenant-ownership';
 import type { HostLookup, OutboundAddressPolicy } from '../../services/outbound/outbound-address-policy';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
@@ -68,7 +69,13 @@ const responses = {
   },
   400: { description: 'Malformed JSON or Idempotency-Key' },
   402: { description: 'Not enough points for the estimated cost; nothing was started' },
-  409: { description: 'The storyboard is generating under another task' },
+  404: {
+    description: "`user_id` is another tenant's user (`errors` names body.user_id); nothing was started",
+  },
+  409: {
+    description:
+      "`project_id` is another tenant's project (`errors` names body.project_id), or the storyboard is generating under another task",
+  },
   413: { description: 'Body too large' },
   422: {
     description: 'Invalid fields (each named in `errors`), or Idempotency-Key reused with another body',
@@ -91,6 +98,7 @@ const headers = [
 export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] {
   const ids = new SnowflakeGenerator({ nodeId: deps.nodeId });
   const points = new PointsReads(deps.sequelize);
+  const tenants = new TenantOwnership(deps.sequelize);
 
   const taskFields = (
     ctx: Context,
@@ -135,6 +143,31 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
         throw invalid([{ field: bodyFieldOf(err.field), reason: err.message.replace(/^[^:]+: /, '') }]);
       throw err;
     }
+  };
+
+  /**
+   * The user and the project become the caller's tenant's at their first use; another tenant's are refused
+   * before anything is checked or started. A user id is the tenant's own (a UUID no other tenant has reason to
+   * know): another's is a 404, as when it is read. A project id is a name two tenants may both pick: the 409
+   * tells the caller to choose another, and not whose it is.
+   */
+  const checkTenancy = async (ctx: Context, task: GenerationTaskFields) => {
+    const claimed = await tenants.claim(principalOf(ctx).owner, {
+      userId: task.userId,
+      projectId: task.projectId,
+    });
+    if (claimed.user === 'taken')
+      throw new Problem(404, 'Not Found', `no user ${task.userId}`, [
+        { field: 'body.user_id', reason: 'no such user for this tenant' },
+      ]);
+    if (claimed.project === 'taken')
+      throw new Problem(
+        409,
+        'Conflict',
+        'the project belongs to another tenant: use a project_id of your own',
+        [{ field: 'body.project_id', reason: 'belongs to another tenant' }],
+        'https://jimeng-flow.dev/problems/project-taken',
+      );
   };
 
   const checkBalance = async (userId: string, price: number) => {
@@ -244,6 +277,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
         const asked = { ...taskFields(ctx, body), request: imageRequestOf(body) };
         const planned = plan(() => planImage(asked, asked.request, deps.pricing));
         const input: ImageGenerationInput = { ...asked, plan: planned };
+        await checkTenancy(ctx, input);
         await checkBalance(input.userId, planned.price);
         await admit(ctx, { type: 'image', input });
       },
@@ -263,6 +297,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
         const asked = { ...taskFields(ctx, body), request: { ...imageRequestOf(body), images: body.images } };
         const planned = plan(() => planImage(asked, asked.request, deps.pricing));
         const input: ImageGenerationInput = { ...asked, plan: planned };
+        await checkTenancy(ctx, input);
         await checkBalance(input.userId, planned.price);
         await admit(ctx, { type: 'image', input });
       },
@@ -282,6 +317,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
         const asked = { ...taskFields(ctx, body), request: videoRequestOf(body) };
         const planned = plan(() => planVideo(asked, asked.request, deps.pricing));
         const input: VideoGenerationInput = { ...asked, plan: planned };
+        await checkTenancy(ctx, input);
         await checkBalance(input.userId, planned.price);
         await admit(ctx, { type: 'video', input });
       },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RECHARGE_SOURCE_TYPES } from '../../services/points/ledger-input';
 import { TRANSACTION_TYPES } from '../../services/points/points-reads';
+import { tenantFilter } from '../auth/tenant-scope';
 
 export const MAX_RECHARGE_AMOUNT = 1_000_000;
 /** One page is bounded; older rows come by following the cursor. */
@@ -10,10 +11,11 @@ export const EXPIRING_BATCHES_SHOWN = 10;
 
 const userId = z.uuid().meta({ description: 'The end user whose points these are (UUID)' });
 
-export const balanceQuery = z.strictObject({ user_id: userId });
+export const balanceQuery = z.strictObject({ user_id: userId, tenant: tenantFilter });
 
 export const transactionsQuery = z.strictObject({
   user_id: userId,
+  tenant: tenantFilter,
   type: z.enum(TRANSACTION_TYPES).optional(),
   // Consumption sources grow with the product (image, video, tts, ...): a filter accepts any plausible name.
   source_type: z
@@ -55,6 +57,17 @@ export const rechargeRequest = z
       .regex(/\S/, 'must not be blank')
       .optional()
       .meta({ description: 'The order behind the recharge, kept on the batch and the transaction' }),
+    tenant: z
+      .string()
+      .min(1)
+      .max(50)
+      .optional()
+      .meta({
+        description:
+          'The tenant (an API key owner) the user belongs to. Required when no tenant has used the user yet: the ' +
+          "recharge makes the user that tenant's for good. For a user who belongs to a tenant it may be left " +
+          'out; naming another tenant is a 409',
+      }),
     reference: z.string().regex(REFERENCE_PATTERN, 'must be 1-64 letters, digits, _ . -').meta({
       description:
         'Your own id for this recharge: the same reference is paid once, and answered with the first result',
@@ -74,6 +87,9 @@ export const rechargeResult = z
 export const pointsBalance = z
   .object({
     user_id: z.string(),
+    tenant: z.string().nullable().meta({
+      description: 'The tenant the user belongs to; null while none has used them (admin keys only)',
+    }),
     balance: z.number().int().meta({
       description:
         'Points spendable now (batches past their expiry are left out even before they are expired)',

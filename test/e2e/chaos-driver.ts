@@ -59,13 +59,17 @@ export class ChaosDriver {
   async prepare(): Promise<void> {
     for (let u = 0; u < this.plan.size.users; u++) {
       const userId = randomUUID();
-      const key = await this.stack.callerKey(`chaos-caller-${u}`);
-      await this.call('POST', '/v1/points/recharge', this.stack.adminKey, {
+      // Each user with a key of its own tenant, which the recharge makes the user's.
+      const tenant = `chaos-caller-${u}`;
+      const key = await this.stack.callerKey(tenant);
+      const recharged = await this.call('POST', '/v1/points/recharge', this.stack.adminKey, {
         user_id: userId,
+        tenant,
         amount: 1_000_000,
         source_type: 'recharge',
         reference: `chaos-${userId}`,
       });
+      if (recharged.status !== 201) throw new Error(`the recharge of user ${u} answered ${recharged.status}`);
       this.users.push({ userId, key });
     }
     this.sessionIds = this.plan.accounts.map((a) => `chaos-sess-${a.index}-${randomUUID().slice(0, 8)}`);

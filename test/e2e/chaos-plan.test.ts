@@ -35,6 +35,11 @@ describe('the chaos schedule', () => {
         expect(plan.jobs.some((j) => j.kind === kind)).toBe(true);
       expect(new Set(plan.jobs.map((j) => j.user)).size).toBe(CHAOS_SIZES[variant].users);
       expect(new Set(plan.jobs.map((j) => j.project)).size).toBeGreaterThan(1);
+      // A project belongs to one tenant, and each user is a tenant of its own: no project has two users.
+      const usersOfProject = new Map<string, Set<number>>();
+      for (const j of plan.jobs)
+        usersOfProject.set(j.project, (usersOfProject.get(j.project) ?? new Set()).add(j.user));
+      expect([...usersOfProject.values()].filter((users) => users.size > 1)).toEqual([]);
       expect(plan.jobs.some((j) => j.cancelAfterMs !== undefined)).toBe(true);
       expect(plan.jobs.some((j) => j.duplicate)).toBe(true);
       expect(plan.jobs.some((j) => j.callback) && plan.jobs.some((j) => !j.callback)).toBe(true);

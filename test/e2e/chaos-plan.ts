@@ -173,11 +173,14 @@ export function chaosPlan(variant: ChaosVariant, seed: number): ChaosPlan {
     const roll = prng.next();
     const kind: JobKind = roll < 0.6 ? 'image' : roll < 0.75 ? 'composition' : 'video';
     const cancel = prng.next() < 0.08;
+    // Each user is a tenant of its own (chaos-driver.ts) and a project belongs to one tenant: a user's
+    // projects are its own, drawn in the same order as before so a seed plans the same run.
+    const user = prng.int(size.users);
     jobs.push({
       index,
       kind,
-      user: prng.int(size.users),
-      project: `chaos-p${prng.int(size.projects)}`,
+      user,
+      project: `chaos-u${user}-p${prng.int(size.projects)}`,
       storyboard: `sb-${index}`,
       submitAtMs: Math.floor((index / size.jobs) * window * 0.9 + prng.int(500)),
       ...(cancel ? { cancelAfterMs: 50 + prng.int(1500) } : {}),

@@ -45,13 +45,15 @@ describe('points through the HTTP API', () => {
   let adminKey: string;
   let otherAdminKey: string;
   let callerKey: string;
+  /** The caller key's tenant: recharges name it, so the users they create are the caller's. */
+  let tenant: string;
 
   const call = apiCaller(
     () => url,
     () => callerKey,
   );
   const recharge = (json: Record<string, unknown>, key = adminKey, headers: Record<string, string> = {}) =>
-    call('/v1/points/recharge', { method: 'POST', key, json, headers });
+    call('/v1/points/recharge', { method: 'POST', key, json: { tenant, ...json }, headers });
   const balanceOf = async (userId: string): Promise<Balance> => {
     const res = await call(`/v1/points/balance?user_id=${userId}`);
     expect(res.status).toBe(200);
@@ -82,7 +84,8 @@ describe('points through the HTTP API', () => {
     const run = randomUUID().slice(0, 8);
     adminKey = (await issueApiKey(f.sequelize, { owner: `points-ops-${run}`, scope: 'admin' })).key;
     otherAdminKey = (await issueApiKey(f.sequelize, { owner: `points-ops-2-${run}`, scope: 'admin' })).key;
-    callerKey = (await issueApiKey(f.sequelize, { owner: `points-tenant-${run}`, scope: 'caller' })).key;
+    tenant = `points-tenant-${run}`;
+    callerKey = (await issueApiKey(f.sequelize, { owner: tenant, scope: 'caller' })).key;
   }, 120_000);
   afterAll(async () => {
     await server.close();
@@ -96,7 +99,7 @@ describe('points through the HTTP API', () => {
       expect(res.status).toBe(201);
       const body = (await res.json()) as { batch_id: string; balance: number };
       expect(body).toEqual({ batch_id: expect.stringMatching(/^\d+$/), balance: 120 });
-      expect(await balanceOf(userId)).toEqual({ user_id: userId, balance: 120, expiring: [] });
+      expect(await balanceOf(userId)).toEqual({ user_id: userId, tenant, balance: 120, expiring: [] });
       const batch = await f.row<{ amount: number; expires_at: Date | null; source_type: string }>(
         'SELECT amount, expires_at, source_type FROM mjk_point_batches WHERE id = ?',
         [body.batch_id],
@@ -283,6 +286,7 @@ describe('points through the HTTP API', () => {
 
       expect(await balanceOf(userId)).toEqual({
         user_id: userId,
+        tenant,
         balance: 130,
         expiring: [
           { batch_id: ids[2], remaining: 10, expires_at: inOneDay.toISOString() },
@@ -310,18 +314,23 @@ describe('points through the HTTP API', () => {
       });
       expect(await balanceOf(userId)).toEqual({
         user_id: userId,
+        tenant,
         balance: 6,
         expiring: [{ batch_id: batchId, remaining: 6, expires_at: inOneDay.toISOString() }],
       });
     });
 
-    it('answers 0 and no batches for a user who never had points', async () => {
+    it('answers an admin key 0 and no tenant for a user nobody has used, a caller key 404', async () => {
       const userId = randomUUID();
-      expect(await balanceOf(userId)).toEqual({ user_id: userId, balance: 0, expiring: [] });
+      const res = await call(`/v1/points/balance?user_id=${userId}`, { key: adminKey });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ user_id: userId, tenant: null, balance: 0, expiring: [] });
+      await expectProblem(await call(`/v1/points/balance?user_id=${userId}`), 404, 'query.user_id');
     });
 
     it('reads the same user for an admin key as for a caller key', async () => {
-      const userId = await f.userWithPoints(9);
+      const userId = randomUUID();
+      expect((await recharge({ user_id: userId, amount: 9, reference: `nine-${userId}` })).status).toBe(201);
       const res = await call(`/v1/points/balance?user_id=${userId}`, { key: adminKey });
       expect(res.status).toBe(200);
       expect(((await res.json()) as Balance).balance).toBe(9);
@@ -429,7 +438,8 @@ describe('points through the HTTP API', () => {
 
     it('does not show one user the rows of another', async () => {
       const { userId } = await sevenRows();
-      const other = await f.userWithPoints(3);
+      const other = randomUUID();
+      expect((await recharge({ user_id: other, amount: 3, reference: `three-${other}` })).status).toBe(201);
       const page = await transactionsOf(`user_id=${other}`);
       expect(page.data.map((t) => [t.type, t.amount])).toEqual([['recharge', 3]]);
       expect((await transactionsOf(`user_id=${userId}`)).data).toHaveLength(7);
