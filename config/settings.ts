@@ -1,3 +1,7 @@
+import {
+  DEVELOPMENT_CALLBACK_SECRET_KEY,
+  parseCallbackSecretKey,
+} from '../services/callbacks/callback-secret-cipher';
 import { DEFAULT_DOWNLOAD_MAX_BYTES, DEFAULT_DOWNLOAD_TIMEOUT_MS } from '../services/oss/download-to-temp';
 
 /**
@@ -21,6 +25,8 @@ export interface Setting<T> {
   /** Undefined = required. */
   default?: string;
   secret?: boolean;
+  /** The default is for development only: with NODE_ENV=production the process refuses to start on it. */
+  developmentDefault?: boolean;
   doc: string;
   parse: Parser<T>;
 }
@@ -93,6 +99,14 @@ const timeZone: Parser<string> = (raw) => {
 };
 
 export const settings = {
+  nodeEnv: {
+    env: 'NODE_ENV',
+    default: 'development',
+    doc:
+      "'production' refuses to start on the development default of any setting marked so below, naming each, " +
+      'and stops signing callbacks with CALLBACK_SIGNING_SECRET',
+    parse: text,
+  },
   logLevel: {
     env: 'LOG_LEVEL',
     default: 'info',
@@ -106,6 +120,7 @@ export const settings = {
     env: 'MYSQL_PASSWORD',
     default: 'jimeng',
     secret: true,
+    developmentDefault: true,
     doc: 'database password',
     parse: text,
   },
@@ -206,6 +221,7 @@ export const settings = {
     env: 'OSS_ACCESS_KEY',
     aliases: ['OSS_ACCESS_KEY_ID'],
     default: 'dev-access-key',
+    developmentDefault: true,
     doc: 'OSS access key id',
     parse: text,
   },
@@ -214,6 +230,7 @@ export const settings = {
     aliases: ['OSS_ACCESS_KEY_SECRET'],
     default: 'dev-access-secret',
     secret: true,
+    developmentDefault: true,
     doc: 'OSS access key secret',
     parse: text,
   },
@@ -245,8 +262,22 @@ export const settings = {
     env: 'CALLBACK_SIGNING_SECRET',
     default: 'dev-callback-secret',
     secret: true,
-    doc: 'HMAC-SHA256 key of the x-jimeng-signature header on callbacks (README, Callbacks)',
+    developmentDefault: true,
+    doc:
+      'the legacy HMAC-SHA256 key every tenant shared before per-tenant callback secrets: outside production ' +
+      'it signs the callbacks of tenants without a secret of their own; the backfill keeps it signing next to ' +
+      'their new secret while they switch (README, Callbacks)',
     parse: text,
+  },
+  callbackSecretEncryptionKey: {
+    env: 'CALLBACK_SECRET_ENCRYPTION_KEY',
+    default: DEVELOPMENT_CALLBACK_SECRET_KEY,
+    secret: true,
+    developmentDefault: true,
+    doc:
+      "AES-256-GCM key (32 bytes in base64: openssl rand -base64 32) the tenants' callback secrets are stored " +
+      'under; the API and the worker need the same one',
+    parse: parseCallbackSecretKey,
   },
   outboundAllowPrivate: {
     env: 'OUTBOUND_ALLOW_PRIVATE',
@@ -300,8 +331,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${found ?? setting.env} ${reason}`);
     }
   }
+  if (out.nodeEnv === 'production') problems.push(...developmentDefaultsIn(env));
   if (problems.length > 0) throw new ConfigError(problems);
   return out as Config;
+}
+
+/**
+ * The settings left at (or set to) a default the repository publishes: in production anyone could read the
+ * database, OSS or callback secrets they stand for. Named, never echoed.
+ */
+function developmentDefaultsIn(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  for (const setting of Object.values(settings) as Setting<unknown>[]) {
+    if (!setting.developmentDefault) continue;
+    const found = [setting.env, ...(setting.aliases ?? [])].find((n) => env[n] !== undefined);
+    const raw = found !== undefined ? env[found] : setting.default;
+    if (raw === setting.default) {
+      problems.push(
+        `${found ?? setting.env} is the development default, which NODE_ENV=production refuses: set your own`,
+      );
+    }
+  }
+  return problems;
 }
 
 export function apiPublicUrl(config: Config): string {

@@ -23,7 +23,8 @@ export function renderMarkdownTable(): string {
   const rows = all.map((s) => {
     const value =
       s.default === undefined ? '*(required)*' : s.default === '' ? '*(empty)*' : `\`${s.default}\``;
-    return `| \`${s.env}\` | ${value} | ${s.doc}${s.secret ? ' (secret: never logged)' : ''} |`;
+    const notes = `${s.secret ? ' (secret: never logged)' : ''}${s.developmentDefault ? ' (production refuses the default)' : ''}`;
+    return `| \`${s.env}\` | ${value} | ${s.doc}${notes} |`;
   });
   return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
 }

@@ -49,6 +49,90 @@ describe('configuration', () => {
     expect(problems).toEqual(['MYSQL_PASSWORD is malformed']);
   });
 
+  describe('with NODE_ENV=production', () => {
+    const OWN_VALUES = {
+      MYSQL_PASSWORD: 'db-password-of-our-own',
+      OSS_ACCESS_KEY: 'LTAI-our-own',
+      OSS_SECRET: 'oss-secret-of-our-own',
+      CALLBACK_SIGNING_SECRET: 'legacy-secret-of-our-own',
+      CALLBACK_SECRET_ENCRYPTION_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
+    };
+    const refused = (name: string) =>
+      `${name} is the development default, which NODE_ENV=production refuses: set your own`;
+
+    it('refuses to start on any development default, naming each in one error', () => {
+      let error: unknown;
+      try {
+        loadConfig({ NODE_ENV: 'production' });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        refused('MYSQL_PASSWORD'),
+        refused('OSS_ACCESS_KEY'),
+        refused('OSS_SECRET'),
+        refused('CALLBACK_SIGNING_SECRET'),
+        refused('CALLBACK_SECRET_ENCRYPTION_KEY'),
+      ]);
+      const message = (error as ConfigError).message;
+      for (const name of Object.keys(OWN_VALUES)) expect(message).toContain(name);
+    });
+
+    it('refuses a default even when it is set explicitly, and names the alias it came through', () => {
+      expect(
+        problemsOf({
+          ...OWN_VALUES,
+          NODE_ENV: 'production',
+          MYSQL_PASSWORD: 'jimeng',
+          OSS_ACCESS_KEY: undefined,
+          OSS_ACCESS_KEY_ID: 'dev-access-key',
+          CALLBACK_SECRET_ENCRYPTION_KEY: 'amltZW5nLWZsb3cgZGV2IGtleSwgbm90IHNlY3JldCE=',
+        }),
+      ).toEqual([
+        refused('MYSQL_PASSWORD'),
+        refused('OSS_ACCESS_KEY_ID'),
+        refused('CALLBACK_SECRET_ENCRYPTION_KEY'),
+      ]);
+    });
+
+    it('names each default alone, and never echoes a value', () => {
+      for (const name of Object.keys(OWN_VALUES)) {
+        const problems = problemsOf({ ...OWN_VALUES, NODE_ENV: 'production', [name]: undefined });
+        expect(problems).toEqual([refused(name)]);
+      }
+      const all = problemsOf({ NODE_ENV: 'production' }).join('\n');
+      for (const value of [
+        'jimeng',
+        'dev-access-key',
+        'dev-access-secret',
+        'dev-callback-secret',
+        'amltZW5n',
+      ])
+        expect(all).not.toContain(value);
+    });
+
+    it('starts with values of its own, and reports malformed ones with the defaults in the same error', () => {
+      const config = loadConfig({ ...OWN_VALUES, NODE_ENV: 'production' });
+      expect(config.nodeEnv).toBe('production');
+      expect(config.callbackSecretEncryptionKey).toEqual(Buffer.from([...Array(32).keys()]));
+      expect(
+        problemsOf({ NODE_ENV: 'production', ...OWN_VALUES, OSS_SECRET: undefined, MYSQL_PORT: 'x' }),
+      ).toEqual(['MYSQL_PORT must be a port number (1-65535), got "x"', refused('OSS_SECRET')]);
+    });
+
+    it('accepts the defaults outside production (development, test, anything else)', () => {
+      for (const nodeEnv of [undefined, 'development', 'test', 'staging'])
+        expect(problemsOf({ NODE_ENV: nodeEnv })).toEqual([]);
+    });
+  });
+
+  it('refuses a callback secret encryption key that is not 32 bytes of base64, without echoing it', () => {
+    expect(problemsOf({ CALLBACK_SECRET_ENCRYPTION_KEY: 'c2hvcnQ=' })).toEqual([
+      'CALLBACK_SECRET_ENCRYPTION_KEY is malformed',
+    ]);
+  });
+
   it('uses API_PUBLIC_URL, without a trailing slash, for the URLs it hands out', () => {
     expect(apiPublicUrl(loadConfig({ API_PUBLIC_URL: 'https://api.example.com/' }))).toBe(
       'https://api.example.com',
