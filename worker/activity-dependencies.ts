@@ -11,6 +11,8 @@ import type { DownloadLimits } from '../services/oss/download-to-temp';
 import { type OssClientOptions } from '../services/oss/oss-client-options';
 import { DEFAULT_PRICING, type PricingTable } from '../domain/pricing';
 import { PointsLedger } from '../services/points/points-ledger';
+import { CallbackSecretCipher } from '../services/callbacks/callback-secret-cipher';
+import { TenantCallbackSecrets } from '../services/callbacks/tenant-callback-secrets';
 
 export interface DependencySettings {
   quotaTimeZone: string;
@@ -19,7 +21,13 @@ export interface DependencySettings {
   /** OSS_BASE_URL: CDN origin of the URLs handed out. */
   ossBaseUrl?: string | null;
   pricing?: PricingTable;
-  callbacks: { secret: string; allowPrivate: boolean };
+  callbacks: {
+    /** CALLBACK_SECRET_ENCRYPTION_KEY: opens the tenants' stored callback secrets. */
+    secretKey: Buffer;
+    /** CALLBACK_SIGNING_SECRET for tenants without a secret of their own; null in production. */
+    legacySecret: string | null;
+    allowPrivate: boolean;
+  };
   /**
    * Output downloads: whether they may reach loopback and private addresses (OUTBOUND_ALLOW_PRIVATE: the dev
    * stack and tests download from the simulator on 127.0.0.1) and their size and time bounds.
@@ -85,7 +93,15 @@ export function buildActivityDependencies(
       download: downloadLimits,
     }),
     pricing: settings.pricing ?? DEFAULT_PRICING,
-    callbacks: settings.callbacks,
+    callbacks: {
+      secrets: new TenantCallbackSecrets({
+        sequelize,
+        cipher: new CallbackSecretCipher(settings.callbacks.secretKey),
+        now,
+      }),
+      legacySecret: settings.callbacks.legacySecret,
+      allowPrivate: settings.callbacks.allowPrivate,
+    },
     ...(settings.videoPollIntervalMs !== undefined
       ? { videoPollIntervalMs: settings.videoPollIntervalMs }
       : {}),

@@ -17,7 +17,12 @@ export function dependencySettingsFrom(
     oss: ossClientOptions(config),
     ossBaseUrl: config.ossBaseUrl ?? null,
     pricing: parsePricing(config.pointsPricing),
-    callbacks: { secret: config.callbackSigningSecret, allowPrivate: config.outboundAllowPrivate },
+    callbacks: {
+      secretKey: config.callbackSecretEncryptionKey,
+      // Every tenant knows the legacy secret: in production it signs nobody's callbacks (README, Callbacks).
+      legacySecret: config.nodeEnv === 'production' ? null : config.callbackSigningSecret,
+      allowPrivate: config.outboundAllowPrivate,
+    },
     outputDownloads: {
       allowPrivate: config.outboundAllowPrivate,
       maxBytes: config.outputDownloadMaxBytes,

@@ -23,11 +23,20 @@ export function createCallbackActivities(
       const record = await readRecord(sequelize, input.type, input.result.taskId);
       if (!record?.callbackUrl) return { delivered: false };
       const { result } = input;
+      const secrets = await signingSecretsOf(deps.callbacks, record.createdBy);
+      if (secrets === null) {
+        // Production: a tenant without its own secret gets no callback signed with one every tenant knows.
+        const message =
+          `tenant "${record.createdBy ?? ''}" has no callback secret: issue it a key, or run ` +
+          'scripts/backfill-callback-secrets.ts (README, Callbacks)';
+        deps.logger.warn({ taskId: result.taskId, err: message }, 'callback refused');
+        throw failure('CallbackRejected', message);
+      }
       try {
         await sendCallback({
           url: record.callbackUrl,
           eventId: `${result.taskId}:${result.status}`,
-          secret: deps.callbacks.secret,
+          secrets,
           allowPrivate: deps.callbacks.allowPrivate,
           payload: callbackPayload(input.type, result),
         });
@@ -42,6 +51,21 @@ export function createCallbackActivities(
       }
     },
   };
+}
+
+/**
+ * The task owner's secrets (the record's create_by: the API key's owner), read at each delivery so a rotation
+ * applies at once. An owner without a secret of its own (a tenant from before them, or a task started with
+ * the Temporal client) is signed with the legacy global secret where there is one: outside production only
+ * (worker/dependency-settings.ts). Null: nothing may sign it.
+ */
+async function signingSecretsOf(
+  callbacks: GenerationDependencies['callbacks'],
+  owner: string | null,
+): Promise<readonly string[] | null> {
+  const own = owner === null ? null : await callbacks.secrets.signingSecrets(owner);
+  if (own !== null) return own;
+  return callbacks.legacySecret === null ? null : [callbacks.legacySecret];
 }
 
 /** The callback's body: what receivers parse, so its fields are the API's snake_case, not the workflow's. */

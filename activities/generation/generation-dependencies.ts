@@ -6,6 +6,7 @@ import { type JimengClient } from '../../services/jimeng/client';
 import type { OutputStorage } from '../../services/oss/output-storage';
 import { type PointsLedger } from '../../services/points/points-ledger';
 import { type PricingTable } from '../../domain/pricing';
+import type { TenantCallbackSecrets } from '../../services/callbacks/tenant-callback-secrets';
 
 /**
  * What the generation activities are built over. Each part takes the slice it uses, so this sits apart
@@ -22,7 +23,13 @@ export interface GenerationDependencies {
   jimeng: JimengClient;
   storage: OutputStorage;
   pricing: PricingTable;
-  callbacks: { secret: string; allowPrivate: boolean };
+  callbacks: {
+    /** Each tenant's signing secrets (services/callbacks/tenant-callback-secrets.ts). */
+    secrets: TenantCallbackSecrets;
+    /** CALLBACK_SIGNING_SECRET for tenants without a secret of their own; null in production. */
+    legacySecret: string | null;
+    allowPrivate: boolean;
+  };
   /** Between two polls of a video task; the proxy itself polls every 20 s. */
   videoPollIntervalMs?: number;
   /** How often long activities heartbeat and extend their account lease. */

@@ -14,7 +14,8 @@ export interface CallbackRequest {
   /** Stable across retries, so the receiver can drop a delivery it has already processed. */
   readonly eventId: string;
   readonly payload: object;
-  readonly secret: string;
+  /** The tenant's signing secrets, newest first: two during a rotation's overlap window, one otherwise. */
+  readonly secrets: readonly string[];
   /** Only for local development and tests; see OutboundAddressPolicy. */
   readonly allowPrivate: boolean;
   /** Budget for the whole exchange, connect to last body byte; default 10 s. */
@@ -62,7 +63,9 @@ export async function sendCallback(request: CallbackRequest): Promise<CallbackDe
   if (!HEADER_VALUE.test(request.eventId)) {
     throw new CallbackDeliveryError('callback event id must be 1-200 printable ASCII characters', false);
   }
-  if (request.secret === '') throw new CallbackDeliveryError('callback secret is empty', false);
+  if (request.secrets.length === 0 || request.secrets.some((secret) => secret === '')) {
+    throw new CallbackDeliveryError('callback secret is missing or empty', false);
+  }
 
   const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
@@ -98,7 +101,7 @@ export async function sendCallback(request: CallbackRequest): Promise<CallbackDe
     'user-agent': CALLBACK_USER_AGENT,
     'x-jimeng-event-id': request.eventId,
     'x-jimeng-timestamp': String(timestamp),
-    'x-jimeng-signature': signCallback(request.secret, timestamp, body),
+    'x-jimeng-signature': signCallback(request.secrets, timestamp, body),
   };
   const status = await post(checked, headers, body, timeoutMs);
   return { status: outcomeOf(status, checked.url), delivered: true };

@@ -342,6 +342,8 @@ export async function closeRecords(
 export interface RecordSnapshot {
   status: number;
   callbackUrl: string | null;
+  /** create_by: the API key's owner (the tenant) for tasks started through the API. */
+  createdBy: string | null;
   errorCode: string | null;
   errorMessage: string | null;
 }
@@ -354,10 +356,11 @@ export async function readRecord(
   const rows = await sequelize.query<{
     generation_status: number;
     callback_url: string | null;
+    create_by: string | null;
     error_code: string | null;
     error_message: string | null;
   }>(
-    `SELECT generation_status, callback_url, error_code, error_message FROM ${RECORD_TABLE[type]} WHERE id = ?`,
+    `SELECT generation_status, callback_url, create_by, error_code, error_message FROM ${RECORD_TABLE[type]} WHERE id = ?`,
     {
       replacements: [taskId],
       type: QueryTypes.SELECT,
@@ -368,6 +371,7 @@ export async function readRecord(
     ? {
         status: row.generation_status,
         callbackUrl: row.callback_url,
+        createdBy: row.create_by,
         errorCode: row.error_code,
         errorMessage: row.error_message,
       }

@@ -44,6 +44,7 @@ import { listen, type RunningServer } from '../support/koa-test-server';
 import { createApp } from '../../api/app';
 import type { HostLookup } from '../../services/outbound/outbound-address-policy';
 
+/** The legacy global secret the fixture's worker signs with for tenants without a secret of their own. */
 export const CALLBACK_SECRET = 'test-callback-secret';
 
 /**
@@ -119,7 +120,11 @@ export class GenerationFixture {
         oss: ossOptionsFor(this.oss),
         ossBaseUrl: 'https://cdn.example.com',
         tmpDir: this.tmpDir,
-        callbacks: { secret: CALLBACK_SECRET, allowPrivate: true },
+        callbacks: {
+          secretKey: this.config.callbackSecretEncryptionKey,
+          legacySecret: CALLBACK_SECRET,
+          allowPrivate: true,
+        },
         videoPollIntervalMs: 100,
         heartbeatMs: 500,
         jimengVideoRoute: this.videoRoute,

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { verifyCallbackSignature } from '../../services/callbacks/callback-signature';
 import { progressQuery, cancelSignal, type GenerationResult } from '../../workflows/generation-definitions';
 import { readAccount } from '../support/accounts';
+import { CallbackSecretCipher } from '../../services/callbacks/callback-secret-cipher';
+import { TenantCallbackSecrets } from '../../services/callbacks/tenant-callback-secrets';
+import { startCallbackReceiver, verifies } from '../support/callback-receiver';
 import { CALLBACK_SECRET, GenerationFixture } from './generation-fixture';
 
 const IMAGE_PRICE_2K = 4;
@@ -452,7 +455,37 @@ describe('generation workflows end to end (Temporal dev server, MariaDB, Jimeng 
     await f.expectConsistent(userId, []);
   });
 
-  it('sends one signed callback with the final result', async () => {
+  it("signs a finished task's callback with its tenant's secret, not another tenant's nor the legacy one", async () => {
+    await f.account();
+    const secrets = new TenantCallbackSecrets({
+      sequelize: f.sequelize,
+      cipher: new CallbackSecretCipher(f.config.callbackSecretEncryptionKey),
+    });
+    const run = `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+    const [owner, other] = [`wf-owner-${run}`, `wf-other-${run}`];
+    const ownSecret = (await secrets.createIfAbsent(owner))!.secret;
+    const otherSecret = (await secrets.createIfAbsent(other))!.secret;
+    const receiver = await startCallbackReceiver();
+    try {
+      const userId = await f.userWithPoints(100);
+      const input = {
+        ...f.task(userId, { callbackUrl: receiver.urlFor(owner), createdBy: owner }),
+        request: { prompt: 'call my tenant back' },
+      };
+      const result = await (await f.startImage(input)).result();
+      expect(result.status).toBe('completed');
+      const callback = await receiver.callbackOf(input.taskId);
+      expect(callback.headers['x-jimeng-event-id']).toBe(`${input.taskId}:completed`);
+      expect(verifies(callback, ownSecret)).toBe(true);
+      expect(verifies(callback, otherSecret)).toBe(false);
+      expect(verifies(callback, CALLBACK_SECRET)).toBe(false);
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('sends one signed callback with the final result (no tenant secret: the legacy one, outside production)', async () => {
     await f.account();
     const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
     const receiver: Server = createServer((req, res) => {

@@ -73,7 +73,7 @@ function request(overrides: Partial<CallbackRequest> & Pick<CallbackRequest, 'ur
   return {
     eventId: 'evt_task-42_final',
     payload: PAYLOAD,
-    secret: SECRET,
+    secrets: [SECRET],
     allowPrivate: true,
     timeoutMs: 5_000,
     now: () => NOW,
@@ -137,6 +137,17 @@ describe('sendCallback', () => {
       ).toBe(true);
     });
 
+    it('signs with every secret it is given, newest first, so a receiver holding either verifies', async () => {
+      receiver = await startReceiver(answer(204));
+      await sendCallback(request({ url: receiver.url(), secrets: [SECRET, 'whsec_sender_old_secret'] }));
+      const [got] = receiver.received as [Received];
+      const signature = String(got.headers['x-jimeng-signature']);
+      expect(signature).toMatch(new RegExp(`^t=${NOW_SECONDS},v1=[0-9a-f]{64},v1=[0-9a-f]{64}$`));
+      expect(verifyCallbackSignature(SECRET, signature, got.body, NOW_SECONDS)).toBe(true);
+      expect(verifyCallbackSignature('whsec_sender_old_secret', signature, got.body, NOW_SECONDS)).toBe(true);
+      expect(verifyCallbackSignature('whsec_wrong', signature, got.body, NOW_SECONDS)).toBe(false);
+    });
+
     it('uses the current time when no clock is injected', async () => {
       receiver = await startReceiver(answer(200));
       const before = Math.floor(Date.now() / 1000);
@@ -144,7 +155,7 @@ describe('sendCallback', () => {
         url: receiver.url(),
         eventId: 'e1',
         payload: {},
-        secret: SECRET,
+        secrets: [SECRET],
         allowPrivate: true,
       });
       const after = Math.floor(Date.now() / 1000);
@@ -335,7 +346,9 @@ describe('sendCallback', () => {
 
   describe('invalid requests', () => {
     it.each<[string, Partial<CallbackRequest>]>([
-      ['an empty secret', { secret: '' }],
+      ['no secret', { secrets: [] }],
+      ['an empty secret', { secrets: [''] }],
+      ['an empty secret next to a good one', { secrets: [SECRET, ''] }],
       ['an event id with a line break', { eventId: 'evt\r\nx-injected: 1' }],
       ['an empty event id', { eventId: '' }],
       ['a zero timeout', { timeoutMs: 0 }],
