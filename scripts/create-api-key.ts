@@ -4,6 +4,8 @@ import { databaseOptions } from '../config/database';
 import { ConfigError, loadConfig } from '../config/settings';
 import { createSequelize } from '../db/connection';
 import { type ApiKeyScope } from '../db/codes';
+import { CallbackSecretCipher } from '../services/callbacks/callback-secret-cipher';
+import { TenantCallbackSecrets } from '../services/callbacks/tenant-callback-secrets';
 
 const USAGE = `usage: node dist/scripts/create-api-key.js --owner <owner> --scope caller|admin [--name <text>]
   --owner  the tenant the key acts for: 1 to 50 characters of A-Z a-z 0-9 _ . : @ -
@@ -39,12 +41,20 @@ function parse(argv: string[]): { owner: string; scope: ApiKeyScope; name?: stri
   return { owner: values.owner!, scope: values.scope as ApiKeyScope, name: values.name };
 }
 
-/** Operators run this to hand out a key: it is printed once, and only its hash is stored. */
+/**
+ * Operators run this to hand out a key: it is printed once, and only its hash is stored. An owner's first key
+ * also makes the owner's callback secret, printed once with it (stored sealed: README, Callbacks).
+ */
 async function main(): Promise<void> {
   const input = parse(process.argv.slice(2));
-  const sequelize = createSequelize({ ...databaseOptions(loadConfig()), poolMax: 1 });
+  const config = loadConfig();
+  const sequelize = createSequelize({ ...databaseOptions(config), poolMax: 1 });
   try {
-    const issued = await issueApiKey(sequelize, input);
+    const callbackSecrets = new TenantCallbackSecrets({
+      sequelize,
+      cipher: new CallbackSecretCipher(config.callbackSecretEncryptionKey),
+    });
+    const issued = await issueApiKey(sequelize, input, callbackSecrets);
     console.log('API key created. It is shown only this once and cannot be shown again: store it now.');
     console.log(`  key     ${issued.key}`);
     console.log(`  id      ${issued.id}`);
@@ -52,6 +62,15 @@ async function main(): Promise<void> {
     console.log(`  owner   ${input.owner}`);
     console.log(`  scope   ${input.scope}`);
     if (input.name) console.log(`  name    ${input.name}`);
+    if (issued.callbackSecret) {
+      console.log(
+        `Callback secret of ${input.owner} created: the HMAC key of its callbacks' x-jimeng-signature.`,
+      );
+      console.log('It too is shown only this once: hand it over with the key.');
+      console.log(`  callback secret  ${issued.callbackSecret.secret}`);
+    } else {
+      console.log(`  callbacks signed with the existing secret of ${input.owner} (unchanged)`);
+    }
   } finally {
     await sequelize.close();
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import { ApiKeyScope } from '../../db/codes';
+import type { TenantCallbackSecrets } from '../../services/callbacks/tenant-callback-secrets';
 import { generateApiKey } from './api-key-secret';
 
 export interface IssueApiKeyInput {
@@ -14,11 +15,16 @@ export interface IssuedApiKey {
   id: string;
   key: string;
   prefix: string;
+  /**
+   * The owner's callback secret when this key made it (the owner had none), to be handed over with the key:
+   * it is never shown again. Null when the owner already had one, or no secret store was given.
+   */
+  callbackSecret: { secret: string; prefix: string } | null;
 }
 
 /** Owners become tenant ids in other tables and log lines: a short, plain alphabet keeps them safe there. */
-const OWNER_PATTERN = /^[A-Za-z0-9_.:@-]{1,50}$/;
-const NAME_MAX_LENGTH = 100;
+export const OWNER_PATTERN = /^[A-Za-z0-9_.:@-]{1,50}$/;
+export const NAME_MAX_LENGTH = 100;
 
 /** What is wrong with a request for a key, one sentence per problem; empty when it is fine. */
 export function apiKeyInputProblems(input: { owner?: string; scope?: string; name?: string }): string[] {
@@ -35,15 +41,35 @@ export function apiKeyInputProblems(input: { owner?: string; scope?: string; nam
   return problems;
 }
 
-/** Creates a key for `owner` with `scope`; the returned key must be handed over now, it cannot be recovered. */
-export async function issueApiKey(sequelize: Sequelize, input: IssueApiKeyInput): Promise<IssuedApiKey> {
+/**
+ * Creates a key for `owner` with `scope`; the returned key must be handed over now, it cannot be recovered.
+ * With `callbackSecrets` (the CLI and the admin route always pass it), an owner without a callback secret gets
+ * one in the same transaction: both or neither, so no tenant has a key whose callbacks nobody can verify.
+ * Without it (tests of other modules) no secret is made, and that owner's callbacks fall back to the legacy
+ * secret, outside production only.
+ */
+export async function issueApiKey(
+  sequelize: Sequelize,
+  input: IssueApiKeyInput,
+  callbackSecrets?: TenantCallbackSecrets,
+): Promise<IssuedApiKey> {
   const problems = apiKeyInputProblems(input);
   if (problems.length > 0) throw new RangeError(problems.join('; '));
   const { key, prefix, hash } = generateApiKey();
   const id = randomUUID();
-  await sequelize.query(
-    'INSERT INTO api_keys (id, key_hash, key_prefix, name, owner, scope) VALUES (?, ?, ?, ?, ?, ?)',
-    { replacements: [id, hash, prefix, input.name ?? null, input.owner, input.scope] },
-  );
-  return { id, key, prefix };
+  return sequelize.transaction(async (transaction) => {
+    await sequelize.query(
+      'INSERT INTO api_keys (id, key_hash, key_prefix, name, owner, scope) VALUES (?, ?, ?, ?, ?, ?)',
+      { replacements: [id, hash, prefix, input.name ?? null, input.owner, input.scope], transaction },
+    );
+    const created = callbackSecrets
+      ? await callbackSecrets.createIfAbsent(input.owner, { transaction })
+      : null;
+    return {
+      id,
+      key,
+      prefix,
+      callbackSecret: created ? { secret: created.secret, prefix: created.status.prefix } : null,
+    };
+  });
 }
