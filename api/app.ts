@@ -5,22 +5,22 @@ import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import { DEFAULT_PRICING, type PricingTable } from '../domain/pricing';
 import type { HostLookup } from '../services/outbound/outbound-address-policy';
-import { DEFAULT_RATE_LIMIT_COOLDOWN_MS } from '../services/accounts/account-eligibility';
 import { accountRoutes } from './accounts/account-routes';
-import { authenticate, requireScope } from './auth/authentication';
-import { rateLimit } from './auth/rate-limit';
+import { AUTHENTICATION_RESPONSES, authenticate, requireScope, scopeResponses } from './auth/authentication';
+import { rateLimit, rateLimitResponses } from './auth/rate-limit';
 import { generationRoutes } from './generations/generation-routes';
+import { allowedMethods } from './http/allowed-methods';
 import { renderDocsPage } from './http/docs-page';
-import { jsonBody, DEFAULT_BODY_LIMIT_BYTES } from './http/json-body';
-import { ApiMetrics } from './http/metrics';
+import { closeIfBodyUnread, jsonBody, jsonBodyResponses, DEFAULT_BODY_LIMIT_BYTES } from './http/json-body';
+import { ApiMetrics, type Gauge } from './http/metrics';
 import { openApiDocument } from './http/openapi';
-import { poolAvailability } from './http/pool-gauges';
 import { requestId } from './http/request-id';
-import { mountRoutes, type AnyRoute } from './http/route';
-import { idempotency } from './idempotency/idempotency';
+import { mountRoutes, type AnyRoute, type Guard } from './http/route';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_RESPONSES, idempotency } from './idempotency/idempotency';
 import { pointsRoutes } from './points/points-routes';
 import { problemDetails } from './problem';
-import { healthRouter } from './routes/health';
+import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { TaskStore } from './tasks/task-store';
 import { taskRoutes } from './tasks/task-routes';
 
@@ -30,14 +30,20 @@ export interface ApiSettings {
   pricing: PricingTable;
   /** Callback and image URLs may name private hosts (development). */
   allowPrivateUrls: boolean;
+  /** Per API key, after authentication. */
   rateLimitPerMinute: number;
+  /** Per client address, before authentication. */
+  rateLimitPerAddressPerMinute: number;
+  /**
+   * API_TRUST_PROXY: how many reverse proxies' X-Forwarded-For entries are believed for the client's address
+   * (0: none, the socket's address is the client's).
+   */
+  trustedProxies: number;
   bodyLimitBytes: number;
   /** Snowflake node of this API process (task and account ids). */
   nodeId: number;
   /** QUOTA_TIME_ZONE: new accounts' first daily quota reset. */
   quotaTimeZone: string;
-  /** ACCOUNT_RATE_LIMIT_COOLDOWN_MS, as the worker's pool uses it: the pool gauge counts what it would lease. */
-  rateLimitCooldownMs: number;
 }
 
 export interface ApiDependencies {
@@ -49,6 +55,10 @@ export interface ApiDependencies {
   metrics?: ApiMetrics;
   /** Resolves callback and reference image hosts at admission (default node:dns); tests answer from a table. */
   hostLookup?: HostLookup;
+  /** Gauges /metrics shows, read in the background by their owner (main.ts: the pool gauges). */
+  gauges?: { gauges(): Gauge[] };
+  /** The clock of the rate limits and the API key cache (tests move it). */
+  now?: () => Date;
 }
 
 const DEFAULTS: ApiSettings = {
@@ -57,10 +67,11 @@ const DEFAULTS: ApiSettings = {
   pricing: DEFAULT_PRICING,
   allowPrivateUrls: false,
   rateLimitPerMinute: 600,
+  rateLimitPerAddressPerMinute: 1200,
+  trustedProxies: 0,
   bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
   nodeId: 10,
   quotaTimeZone: 'Asia/Shanghai',
-  rateLimitCooldownMs: DEFAULT_RATE_LIMIT_COOLDOWN_MS,
 };
 
 export const API_INFO = {
@@ -100,50 +111,90 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
   ];
 }
 
+const KEYED: ReadonlySet<string> = new Set(['caller', 'admin']);
+const WITH_BODY: ReadonlySet<string> = new Set(['post', 'patch']);
+
+/**
+ * What runs in front of the routes, in order, and which routes each covers. Nothing reads a body before the
+ * caller is known and within its limits: the address limit, then the key, then its scope and its own limit.
+ */
+export function routeGuards(deps: ApiDependencies): Guard[] {
+  const settings = { ...DEFAULTS, ...deps.settings };
+  const clock = deps.now ? { now: deps.now } : {};
+  return [
+    {
+      middleware: rateLimit({
+        by: 'address',
+        requestsPerMinute: settings.rateLimitPerAddressPerMinute,
+        ...clock,
+      }),
+      responses: rateLimitResponses('address'),
+      covers: (route) => KEYED.has(route.scope),
+    },
+    {
+      middleware: authenticate({ sequelize: deps.sequelize, logger: deps.logger, ...clock }),
+      responses: AUTHENTICATION_RESPONSES,
+      covers: (route) => KEYED.has(route.scope),
+    },
+    {
+      middleware: requireScope('admin'),
+      responses: scopeResponses('admin'),
+      covers: (route) => route.scope === 'admin',
+    },
+    {
+      middleware: rateLimit({ by: 'key', requestsPerMinute: settings.rateLimitPerMinute, ...clock }),
+      responses: rateLimitResponses('key'),
+      covers: (route) => KEYED.has(route.scope),
+    },
+    {
+      middleware: jsonBody(settings.bodyLimitBytes),
+      responses: jsonBodyResponses(settings.bodyLimitBytes),
+      covers: (route) => WITH_BODY.has(route.method),
+    },
+    {
+      middleware: idempotency({ sequelize: deps.sequelize }),
+      responses: IDEMPOTENCY_RESPONSES,
+      headers: [IDEMPOTENCY_KEY_HEADER],
+      covers: (route) => KEYED.has(route.scope) && route.method === 'post' && route.replayable !== false,
+    },
+  ];
+}
+
 /** The Koa application without a listening socket: main.ts listens, tests use it in-process. */
 export function createApp(deps: ApiDependencies): Koa {
   const settings = { ...DEFAULTS, ...deps.settings };
   const metrics = deps.metrics ?? new ApiMetrics();
   deps = { ...deps, metrics };
   const app = new Koa();
-  app.proxy = true;
+  // Off by default: behind no proxy, X-Forwarded-For is whatever the client wrote, and ctx.ip (the address
+  // rate limit's subject) must be the socket's. With N proxies, the last N entries are theirs.
+  app.proxy = settings.trustedProxies > 0;
+  app.maxIpsCount = settings.trustedProxies;
   // Errors are rendered by problemDetails; Koa's default handler would print them a second time.
   app.silent = true;
   app.use(requestId(deps.logger));
   // Outside problemDetails, so a request that failed is counted with the status it was answered with.
   app.use(metrics.middleware());
   app.use(problemDetails(deps.logger));
-  app.use(jsonBody(settings.bodyLimitBytes));
+  app.use(closeIfBodyUnread());
 
-  const health = healthRouter({ sequelize: deps.sequelize, temporal: deps.temporal });
-  app.use(health.routes()).use(health.allowedMethods());
-
-  const routes = apiRoutes(deps);
-  const document = openApiDocument(routes, API_INFO);
+  const routes = [
+    ...healthRoutes({ sequelize: deps.sequelize, temporal: deps.temporal, logger: deps.logger }),
+    ...metricsRoutes({ metrics, ...(deps.gauges ? { gauges: deps.gauges } : {}) }),
+    ...apiRoutes(deps),
+  ];
+  const guards = routeGuards(deps);
+  const document = openApiDocument(routes, guards, API_INFO);
   const router = new Router();
   const docsPage = renderDocsPage(document);
   router.get('/openapi.json', (ctx) => {
     ctx.body = document;
   });
-  // Unauthenticated like /healthz, for Prometheus; it shows counts and pool sizes, nothing about callers.
-  router.get('/metrics', async (ctx) => {
-    ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
-    ctx.body = metrics.render([
-      await poolAvailability(deps.sequelize, new Date(), settings.rateLimitCooldownMs),
-    ]);
-  });
   router.get('/docs', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = docsPage;
   });
-  mountRoutes(router, routes, {
-    caller: [
-      authenticate({ sequelize: deps.sequelize, logger: deps.logger }),
-      rateLimit({ requestsPerMinute: settings.rateLimitPerMinute }),
-      idempotency({ sequelize: deps.sequelize }),
-    ],
-    admin: [requireScope('admin')],
-  });
-  app.use(router.routes()).use(router.allowedMethods());
+  mountRoutes(router, routes, guards);
+  app.use(allowedMethods(router)).use(router.routes());
   return app;
 }

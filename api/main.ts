@@ -5,6 +5,8 @@ import { apiPublicUrl, ConfigError, loadConfig } from '../config/settings';
 import { createSequelize } from '../db/connection';
 import { parsePricing } from '../domain/pricing';
 import { createApp } from './app';
+import { createHttpServer } from './http/http-server';
+import { poolGaugeRefresher } from './http/pool-gauges';
 
 /**
  * The API process. It starts even when MySQL or Temporal is down (the Temporal connection is lazy) so
@@ -15,28 +17,45 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.logLevel);
   const sequelize = createSequelize(databaseOptions(config));
   const temporal = Connection.lazy({ address: config.temporalAddress });
+  const poolGauges = poolGaugeRefresher({
+    sequelize,
+    intervalMs: config.apiMetricsRefreshMs,
+    cooldownMs: config.accountRateLimitCooldownMs,
+    logger,
+  });
   const app = createApp({
     sequelize,
     temporal,
     logger,
+    gauges: poolGauges,
     settings: {
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
       pricing: parsePricing(config.pointsPricing),
       allowPrivateUrls: config.outboundAllowPrivate,
       rateLimitPerMinute: config.apiRateLimitPerMinute,
+      rateLimitPerAddressPerMinute: config.apiRateLimitPerAddressPerMinute,
+      trustedProxies: config.apiTrustProxy,
       nodeId: config.apiNodeId,
       quotaTimeZone: config.quotaTimeZone,
-      rateLimitCooldownMs: config.accountRateLimitCooldownMs,
     },
   });
-  const server = app.listen(config.apiPort, config.apiHost, () => {
+  const server = createHttpServer(app, {
+    headersTimeoutMs: config.apiHeadersTimeoutMs,
+    requestTimeoutMs: config.apiRequestTimeoutMs,
+    keepAliveTimeoutMs: config.apiKeepAliveTimeoutMs,
+  });
+  poolGauges.start();
+  server.listen(config.apiPort, config.apiHost, () => {
     logger.info({ url: apiPublicUrl(config) }, 'api listening');
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api stopping');
     server.close(() => {
-      void Promise.allSettled([temporal.close(), sequelize.close()]).then(() => process.exit(0));
+      void poolGauges
+        .stop()
+        .then(() => Promise.allSettled([temporal.close(), sequelize.close()]))
+        .then(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 10_000).unref();
   };

@@ -1,21 +1,28 @@
 import type { Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
+
+/** What the API cannot serve without. */
+export const DEPENDENCIES = ['mysql', 'temporal'] as const;
+export type Dependency = (typeof DEPENDENCIES)[number];
 
 export interface DependencyCheck {
   ok: boolean;
-  /** Why it is not ready; no credentials, only what an operator needs to look at. */
-  error?: string;
   latencyMs: number;
 }
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: DependencyCheck; temporal: DependencyCheck };
+  /** The dependencies that did not answer, by name only: the answer is unauthenticated. */
+  down: Dependency[];
+  checks: Record<Dependency, DependencyCheck>;
 }
 
 export interface ReadinessDependencies {
   sequelize: Sequelize;
   temporal: Connection;
+  /** Where the reason a dependency is down goes (driver messages name users, hosts, databases). */
+  logger: Logger;
   timeoutMs?: number;
 }
 
@@ -27,28 +34,38 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function check(run: () => Promise<unknown>): Promise<DependencyCheck> {
+async function check(
+  dependency: Dependency,
+  run: () => Promise<unknown>,
+  logger: Logger,
+): Promise<DependencyCheck> {
   const started = performance.now();
   try {
     await run();
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
-    return { ok: false, error: (err as Error).message, latencyMs: Math.round(performance.now() - started) };
+    logger.warn({ err, dependency }, 'readiness check failed');
+    return { ok: false, latencyMs: Math.round(performance.now() - started) };
   }
 }
 
 /** Both dependencies are checked in parallel, each under its own timeout, so one slow one names itself. */
 export async function checkReadiness(deps: ReadinessDependencies): Promise<Readiness> {
   const timeoutMs = deps.timeoutMs ?? 2000;
-  const [database, temporal] = await Promise.all([
-    check(() => withTimeout(deps.sequelize.query('SELECT 1'), timeoutMs, 'MySQL')),
-    check(() =>
-      deps.temporal.withDeadline(Date.now() + timeoutMs, async () => {
-        const response = await deps.temporal.healthService.check({});
-        // 1 = SERVING in grpc.health.v1.HealthCheckResponse.ServingStatus
-        if (response.status !== 1) throw new Error(`Temporal health status ${String(response.status)}`);
-      }),
+  const [mysql, temporal] = await Promise.all([
+    check('mysql', () => withTimeout(deps.sequelize.query('SELECT 1'), timeoutMs, 'MySQL'), deps.logger),
+    check(
+      'temporal',
+      () =>
+        deps.temporal.withDeadline(Date.now() + timeoutMs, async () => {
+          const response = await deps.temporal.healthService.check({});
+          // 1 = SERVING in grpc.health.v1.HealthCheckResponse.ServingStatus
+          if (response.status !== 1) throw new Error(`Temporal health status ${String(response.status)}`);
+        }),
+      deps.logger,
     ),
   ]);
-  return { ready: database.ok && temporal.ok, checks: { database, temporal } };
+  const checks = { mysql, temporal };
+  const down = DEPENDENCIES.filter((name) => !checks[name].ok);
+  return { ready: down.length === 0, down, checks };
 }

@@ -50,6 +50,13 @@ const nonNegativeInt: Parser<number> = (raw) => {
   if (!/^\d+$/.test(raw)) throw new Error(`must be a whole number of 0 or more, got "${raw}"`);
   return Number(raw);
 };
+/** false/0: no proxy is trusted; true: one; N: N. */
+const proxyHops: Parser<number> = (raw) => {
+  if (raw === 'false') return 0;
+  if (raw === 'true') return 1;
+  if (!/^\d+$/.test(raw)) throw new Error(`must be false, true or a number of proxies, got "${raw}"`);
+  return Number(raw);
+};
 const hostPort: Parser<string> = (raw) => {
   if (!/^[\w.-]+:\d{1,5}$/.test(raw)) throw new Error(`must be host:port, got "${raw}"`);
   return raw;
@@ -162,6 +169,55 @@ export const settings = {
     env: 'API_RATE_LIMIT_PER_MINUTE',
     default: '600',
     doc: 'requests per minute per API key (429 with Retry-After beyond it)',
+    parse: positiveInt,
+  },
+  apiRateLimitPerAddressPerMinute: {
+    env: 'API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE',
+    default: '1200',
+    doc:
+      'requests per minute per client address, counted before the API key is checked (429 with Retry-After ' +
+      'beyond it); the keys of one backend behind one address share it',
+    parse: positiveInt,
+  },
+  apiTrustProxy: {
+    env: 'API_TRUST_PROXY',
+    default: 'false',
+    doc:
+      "whose X-Forwarded-For the API believes for the client's address (the address rate limit's subject): " +
+      "false, nobody's (the socket's address); N (true is 1), the N reverse proxies in front of it, each " +
+      'appending the address it saw',
+    parse: proxyHops,
+  },
+  apiHeadersTimeoutMs: {
+    env: 'API_HEADERS_TIMEOUT_MS',
+    default: '10000',
+    doc:
+      'how long a client may take to send the request line and headers (408 and the connection closed ' +
+      'beyond it)',
+    parse: positiveInt,
+  },
+  apiRequestTimeoutMs: {
+    env: 'API_REQUEST_TIMEOUT_MS',
+    default: '30000',
+    doc:
+      'how long a client may take to send a whole request, headers and body (408 beyond it; at least ' +
+      'API_HEADERS_TIMEOUT_MS); the time to answer is not counted, so a `Prefer: wait` of up to 60 s is not cut',
+    parse: positiveInt,
+  },
+  apiKeepAliveTimeoutMs: {
+    env: 'API_KEEP_ALIVE_TIMEOUT_MS',
+    default: '5000',
+    doc:
+      'how long an idle keep-alive connection waits for its next request (behind a load balancer, keep it ' +
+      "above the balancer's idle timeout, so the balancer is the one that closes)",
+    parse: positiveInt,
+  },
+  apiMetricsRefreshMs: {
+    env: 'API_METRICS_REFRESH_MS',
+    default: '15000',
+    doc:
+      'how often the API reads the pool gauges of /metrics from MySQL; a scrape answers the last values and ' +
+      'their age (jimeng_pool_gauges_age_seconds) without a query',
     parse: positiveInt,
   },
   apiNodeId: {

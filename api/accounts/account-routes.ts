@@ -6,6 +6,7 @@ import type { Sequelize } from 'sequelize';
 import { initialQuotaResetTime } from '../../domain/quota-reset';
 import type { accountCheckWorkflow, AccountCheckResult } from '../../workflows/account-check';
 import { principalOf } from '../auth/authentication';
+import { z } from 'zod';
 import { defineRoute, type AnyRoute, type ResponseSpec } from '../http/route';
 import { Problem, type FieldProblem } from '../problem';
 import {
@@ -51,9 +52,12 @@ const idempotencyHeader = {
   name: 'Idempotency-Key',
   description: 'Replays the first response for the same key and body (24 h)',
 };
+/** `"7"`, `W/"7"` or `*`: what expectedVersionOf() reads (digits spelled out: `\d` is wider in some dialects). */
+const IF_MATCH = new RegExp('^(?:\\*|(?:W/)?"([0-9]{1,10})")$');
 const ifMatchHeader = {
   name: 'If-Match',
   description: 'The ETag (`"<version>"`) the change is based on: another version answers 412',
+  schema: z.string().regex(IF_MATCH),
 };
 
 const notFound = (id: string) => new Problem(404, 'Not Found', `no account ${id}`);
@@ -301,13 +305,13 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
 /** If-Match: `"7"` (or W/"7") → 7; `*` or absent → no precondition. */
 function expectedVersionOf(header: string): number | undefined {
   const value = header.trim();
-  if (value === '' || value === '*') return undefined;
-  const match = /^(?:W\/)?"(\d{1,10})"$/.exec(value);
+  if (value === '') return undefined;
+  const match = IF_MATCH.exec(value);
   if (!match)
     throw new Problem(400, 'Bad Request', 'If-Match must be the ETag of the account, e.g. "3"', [
       { field: 'header.If-Match', reason: 'not an ETag this API issued' },
     ]);
-  return Number(match[1]);
+  return match[1] === undefined ? undefined : Number(match[1]);
 }
 
 function checkViewOf(result: AccountCheckResult): AccountCheckView {

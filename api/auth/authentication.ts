@@ -2,6 +2,7 @@ import type { Middleware, ParameterizedContext } from 'koa';
 import type { Logger } from 'pino';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { ApiKeyScope } from '../../db/codes';
+import type { ResponseSpec } from '../http/route';
 import { Problem } from '../problem';
 import { hashApiKey, isWellFormedApiKey, maskApiKey } from './api-key-secret';
 
@@ -195,4 +196,14 @@ function isPrincipal(value: unknown): value is ApiKeyPrincipal {
     typeof candidate.owner === 'string' &&
     (candidate.scope === 'caller' || candidate.scope === 'admin')
   );
+}
+
+/** What authenticate() answers instead of the route, for the document. */
+export const AUTHENTICATION_RESPONSES: Record<number, ResponseSpec> = {
+  401: { description: 'Missing, malformed, unknown or revoked API key (see WWW-Authenticate)' },
+};
+
+/** What requireScope(scope) answers instead of the route, for the document. */
+export function scopeResponses(scope: ApiKeyScope): Record<number, ResponseSpec> {
+  return { 403: { description: `The API key does not have the ${scope} scope` } };
 }

@@ -1,9 +1,18 @@
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
+import type { ResponseSpec } from '../http/route';
 import { Problem } from '../problem';
-import type { ApiKeyPrincipal } from './authentication';
+import { principalOf } from './authentication';
+
+/**
+ * Whose bucket a request takes from. `address`: the client's IP (ctx.ip: the socket's address unless the app
+ * trusts a proxy), for the requests before authentication, so floods of bad keys are stopped before they cost
+ * a lookup; `key`: the authenticated API key, so one tenant's runaway client does not slow another's.
+ */
+export type RateLimitSubject = 'address' | 'key';
 
 export interface RateLimitOptions {
-  /** The sustained rate each API key gets. */
+  by: RateLimitSubject;
+  /** The sustained rate each subject gets. */
   requestsPerMinute: number;
   /** How many requests may come at once after a quiet spell; defaults to requestsPerMinute. */
   burst?: number;
@@ -20,13 +29,27 @@ interface Bucket {
 const DEFAULT_MAX_BUCKETS = 100_000;
 const SWEEP_INTERVAL_MS = 60_000;
 
+/** What the limit answers instead of the route, for the document. */
+export function rateLimitResponses(by: RateLimitSubject): Record<number, ResponseSpec> {
+  return {
+    429: {
+      description:
+        by === 'address'
+          ? 'Too many requests from this address (counted before the key is checked); see Retry-After'
+          : 'Too many requests with this API key; see Retry-After',
+    },
+  };
+}
+
+const SUBJECT_NAME: Record<RateLimitSubject, string> = { address: 'address', key: 'API key' };
+
 /**
- * A token bucket per API key (per address before authentication), in this process's memory: with several
- * API processes each enforces the limit alone, which is what a per-process guard against a runaway client
- * needs, and costs no round trip. Answers 429 with Retry-After when the bucket is empty.
+ * A token bucket per subject (address or API key), in this process's memory: with several API processes each
+ * enforces the limit alone, which is what a per-process guard against a runaway client needs, and costs no
+ * round trip. Answers 429 with Retry-After when the bucket is empty.
  */
 export function rateLimit(options: RateLimitOptions): Middleware {
-  const { requestsPerMinute } = options;
+  const { requestsPerMinute, by } = options;
   const capacity = options.burst ?? requestsPerMinute;
   if (!(requestsPerMinute > 0) || !Number.isFinite(requestsPerMinute)) {
     throw new RangeError(`requestsPerMinute must be a positive number, got ${requestsPerMinute}`);
@@ -65,9 +88,10 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     return bucket;
   }
 
+  const subjectOf = (ctx: ParameterizedContext): string => (by === 'address' ? ctx.ip : principalOf(ctx).id);
+
   return async (ctx, next) => {
-    const principal = ctx.state.apiKey as ApiKeyPrincipal | undefined;
-    const bucket = bucketFor(principal ? `key:${principal.id}` : `ip:${ctx.ip}`, now().getTime());
+    const bucket = bucketFor(subjectOf(ctx), now().getTime());
     ctx.set('RateLimit-Limit', String(capacity));
     if (bucket.tokens < 1) {
       const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / tokensPerMs / 1000));
@@ -76,7 +100,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
       throw new Problem(
         429,
         'Too Many Requests',
-        `the limit is ${requestsPerMinute} requests per minute (bursts of ${capacity}); retry in ${retryAfterSeconds} s`,
+        `the limit is ${requestsPerMinute} requests per minute per ${SUBJECT_NAME[by]} (bursts of ${capacity}); retry in ${retryAfterSeconds} s`,
       );
     }
     bucket.tokens -= 1;

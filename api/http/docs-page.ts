@@ -18,18 +18,28 @@ export function renderDocsPage(document: Json): string {
     const s = resolve(schema);
     if (!s) return '';
     if (Array.isArray(s.enum)) return (s.enum as unknown[]).map(String).join(' | ');
+    if ('const' in s) return String(s.const);
     if (s.type === 'array') return `array of ${typeOf(s.items as Json)}`;
     if (Array.isArray(s.anyOf)) return (s.anyOf as Json[]).map(typeOf).join(' | ');
     return String(s.type ?? (typeof schema?.$ref === 'string' ? schema.$ref.split('/').pop() : 'object'));
   };
+  /** A body of one shape per model (oneOf) is shown as one table: a field that differs says so. */
   const fields = (schema: Json | undefined): string => {
     const s = resolve(schema);
-    const properties = (s?.properties ?? {}) as Record<string, Json>;
-    const required = new Set((s?.required ?? []) as string[]);
-    const rows = Object.entries(properties).map(
-      ([name, p]) =>
-        `<tr><td><code>${escape(name)}</code>${required.has(name) ? ' *' : ''}</td><td>${escape(typeOf(p))}</td><td>${escape(p.description ?? '')}</td></tr>`,
+    const variants = (Array.isArray(s?.oneOf) ? (s.oneOf as Json[]).map(resolve) : [s]).filter(
+      (v): v is Json => v !== undefined,
     );
+    const names = [...new Set(variants.flatMap((v) => Object.keys((v.properties ?? {}) as Json)))];
+    const rows = names.map((name) => {
+      const seen = variants.flatMap((v) => {
+        const p = ((v.properties ?? {}) as Record<string, Json>)[name];
+        return p ? [{ type: typeOf(p), description: String(p.description ?? '') }] : [];
+      });
+      const required = variants.every((v) => ((v.required ?? []) as string[]).includes(name));
+      const differs = new Set(seen.map((x) => `${x.type}\n${x.description}`)).size > 1;
+      const meaning = `${seen[0]?.description ?? ''}${differs ? ' (differs by model: see /openapi.json)' : ''}`;
+      return `<tr><td><code>${escape(name)}</code>${required ? ' *' : ''}</td><td>${escape(seen[0]?.type)}</td><td>${escape(meaning)}</td></tr>`;
+    });
     return rows.length
       ? `<table><tr><th>field</th><th>type</th><th>meaning</th></tr>${rows.join('')}</table>`
       : '';

@@ -5,6 +5,13 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 
 type Labels = Record<string, string>;
 
+/** A gauge as the exposition shows it: name, help and one sample per label set. */
+export interface Gauge {
+  name: string;
+  help: string;
+  samples: Array<{ labels: Labels; value: number }>;
+}
+
 const key = (labels: Labels) =>
   Object.entries(labels)
     .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
@@ -13,7 +20,7 @@ const key = (labels: Labels) =>
 /**
  * The API's Prometheus metrics, kept in memory and rendered in the text exposition format. Small on purpose:
  * request counts and latency by route template (never the raw path: ids would explode the series), workflows
- * started, and gauges read at scrape time (pool availability).
+ * started, and the gauges a scrape is handed (pool availability, read in the background: gauge-refresher.ts).
  */
 export class ApiMetrics {
   private readonly requests = new Map<string, number>();
@@ -51,10 +58,7 @@ export class ApiMetrics {
     this.started.set(k, (this.started.get(k) ?? 0) + 1);
   }
 
-  /** `gauges` are read at scrape time (name → help + samples). */
-  render(
-    gauges: Array<{ name: string; help: string; samples: Array<{ labels: Labels; value: number }> }> = [],
-  ): string {
+  render(gauges: readonly Gauge[] = []): string {
     const lines: string[] = [];
     lines.push('# HELP jimeng_http_requests_total HTTP requests by method, route template and status.');
     lines.push('# TYPE jimeng_http_requests_total counter');
@@ -77,8 +81,18 @@ export class ApiMetrics {
     for (const gauge of gauges) {
       lines.push(`# HELP ${gauge.name} ${gauge.help}`);
       lines.push(`# TYPE ${gauge.name} gauge`);
-      for (const s of gauge.samples) lines.push(`${gauge.name}{${key(s.labels)}} ${s.value}`);
+      for (const s of gauge.samples) {
+        const labels = Object.keys(s.labels).length > 0 ? `{${key(s.labels)}}` : '';
+        lines.push(`${gauge.name}${labels} ${sampleValue(s.value)}`);
+      }
     }
     return `${lines.join('\n')}\n`;
   }
+}
+
+/** The exposition format spells the infinities +Inf and -Inf (JavaScript prints Infinity). */
+function sampleValue(value: number): string {
+  if (value === Number.POSITIVE_INFINITY) return '+Inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
+  return String(value);
 }

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { openApiPath, type AnyRoute, type ResponseSpec, type Scope } from './route';
+import {
+  guardsOf,
+  openApiPath,
+  validationResponses,
+  type AnyRoute,
+  type Guard,
+  type HeaderSpec,
+  type ResponseSpec,
+} from './route';
 
 type JsonObject = Record<string, unknown>;
 
@@ -57,21 +65,36 @@ function parameters(
 }
 
 /**
- * What the scope's guards answer before a route's handler runs (api/app.ts mounts them by scope), documented
- * for every route of the scope; a route may word its own.
+ * Everything a route can answer: each guard's answers (two guards answering the same status are described
+ * together), validation's 422, then the route's own, which may word a status its own way.
  */
-const SCOPE_RESPONSES: Record<Scope, Record<number, ResponseSpec>> = {
-  public: {},
-  caller: {
-    401: { description: 'Missing or unknown API key' },
-    429: { description: 'Rate limit; see Retry-After' },
-  },
-  admin: {
-    401: { description: 'Missing or unknown API key' },
-    403: { description: 'The API key does not have the admin scope' },
-    429: { description: 'Rate limit; see Retry-After' },
-  },
-};
+function responsesOf(route: AnyRoute, guards: readonly Guard[]): Record<number, ResponseSpec> {
+  const merged: Record<number, ResponseSpec> = {};
+  for (const answers of [...guardsOf(route, guards).map((g) => g.responses), validationResponses(route)]) {
+    for (const [status, spec] of Object.entries(answers)) {
+      const earlier = merged[Number(status)];
+      merged[Number(status)] =
+        earlier && earlier.description !== spec.description
+          ? { ...earlier, description: `${earlier.description}; ${spec.description}` }
+          : spec;
+    }
+  }
+  return { ...merged, ...route.responses };
+}
+
+/** The guards' headers, then the route's; a route naming a guard's header words it, the guard's schema stays. */
+function headersOf(route: AnyRoute, guards: readonly Guard[]): HeaderSpec[] {
+  const byName = new Map<string, HeaderSpec>();
+  for (const header of [
+    ...guardsOf(route, guards).flatMap((g) => g.headers ?? []),
+    ...(route.headers ?? []),
+  ]) {
+    const key = header.name.toLowerCase();
+    const schema = header.schema ?? byName.get(key)?.schema;
+    byName.set(key, { ...byName.get(key), ...header, ...(schema ? { schema } : {}) });
+  }
+  return [...byName.values()];
+}
 
 /**
  * The OpenAPI 3.1 document of the mounted routes, generated from the same zod schemas that validate requests
@@ -79,6 +102,7 @@ const SCOPE_RESPONSES: Record<Scope, Record<number, ResponseSpec>> = {
  */
 export function openApiDocument(
   routes: readonly AnyRoute[],
+  guards: readonly Guard[],
   info: { title: string; version: string; description: string },
 ) {
   const paths: Record<string, Record<string, JsonObject>> = {};
@@ -86,7 +110,7 @@ export function openApiDocument(
   for (const route of routes) {
     const path = openApiPath(route.path);
     const responses: Record<string, JsonObject> = {};
-    for (const [status, spec] of Object.entries({ ...SCOPE_RESPONSES[route.scope], ...route.responses })) {
+    for (const [status, spec] of Object.entries(responsesOf(route, guards))) {
       const isProblem = Number(status) >= 400;
       const contentType = spec.contentType ?? (isProblem ? 'application/problem+json' : 'application/json');
       const schema = spec.schema ?? (isProblem ? PROBLEM : undefined);
@@ -106,12 +130,12 @@ export function openApiDocument(
       parameters: [
         ...parameters(route.params, 'path', components),
         ...parameters(route.query, 'query', components),
-        ...(route.headers ?? []).map((h) => ({
+        ...headersOf(route, guards).map((h) => ({
           name: h.name,
           in: 'header',
           required: h.required ?? false,
           description: h.description,
-          schema: { type: 'string' },
+          schema: h.schema ? schemaOf(h.schema, 'input', components) : { type: 'string' },
         })),
       ],
       ...(route.body

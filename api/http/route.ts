@@ -14,6 +14,15 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
+/** A request header a route (or a guard in front of it) reads, for the document. */
+export interface HeaderSpec {
+  name: string;
+  description: string;
+  required?: boolean;
+  /** What the reader accepts; a plain string when absent. */
+  schema?: z.ZodType<string>;
+}
+
 export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
@@ -36,9 +45,14 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  /** Headers the route reads, for the document (Idempotency-Key, Prefer). */
-  headers?: Array<{ name: string; description: string; required?: boolean }>;
+  /** Headers the handler reads, for the document (Prefer, If-Match); a guard's come from the guard. */
+  headers?: HeaderSpec[];
   responses: Record<number, ResponseSpec>;
+  /**
+   * False for a POST whose answer must never be stored to be replayed (it shows a secret once): no
+   * Idempotency-Key is taken, and the document does not offer one.
+   */
+  replayable?: boolean;
   handler: (ctx: Context, input: RouteInput<P, Q, B>) => Promise<void>;
 }
 
@@ -53,19 +67,52 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRoute = RouteSpec<any, any, any>;
 
-export interface ScopeGuards {
-  /** Any valid API key, then what applies per key (rate limit, idempotency). */
-  caller: Middleware[];
-  /** An admin key (after the caller guards). */
-  admin: Middleware[];
+/**
+ * A middleware in front of routes, declared with what it may answer instead of them: mountRoutes() puts it in
+ * the chain of every route it `covers`, and the OpenAPI document lists its answers and headers on the same
+ * routes, so what a route can answer is derived from the chain that runs, not copied by hand.
+ */
+export interface Guard {
+  middleware: Middleware;
+  responses: Record<number, ResponseSpec>;
+  /** Request headers it reads. */
+  headers?: HeaderSpec[];
+  covers(route: AnyRoute): boolean;
 }
 
-/** Mounts routes on a router: the scope's guard, then validation, then the handler. */
-export function mountRoutes(router: Router, routes: readonly AnyRoute[], guards: ScopeGuards): void {
-  for (const route of routes) {
-    const chain: Middleware[] = [];
-    if (route.scope === 'caller') chain.push(...guards.caller);
-    if (route.scope === 'admin') chain.push(...guards.caller, ...guards.admin);
+/** The guards in front of one route, in the order they run. */
+export function guardsOf(route: AnyRoute, guards: readonly Guard[]): Guard[] {
+  return guards.filter((guard) => guard.covers(route));
+}
+
+/** What validation answers for a route with params, query or body: a 422 naming each invalid field. */
+export function validationResponses(route: AnyRoute): Record<number, ResponseSpec> {
+  const parts = [route.params && 'path', route.query && 'query', route.body && 'body'].filter(Boolean);
+  if (parts.length === 0) return {};
+  return { 422: { description: `Invalid ${parts.join(', ')} (each field named in \`errors\`)` } };
+}
+
+/** A path without parameters names one resource; one with parameters, each value they can take. */
+export const isLiteralPath = (path: string): boolean => !path.includes(':');
+
+/**
+ * Mounts routes on a router: the guards that cover each, then validation, then the handler. A literal path
+ * is its own resource even where a parameter path matches it too (`/v1/accounts/import` is not the account
+ * "import"): literal routes come first, and a parameter route steps aside on a literal route's path, so a
+ * method the literal path lacks is answered 405 for it (allowed-methods.ts), not by the parameter route.
+ */
+export function mountRoutes(router: Router, routes: readonly AnyRoute[], guards: readonly Guard[]): void {
+  const literal = routes.filter((route) => isLiteralPath(route.path));
+  const literalPaths = new Set(literal.map((route) => route.path));
+  for (const route of [...literal, ...routes.filter((r) => !isLiteralPath(r.path))]) {
+    const chain: Middleware[] = isLiteralPath(route.path)
+      ? []
+      : [
+          async (ctx, next) => {
+            if (!literalPaths.has(ctx.path)) await next();
+          },
+        ];
+    chain.push(...guardsOf(route, guards).map((guard) => guard.middleware));
     chain.push(async (ctx) => {
       const params = route.params ? parseOrProblem(route.params, 'params', ctx.params) : {};
       const query = route.query ? parseOrProblem(route.query, 'query', ctx.query) : {};

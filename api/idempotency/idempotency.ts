@@ -5,7 +5,9 @@ import { sqlTime } from '../../db/sql-time';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { isUniqueViolation } from '../../db/errors';
 import { principalOf } from '../auth/authentication';
+import type { HeaderSpec, ResponseSpec } from '../http/route';
 import { Problem, PROBLEM_CONTENT_TYPE } from '../problem';
+import { z } from 'zod';
 
 export interface IdempotencyDependencies {
   sequelize: Sequelize;
@@ -24,7 +26,8 @@ export interface IdempotencyDependencies {
 
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_CLAIM_TIMEOUT_MS = 2 * 60 * 1000;
-const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+/** 1-255 printable ASCII characters; HTTP strips spaces around a header value, so none can start or end it. */
+const KEY_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 const KEY_FIELD = 'header.Idempotency-Key';
 /** Only what a caller needs to use the replayed answer; the rest (dates, rate limits) belongs to the retry. */
 const REPLAYED_HEADERS = ['Content-Type', 'Location'] as const;
@@ -50,6 +53,20 @@ interface StoredResponse {
   headers: Record<string, string>;
   text: string | null;
 }
+
+/** The header as the document shows it: the schema is the pattern the middleware checks. */
+export const IDEMPOTENCY_KEY_HEADER: HeaderSpec = {
+  name: 'Idempotency-Key',
+  description: 'Replays the first response for the same key and request (24 h)',
+  schema: z.string().regex(KEY_PATTERN),
+};
+
+/** What idempotency() answers instead of the route, for the document. */
+export const IDEMPOTENCY_RESPONSES: Record<number, ResponseSpec> = {
+  400: { description: 'Malformed Idempotency-Key' },
+  409: { description: 'A request with this Idempotency-Key is still in progress; see Retry-After' },
+  422: { description: 'Idempotency-Key reused with another request' },
+};
 
 /**
  * `Idempotency-Key` on POST: the first request with a key runs, a retry with the same key and the same

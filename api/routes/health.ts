@@ -1,16 +1,67 @@
-import Router from '@koa/router';
-import { checkReadiness, type ReadinessDependencies } from '../readiness';
+import { z } from 'zod';
+import { defineRoute, type AnyRoute } from '../http/route';
+import { checkReadiness, DEPENDENCIES, type DependencyCheck, type ReadinessDependencies } from '../readiness';
+
+const TAG = 'Operations';
+
+const dependencyCheck = z.object({
+  ok: z.boolean(),
+  latency_ms: z.number().int().min(0).meta({ description: 'How long the check took' }),
+});
+
+const readiness = z
+  .object({
+    status: z.enum(['ready', 'not ready']),
+    down: z
+      .array(z.enum(DEPENDENCIES))
+      .meta({ description: 'What did not answer, by name; why is in the API log, not here' }),
+    checks: z.object({ mysql: dependencyCheck, temporal: dependencyCheck }),
+  })
+  .meta({ id: 'Readiness' });
+
+const view = (check: DependencyCheck) => ({ ok: check.ok, latency_ms: check.latencyMs });
 
 /** Liveness says the process runs; readiness says it can serve, naming the dependency that cannot. */
-export function healthRouter(deps: ReadinessDependencies): Router {
-  const router = new Router();
-  router.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  router.get('/readyz', async (ctx) => {
-    const readiness = await checkReadiness(deps);
-    ctx.status = readiness.ready ? 200 : 503;
-    ctx.body = { status: readiness.ready ? 'ready' : 'not ready', ...readiness.checks };
-  });
-  return router;
+export function healthRoutes(deps: ReadinessDependencies): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/healthz',
+      operationId: 'getLiveness',
+      summary: 'Liveness: the process runs',
+      tag: TAG,
+      scope: 'public',
+      responses: {
+        200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) },
+      },
+      async handler(ctx) {
+        ctx.body = { status: 'ok' };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/readyz',
+      operationId: 'getReadiness',
+      summary: 'Readiness: MySQL and Temporal answer',
+      tag: TAG,
+      scope: 'public',
+      responses: {
+        200: { description: 'Ready to serve', schema: readiness },
+        503: {
+          description: 'Not ready: `down` names what did not answer',
+          schema: readiness,
+          contentType: 'application/json',
+        },
+      },
+      async handler(ctx) {
+        const result = await checkReadiness(deps);
+        ctx.status = result.ready ? 200 : 503;
+        ctx.body = {
+          status: result.ready ? 'ready' : 'not ready',
+          down: result.down,
+          checks: { mysql: view(result.checks.mysql), temporal: view(result.checks.temporal) },
+        } satisfies z.infer<typeof readiness>;
+      },
+    }),
+  ];
 }

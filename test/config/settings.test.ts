@@ -44,6 +44,33 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads API_TRUST_PROXY as a number of proxies: false (the default) none, true one', () => {
+    expect(loadConfig({}).apiTrustProxy).toBe(0);
+    expect(loadConfig({ API_TRUST_PROXY: 'true' }).apiTrustProxy).toBe(1);
+    expect(loadConfig({ API_TRUST_PROXY: '2' }).apiTrustProxy).toBe(2);
+    expect(loadConfig({ API_TRUST_PROXY: 'false' }).apiTrustProxy).toBe(0);
+    expect(problemsOf({ API_TRUST_PROXY: 'yes' })).toEqual([
+      'API_TRUST_PROXY must be false, true or a number of proxies, got "yes"',
+    ]);
+  });
+
+  it('starts the API edge from bounded defaults: timeouts, limits, the gauges refresh', () => {
+    const config = loadConfig({});
+    expect({
+      headers: config.apiHeadersTimeoutMs,
+      request: config.apiRequestTimeoutMs,
+      keepAlive: config.apiKeepAliveTimeoutMs,
+      perAddress: config.apiRateLimitPerAddressPerMinute,
+      metricsRefresh: config.apiMetricsRefreshMs,
+    }).toEqual({
+      headers: 10_000,
+      request: 30_000,
+      keepAlive: 5_000,
+      perAddress: 1_200,
+      metricsRefresh: 15_000,
+    });
+  });
+
   it('never echoes a secret value in its complaint', () => {
     const problems = problemsOf({ MYSQL_PASSWORD: '' });
     expect(problems).toEqual(['MYSQL_PASSWORD is malformed']);

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { generateApiKey, hashApiKey, maskApiKey } from '../../../api/auth/api-key-secret';
+import { generateApiKey, maskApiKey } from '../../../api/auth/api-key-secret';
 import {
   authenticate,
   principalOf,
@@ -87,6 +87,27 @@ describe('API key authentication', () => {
     await sequelize.close();
   });
 
+  /**
+   * A key and its SHA-256 in hex, computed apart from this code base (printf %s <key> | sha256sum): the stored
+   * form is a contract with every row already in api_keys, so it is pinned here rather than recomputed.
+   */
+  const FIXED_KEY = 'jf_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
+  const FIXED_KEY_SHA256 = 'b1ee82cb8a56c6b0a60006b59b883dc972a899a1239ae38c09305d9722b2c682';
+
+  it('finds a key by the SHA-256 hex of its text', async () => {
+    const id = randomUUID();
+    // The key is fixed, so a run that died before its cleanup may have left it.
+    await sequelize.query('DELETE FROM api_keys WHERE key_hash = ?', { replacements: [FIXED_KEY_SHA256] });
+    await sequelize.query(
+      "INSERT INTO api_keys (id, key_hash, key_prefix, name, owner, scope) VALUES (?, ?, ?, NULL, ?, 'caller')",
+      { replacements: [id, FIXED_KEY_SHA256, FIXED_KEY.slice(0, 10), callerOwner] },
+    );
+    const url = await start();
+    const res = await get(`${url}/whoami`, `Bearer ${FIXED_KEY}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, owner: callerOwner, scope: 'caller' });
+  });
+
   it('stores only the hash and a short prefix of an issued key', async () => {
     const [row] = await sequelize.query<{
       key_hash: string;
@@ -99,7 +120,7 @@ describe('API key authentication', () => {
     });
     expect(caller.key).toMatch(/^jf_[A-Za-z0-9_-]{43}$/);
     expect(row).toEqual({
-      key_hash: hashApiKey(caller.key),
+      key_hash: createHash('sha256').update(caller.key).digest('hex'),
       key_prefix: caller.key.slice(0, 10),
       scope: 'caller',
       name: 'test caller',
