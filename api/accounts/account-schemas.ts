@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { PROXY_URL_MAX_LENGTH, proxyUrlProblem } from '../../domain/jimeng/proxy-url';
+import { timeCursorParam } from '../http/keyset-cursor';
+import { textField } from '../schemas/text-field';
+import { PROXY_URL_MAX_LENGTH, PROXY_URL_PATTERN, proxyUrlProblem } from '../../domain/jimeng/proxy-url';
 
 /*
  * The wire shapes of the account routes. Codes are the seed's TINYINT values (db/codes.ts), kept as
@@ -38,14 +40,20 @@ const maxRetryCount = z
  * site_type here). ASCII also keeps the unique key (session_id, site_type), compared by a case-insensitive
  * collation, predictable: two ids differ for it exactly when they differ other than in letter case.
  */
+/** The proxy's site prefixes, in either case (spelled out: the document's patterns take no flags). */
+const REGION_PREFIX = /^(?:[Uu][Ss]|[Hh][Kk]|[Jj][Pp]|[Ss][Gg])-/;
 const sessionId = z
   .string()
   .min(1)
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
   .regex(/^[^,@]+$/, 'must not contain a comma or an @')
-  .refine((s) => !/^(us|hk|jp|sg)-/i.test(s), 'must not carry a region prefix: the site is site_type')
-  .meta({ description: '登录状态ID (write-only: answers show it masked)', writeOnly: true });
+  .refine((s) => !REGION_PREFIX.test(s), 'must not carry a region prefix: the site is site_type')
+  .meta({
+    description: '登录状态ID (write-only: answers show it masked)',
+    writeOnly: true,
+    not: { pattern: REGION_PREFIX.source },
+  });
 
 /**
  * The account's outbound proxy, sent to the Jimeng proxy in front of the token (domain/jimeng/proxy-url.ts
@@ -57,6 +65,8 @@ const proxyUrl = z
     const problem = proxyUrlProblem(value);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   })
+  // What the check accepts, for the document: the refinement's reasons stay the caller's answer.
+  .meta({ pattern: PROXY_URL_PATTERN, maxLength: PROXY_URL_MAX_LENGTH })
   .nullable()
   .meta({
     description:
@@ -69,7 +79,7 @@ const proxyUrl = z
 
 export const accountInput = z
   .strictObject({
-    jimeng_account: z.string().trim().min(1).max(100).meta({ description: '即梦账号' }),
+    jimeng_account: textField({ max: 100, required: true, description: '即梦账号' }),
     session_id: sessionId,
     jimeng_account_type: accountType.default(0),
     site_type: siteType.default(0),
@@ -126,7 +136,11 @@ export const accountPatch = z
     // Only for a patch that is otherwise valid: `{ "typo": 1 }` is about the typo, not about emptiness.
     when: (payload) => payload.issues.length === 0,
   })
-  .meta({ id: 'AccountPatch', description: 'The fields to change; the others stay as they are' });
+  .meta({
+    id: 'AccountPatch',
+    description: 'The fields to change (at least one); the others stay as they are',
+    minProperties: 1,
+  });
 export type AccountPatch = z.output<typeof accountPatch>;
 
 export const accountIdParams = z.strictObject({
@@ -153,9 +167,9 @@ export const accountListQuery = z.strictObject({
     .max(2)
     .optional()
     .meta({ description: 'video_generation_status' }),
-  q: z.string().min(1).max(100).optional().meta({ description: 'Prefix of jimeng_account' }),
+  q: textField({ max: 100, min: 1, required: false, description: 'Prefix of jimeng_account' }).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional().meta({ description: '`next_cursor` of the previous page' }),
+  cursor: timeCursorParam,
 });
 export type AccountListQuery = z.output<typeof accountListQuery>;
 

@@ -1,28 +1,35 @@
+import { z } from 'zod';
 import { Problem } from '../problem';
 
 /**
- * Keyset pages over (creation time, id), newest first: the cursor is the last row's key, opaque to callers
- * (base64url JSON), so a page never repeats or skips a row whatever is inserted meanwhile.
+ * Keyset pages over (creation time, id), newest first: the cursor is the last row's key, so a page never
+ * repeats or skips a row whatever is inserted meanwhile. It is written in the open, `<creation time in ms>.<id>`,
+ * so its schema says exactly which values are cursors: any of them is a place in the list (a made-up one
+ * starts the page there), and a caller cannot send a cursor the document allows and the API refuses.
  */
 export interface TimeCursor {
   createdAt: Date;
   id: string;
 }
 
+/** Thirteen digits reach the year 2286; ids are snowflakes or task ids. */
+const TIME_CURSOR = /^([0-9]{1,13})\.([A-Za-z0-9_-]{1,36})$/;
+
+/** The `cursor` query parameter of a list paged by time. */
+export const timeCursorParam = z
+  .string()
+  .regex(TIME_CURSOR, 'must be the next_cursor of a page of this list')
+  .optional()
+  .meta({ description: '`next_cursor` of the previous page' });
+
 export function encodeTimeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+  return `${Date.parse(createdAt)}.${id}`;
 }
 
-/** Null when the cursor is not one this API issued. */
+/** Null when the text is not a cursor. */
 export function decodeTimeCursor(cursor: string): TimeCursor | null {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) return null;
-    return { createdAt: date, id };
-  } catch {
-    return null;
-  }
+  const match = TIME_CURSOR.exec(cursor);
+  return match ? { createdAt: new Date(Number(match[1])), id: match[2]! } : null;
 }
 
 /** One page from `limit + 1` rows read: the extra row only says whether there is a next page. */
@@ -32,8 +39,8 @@ export function pageOf<T>(rows: readonly T[], limit: number, cursorOf: (last: T)
 }
 
 /**
- * The `cursor` query parameter decoded, undefined when absent; a cursor this API did not issue is the caller's
- * mistake, answered as a 422 naming the parameter.
+ * The `cursor` query parameter decoded, undefined when absent; one that is not a cursor (its schema already
+ * refuses it) is answered as a 422 naming the parameter.
  */
 export function cursorFromQuery<T>(
   cursor: string | undefined,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { transactionCursorParam } from './transaction-cursor';
+import { textField } from '../schemas/text-field';
 import { RECHARGE_SOURCE_TYPES } from '../../services/points/ledger-input';
 import { TRANSACTION_TYPES } from '../../services/points/points-reads';
 import { tenantFilter } from '../auth/tenant-scope';
@@ -23,9 +25,9 @@ export const transactionsQuery = z.strictObject({
     .regex(/^[a-z_]{1,32}$/, 'must be 1-32 lower-case letters or _')
     .optional()
     .meta({ description: 'recharge, gift, compensation, image, video, script, polish, voice_clone, tts' }),
-  source_id: z.string().min(1).max(64).optional().meta({ description: 'Task id or order id' }),
+  source_id: textField({ max: 64, min: 1, required: false, description: 'Task id or order id' }).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
-  cursor: z.string().max(200).optional().meta({ description: '`next_cursor` of the previous page' }),
+  cursor: transactionCursorParam,
 });
 
 /**
@@ -51,12 +53,12 @@ export const rechargeRequest = z
       .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
       .optional()
       .meta({ description: 'ISO 8601, in the future; absent = the points never expire' }),
-    source_id: z
-      .string()
-      .max(64)
-      .regex(/\S/, 'must not be blank')
-      .optional()
-      .meta({ description: 'The order behind the recharge, kept on the batch and the transaction' }),
+    source_id: textField({
+      max: 64,
+      required: true,
+      trim: false,
+      description: 'The order behind the recharge, kept on the batch and the transaction',
+    }).optional(),
     tenant: z
       .string()
       .min(1)

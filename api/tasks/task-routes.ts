@@ -6,7 +6,13 @@ import { tenantFilter, tenantScopeOf } from '../auth/tenant-scope';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Problem } from '../problem';
 import { taskPage, taskResource, taskStatus } from '../schemas/task-resource';
-import { cursorFromQuery, decodeTimeCursor, encodeTimeCursor, pageOf } from '../http/keyset-cursor';
+import {
+  cursorFromQuery,
+  decodeTimeCursor,
+  encodeTimeCursor,
+  pageOf,
+  timeCursorParam,
+} from '../http/keyset-cursor';
 import type { TaskStore } from './task-store';
 import { FINAL_STATUSES } from './task-view';
 
@@ -31,7 +37,7 @@ const listQuery = z.strictObject({
   created_from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Inclusive, ISO 8601' }),
   created_to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Exclusive, ISO 8601' }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional().meta({ description: '`next_cursor` of the previous page' }),
+  cursor: timeCursorParam,
 });
 
 /** The same answer for another tenant's task as for one that does not exist: its existence is not told. */

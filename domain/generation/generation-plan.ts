@@ -1,4 +1,5 @@
 import { SiteType } from '../../db/codes';
+import { characterCount } from '../character-count';
 import { InputError } from '../input-error';
 import {
   DEFAULT_IMAGE_MODEL,
@@ -53,7 +54,7 @@ export function planImage(
   const resolution = oneOf(request.resolution ?? DEFAULT_IMAGE_RESOLUTION, IMAGE_RESOLUTIONS, 'resolution');
   if (request.negativePrompt !== undefined && typeof request.negativePrompt !== 'string')
     throw new InputError('negativePrompt', 'must be a string');
-  if (request.negativePrompt !== undefined && request.negativePrompt.length > MAX_PROMPT_LENGTH)
+  if (request.negativePrompt !== undefined && characterCount(request.negativePrompt) > MAX_PROMPT_LENGTH)
     throw new InputError('negativePrompt', `must be at most ${MAX_PROMPT_LENGTH} characters`);
   if (request.intelligentRatio !== undefined && typeof request.intelligentRatio !== 'boolean')
     throw new InputError('intelligentRatio', 'must be true or false');
@@ -136,7 +137,11 @@ function checkTask(task: GenerationTaskFields): void {
     if (typeof task[field] !== 'string' || !ID.test(task[field]))
       throw new InputError(field, 'must be 1-50 letters, digits, _ . : -');
   }
-  if (typeof task.projectName !== 'string' || task.projectName.trim() === '' || task.projectName.length > 50)
+  if (
+    typeof task.projectName !== 'string' ||
+    task.projectName.trim() === '' ||
+    characterCount(task.projectName) > 50
+  )
     throw new InputError('projectName', 'must be 1-50 characters');
   if (task.priority !== undefined && !Number.isInteger(task.priority))
     throw new InputError('priority', 'must be an integer');
@@ -146,7 +151,7 @@ function checkTask(task: GenerationTaskFields): void {
 function checkPrompt(prompt: unknown): string {
   if (typeof prompt !== 'string' || prompt.trim() === '')
     throw new InputError('prompt', 'must be a non-empty string');
-  if (prompt.length > MAX_PROMPT_LENGTH)
+  if (characterCount(prompt) > MAX_PROMPT_LENGTH)
     throw new InputError('prompt', `must be at most ${MAX_PROMPT_LENGTH} characters`);
   return prompt;
 }

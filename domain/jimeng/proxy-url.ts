@@ -12,11 +12,27 @@ export const PROXY_URL_MAX_LENGTH = 1024;
 
 /** The schemes core.ts:97 recognises; anything else would be taken for part of the session id. */
 const SCHEME = /^(https?|socks[45]?):\/\//i;
-/** RFC 3986 userinfo without the comma (the proxy splits the Authorization header on commas, core.ts:649). */
-const USERINFO = /^(?:[A-Za-z0-9\-._~!$&'()*+;=:]|%[0-9A-Fa-f]{2})+$/;
-/** A DNS name or IPv4 address, or a bracketed IPv6 address; then the port, and nothing after it. */
-const HOST_PORT =
-  /^(?<host>[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\]):(?<port>\d{1,5})$/;
+/**
+ * One character of RFC 3986 userinfo without the comma (the proxy splits the Authorization header on commas,
+ * core.ts:649).
+ */
+const USERINFO_CHARACTER = "(?:[A-Za-z0-9\\-._~!$&'()*+;=:]|%[0-9A-Fa-f]{2})";
+const USERINFO = new RegExp(`^${USERINFO_CHARACTER}+$`);
+/** A DNS name or IPv4 address, or a bracketed IPv6 address. */
+const HOST =
+  '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\]';
+/** The host, then the port, and nothing after it. */
+const HOST_PORT = new RegExp(`^(?<host>${HOST}):(?<port>[0-9]{1,5})$`);
+
+/**
+ * The grammar parseProxyUrl() accepts, as one pattern for the API's document (JSON Schema patterns take no
+ * flags, so the schemes are spelled in both cases; ports 1-65535 without leading zeros, a little stricter than
+ * the parser). Nothing it matches is refused; the length bound is PROXY_URL_MAX_LENGTH.
+ */
+export const PROXY_URL_PATTERN =
+  '^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ss][Oo][Cc][Kk][Ss][45]?)://' +
+  `(?:${USERINFO_CHARACTER}+@)?(?:${HOST}):` +
+  '(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$';
 
 export interface ProxyUrlParts {
   /** As written (the proxy compares it without regard to case). */

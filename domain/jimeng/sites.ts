@@ -45,3 +45,10 @@ export function baseUrlFor(baseUrls: JimengBaseUrls, site: SiteName): string | u
   const url = baseUrls[site] ?? baseUrls.default;
   return url === undefined ? undefined : url.replace(/\/+$/, '');
 }
+
+/** The site types of some families, in site type order: where a model served by those families runs. */
+export function siteTypesOf(families: readonly SiteFamily[]): SiteType[] {
+  return Object.values(SITE_PROFILES)
+    .filter((profile) => families.includes(profile.family))
+    .map((profile) => profile.siteType);
+}

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import { apiRoutes, createApp } from '../../../api/app';
-import { openApiPath } from '../../../api/http/route';
+import { openApiPath, type AnyRoute } from '../../../api/http/route';
 import { loadConfig } from '../../../config/settings';
 import { connectTestDatabase } from '../../support/database';
 import { listen, type RunningServer } from '../../support/koa-test-server';
@@ -52,12 +52,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('lists every mounted route, with the schemas that validate its requests', async () => {
-    const document = (await (await fetch(`${url}/openapi.json`)).json()) as {
-      paths: Record<
-        string,
-        Record<string, { requestBody?: { content: Record<string, { schema: { properties?: object } }> } }>
-      >;
-    };
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as Document;
     const routes = apiRoutes({ sequelize, temporal, logger: pino({ level: 'silent' }) });
     expect(routes.length).toBeGreaterThan(0);
     for (const route of routes) {
@@ -66,40 +61,83 @@ describe('the OpenAPI document', () => {
         route: `${route.method} ${route.path}`,
         documented: true,
       });
-      if (route.body)
-        expect(
-          resolve(document, operation!.requestBody!.content['application/json']!.schema).properties,
-        ).toBeDefined();
+      if (route.body) {
+        const body = resolve(document, operation!.requestBody!.content['application/json']!.schema);
+        expect(body.properties ?? body.oneOf).toBeDefined();
+      }
     }
+    for (const path of ['/healthz', '/readyz', '/metrics'])
+      expect(document.paths[path]?.get).toMatchObject({ security: [] });
+    // One shape per image model: each closed, each with the platform's required fields.
     const image = resolve(
       document,
       document.paths['/v1/images/generations']!.post!.requestBody!.content['application/json']!.schema,
-    ) as {
-      properties: Record<string, { enum?: string[] }>;
-      required: string[];
-      additionalProperties: boolean;
-    };
-    expect(image.properties.ratio!.enum).toContain('16:9');
-    expect(image.required).toEqual(
-      expect.arrayContaining(['user_id', 'project_id', 'storyboard_id', 'prompt']),
     );
-    expect(image.additionalProperties).toBe(false);
+    expect(image.oneOf!.length).toBe(9);
+    for (const shape of image.oneOf!.map((s) => resolve(document, s))) {
+      expect(shape.properties!.ratio!.enum).toContain('16:9');
+      expect(shape.required).toEqual(
+        expect.arrayContaining(['user_id', 'project_id', 'storyboard_id', 'prompt']),
+      );
+      expect(shape.additionalProperties).toBe(false);
+    }
   });
 
-  it("documents on every route what its scope's guards answer: 401 and 429 for callers, 403 too for admins", async () => {
-    const document = (await (await fetch(`${url}/openapi.json`)).json()) as {
-      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
-    };
+  /** What each guard in front of the routes answers (api/app.ts), as a caller meets it: the spec of this test. */
+  const GUARDED: Array<{ applies: (r: RouteLike) => boolean; statuses: string[]; why: string }> = [
+    { applies: (r) => r.scope !== 'public', statuses: ['401', '429'], why: 'address limit, key, key limit' },
+    { applies: (r) => r.scope === 'admin', statuses: ['403'], why: 'admin scope' },
+    {
+      applies: (r) => ['post', 'patch'].includes(r.method),
+      statuses: ['400', '413', '415'],
+      why: 'JSON body',
+    },
+    {
+      applies: (r) => r.scope !== 'public' && r.method === 'post' && r.replayable !== false,
+      statuses: ['400', '409', '422'],
+      why: 'Idempotency-Key',
+    },
+    { applies: (r) => Boolean(r.params ?? r.query ?? r.body), statuses: ['422'], why: 'validation' },
+  ];
+
+  it('documents on every route what the guards in front of it and its validation can answer', async () => {
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as Document;
     const routes = apiRoutes({ sequelize, temporal, logger: pino({ level: 'silent' }) });
     const missing = routes.flatMap((route) => {
-      const expected = { public: [], caller: ['401', '429'], admin: ['401', '403', '429'] }[route.scope];
       const documented = Object.keys(document.paths[openApiPath(route.path)]![route.method]!.responses);
-      return expected
-        .filter((s) => !documented.includes(s))
-        .map((s) => `${route.method} ${route.path}: ${s}`);
+      return GUARDED.filter((g) => g.applies(route)).flatMap((g) =>
+        g.statuses
+          .filter((s) => !documented.includes(s))
+          .map((s) => `${route.method} ${route.path}: ${s} (${g.why})`),
+      );
     });
     expect(missing).toEqual([]);
     expect(routes.some((r) => r.scope === 'admin')).toBe(true);
+  });
+
+  it('documents the 422 of the task routes, whose path id is validated', async () => {
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as Document;
+    expect(document.paths['/v1/tasks/{id}']!.get!.responses['422']).toBeDefined();
+    expect(document.paths['/v1/tasks/{id}/cancel']!.post!.responses['422']).toBeDefined();
+    // Operations routes stand behind no guard: no 401, no 429.
+    expect(Object.keys(document.paths['/readyz']!.get!.responses)).toEqual(['200', '503']);
+  });
+
+  it('offers Idempotency-Key on every keyed POST, with the pattern the API checks', async () => {
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as Document;
+    const routes = apiRoutes({ sequelize, temporal, logger: pino({ level: 'silent' }) });
+    for (const route of routes.filter((r) => r.method === 'post' && r.replayable !== false)) {
+      const header = document.paths[openApiPath(route.path)]![route.method]!.parameters!.find(
+        (p) => p.in === 'header' && p.name === 'Idempotency-Key',
+      );
+      expect({ route: route.path, pattern: header?.schema.pattern }).toEqual({
+        route: route.path,
+        pattern: expect.any(String),
+      });
+      const pattern = new RegExp(header!.schema.pattern!);
+      expect(['order-17', 'a', `${'k'.repeat(255)}`].every((k) => pattern.test(k))).toBe(true);
+      expect(['', ' padded', 'padded ', 'ü', 'k'.repeat(256)].some((k) => pattern.test(k))).toBe(false);
+    }
   });
 });
 
@@ -122,10 +160,35 @@ async function validateOpenApi(document: unknown): Promise<{ valid: boolean; err
   }
 }
 
+interface Schema {
+  $ref?: string;
+  properties?: Record<string, Schema & { enum?: string[] }>;
+  oneOf?: Schema[];
+  required?: string[];
+  additionalProperties?: boolean;
+  pattern?: string;
+}
+
+interface Document {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: { content: Record<string, { schema: Schema }> };
+        responses: Record<string, unknown>;
+        parameters?: Array<{ name: string; in: string; schema: Schema }>;
+        security?: unknown[];
+      }
+    >
+  >;
+  components: { schemas: Record<string, Schema> };
+}
+
+type RouteLike = Pick<AnyRoute, 'scope' | 'method' | 'params' | 'query' | 'body' | 'replayable'>;
+
 /** A schema, or the component its $ref names. */
-function resolve(document: unknown, schema: { $ref?: string; properties?: object }): { properties?: object } {
+function resolve(document: Document, schema: Schema): Schema {
   if (!schema.$ref) return schema;
-  const name = schema.$ref.replace('#/components/schemas/', '');
-  return (document as { components: { schemas: Record<string, { properties?: object }> } }).components
-    .schemas[name]!;
+  return document.components.schemas[schema.$ref.replace('#/components/schemas/', '')]!;
 }
