@@ -18,6 +18,14 @@ import { requestId } from './http/request-id';
 import { mountRoutes, type AnyRoute, type Guard } from './http/route';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_RESPONSES, idempotency } from './idempotency/idempotency';
 import { pointsRoutes } from './points/points-routes';
+import { apiKeyRoutes } from './api-keys/api-key-routes';
+import { callbackSecretRoutes } from './callback-secrets/callback-secret-routes';
+import {
+  CallbackSecretCipher,
+  DEVELOPMENT_CALLBACK_SECRET_KEY,
+  parseCallbackSecretKey,
+} from '../services/callbacks/callback-secret-cipher';
+import { TenantCallbackSecrets } from '../services/callbacks/tenant-callback-secrets';
 import { problemDetails } from './problem';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
@@ -44,6 +52,8 @@ export interface ApiSettings {
   nodeId: number;
   /** QUOTA_TIME_ZONE: new accounts' first daily quota reset. */
   quotaTimeZone: string;
+  /** CALLBACK_SECRET_ENCRYPTION_KEY: seals the callback secrets the admin routes make (the worker opens them). */
+  callbackSecretKey: Buffer;
 }
 
 export interface ApiDependencies {
@@ -72,6 +82,7 @@ const DEFAULTS: ApiSettings = {
   bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
   nodeId: 10,
   quotaTimeZone: 'Asia/Shanghai',
+  callbackSecretKey: parseCallbackSecretKey(DEVELOPMENT_CALLBACK_SECRET_KEY),
 };
 
 export const API_INFO = {
@@ -87,6 +98,10 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
   const settings = { ...DEFAULTS, ...deps.settings };
   const client = new Client({ connection: deps.temporal, namespace: settings.namespace });
   const tasks = new TaskStore(deps.sequelize);
+  const callbackSecrets = new TenantCallbackSecrets({
+    sequelize: deps.sequelize,
+    cipher: new CallbackSecretCipher(settings.callbackSecretKey),
+  });
   return [
     ...generationRoutes({
       sequelize: deps.sequelize,
@@ -108,6 +123,8 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
       nodeId: settings.nodeId,
     }),
     ...pointsRoutes({ sequelize: deps.sequelize, client, taskQueue: settings.taskQueue }),
+    ...apiKeyRoutes({ sequelize: deps.sequelize, callbackSecrets }),
+    ...callbackSecretRoutes({ callbackSecrets }),
   ];
 }
 

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       trustedProxies: config.apiTrustProxy,
       nodeId: config.apiNodeId,
       quotaTimeZone: config.quotaTimeZone,
+      callbackSecretKey: config.callbackSecretEncryptionKey,
     },
   });
   const server = createHttpServer(app, {
