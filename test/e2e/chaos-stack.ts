@@ -109,6 +109,8 @@ export class ChaosStack {
           taskQueue: this.taskQueue,
           allowPrivateUrls: true,
           rateLimitPerMinute: 1_000_000,
+          // Every user's requests come from this one address.
+          rateLimitPerAddressPerMinute: 1_000_000,
         },
       }),
     );
