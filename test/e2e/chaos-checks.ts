@@ -69,7 +69,13 @@ export async function checkChaosRun(
     query: `TaskQueue = "${stack.taskQueue}" AND WorkflowType IN ("imageGeneration", "videoGeneration")`,
   })) {
     const taskId = String((wf.memo as { taskId?: unknown } | undefined)?.taskId ?? '');
-    runs.set(taskId, [...(runs.get(taskId) ?? []), wf.status.name]);
+    // Visibility is written after the run closes and can lag it by a moment; a run it still lists as running
+    // is asked directly (describe reads the run itself), so only a run that really runs is reported.
+    const status =
+      wf.status.name === 'RUNNING'
+        ? (await stack.client.workflow.getHandle(wf.workflowId, wf.runId).describe()).status.name
+        : wf.status.name;
+    runs.set(taskId, [...(runs.get(taskId) ?? []), status]);
   }
   for (const t of tasks) {
     const api = apiStatus.get(t.taskId);
