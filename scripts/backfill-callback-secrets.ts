@@ -1,3 +1,4 @@
+import { overlapSecondsArg } from './lib/overlap-seconds-arg';
 import { parseArgs } from 'node:util';
 import { databaseOptions } from '../config/database';
 import { ConfigError, loadConfig } from '../config/settings';
@@ -41,11 +42,9 @@ function parse(argv: string[]): { overlapSeconds: number; dryRun: boolean } {
     return usage([(err as Error).message]);
   }
   if (values.help) return usage([]);
-  const overlap = values['overlap-seconds'] ?? String(DEFAULT_HANDOVER_SECONDS);
-  if (!/^\d+$/.test(overlap) || Number(overlap) > MAX_ROTATION_OVERLAP_SECONDS) {
-    return usage([`--overlap-seconds must be a whole number from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}`]);
-  }
-  return { overlapSeconds: Number(overlap), dryRun: values['dry-run'] ?? false };
+  const overlap = overlapSecondsArg(values['overlap-seconds'] ?? String(DEFAULT_HANDOVER_SECONDS));
+  if ('problem' in overlap) return usage([overlap.problem]);
+  return { overlapSeconds: overlap.seconds, dryRun: values['dry-run'] ?? false };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { overlapSecondsArg } from './lib/overlap-seconds-arg';
 import { parseArgs } from 'node:util';
 import { OWNER_PATTERN } from '../api/auth/issue-api-key';
 import { databaseOptions } from '../config/database';
@@ -42,12 +43,10 @@ function parse(argv: string[]): { owner: string; overlapSeconds: number } {
   if (values.owner === undefined || !OWNER_PATTERN.test(values.owner)) {
     problems.push('--owner must be 1 to 50 characters of A-Z a-z 0-9 _ . : @ -');
   }
-  const overlap = values['overlap-seconds'] ?? String(DEFAULT_ROTATION_OVERLAP_SECONDS);
-  if (!/^\d+$/.test(overlap) || Number(overlap) > MAX_ROTATION_OVERLAP_SECONDS) {
-    problems.push(`--overlap-seconds must be a whole number from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}`);
-  }
-  if (problems.length > 0) return usage(problems);
-  return { owner: values.owner!, overlapSeconds: Number(overlap) };
+  const overlap = overlapSecondsArg(values['overlap-seconds'] ?? String(DEFAULT_ROTATION_OVERLAP_SECONDS));
+  if ('problem' in overlap) problems.push(overlap.problem);
+  if (problems.length > 0 || !('seconds' in overlap)) return usage(problems);
+  return { owner: values.owner!, overlapSeconds: overlap.seconds };
 }
 
 /** What POST /v1/callback-secrets/{owner}/rotate does, for operators at a shell: the new secret is printed once. */
