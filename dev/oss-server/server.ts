@@ -69,8 +69,20 @@ export interface OssServer {
   objectCount(bucket: string): number;
   injectFault(spec: FaultSpec): void;
   pendingFaults(): PendingFault[];
+  /**
+   * Requests a `slow` fault is holding right now, with the client's port: a test that must stop the process
+   * whose request is in flight finds that process by the port.
+   */
+  heldRequests(): HeldRequest[];
   clearFaults(): void;
   close(): Promise<void>;
+}
+
+export interface HeldRequest {
+  readonly method: string;
+  readonly key: string;
+  /** The client's end of the connection: its local port. */
+  readonly clientPort: number;
 }
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -96,6 +108,7 @@ export async function startOssServer(options: OssServerOptions): Promise<OssServ
   const uploads = new MultipartUploads();
   const credentials = new CredentialStore(options.credentials);
   const faults = new FaultQueue();
+  const held = new Set<HeldRequest>();
   const region = (options.region ?? 'cn-hangzhou').replace(/^oss-/, '');
   const clock = options.clock ?? Date.now;
   const maxObjectBytes = options.maxObjectBytes ?? 512 * 1024 * 1024;
@@ -147,7 +160,15 @@ export async function startOssServer(options: OssServerOptions): Promise<OssServ
         }
         if (fault.kind === 'error500')
           throw new OssError(500, 'InternalError', 'Injected fault: internal error.');
-        if (fault.kind === 'slow') await delay(fault.delayMs);
+        if (fault.kind === 'slow') {
+          const request = { method, key: address.key, clientPort: req.socket.remotePort ?? 0 };
+          held.add(request);
+          try {
+            await delay(fault.delayMs);
+          } finally {
+            held.delete(request);
+          }
+        }
       }
 
       const body = await readBody(req, maxObjectBytes);
@@ -223,6 +244,7 @@ export async function startOssServer(options: OssServerOptions): Promise<OssServ
     objectCount: (bucket: string) => store.count(bucket),
     injectFault: (spec: FaultSpec) => faults.add(spec),
     pendingFaults: () => faults.pending(),
+    heldRequests: () => [...held],
     clearFaults: () => faults.clear(),
     close: () =>
       new Promise<void>((resolve, reject) => {

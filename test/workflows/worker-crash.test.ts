@@ -1,20 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { progressQuery } from '../../workflows/generation-definitions';
+import { until } from '../support/until';
 import { GenerationFixture } from './generation-fixture';
 
 const IMAGE_PRICE_2K = 4;
-
-async function until(
-  check: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function kill(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {

@@ -1,20 +1,16 @@
 import { GaugeRefresher } from '../../../api/http/gauge-refresher';
 import type { Gauge } from '../../../api/http/metrics';
 import { recordingLogger } from '../../support/recording-logger';
+import { until } from '../../support/until';
+
+/** The refresher runs on a fake clock: its reads come within milliseconds. */
+const QUICK = { timeoutMs: 1000, everyMs: 5 };
 
 const gauge = (value: number): Gauge => ({
   name: 'test_gauge',
   help: 'A value read in the background.',
   samples: [{ labels: { kind: 'a' }, value }],
 });
-
-/** Resolves once `condition` holds, polling every 5 ms, or fails after a second. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let waited = 0; !condition(); waited += 5) {
-    if (waited > 1000) throw new Error('the condition did not come true within a second');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('GaugeRefresher', () => {
   let clock = 0;
@@ -54,7 +50,7 @@ describe('GaugeRefresher', () => {
     let reads = 0;
     const refresher = make(async () => [gauge(++reads)]);
     refresher.start();
-    await until(() => reads >= 3);
+    await until(() => reads >= 3, 'reads: reads >= 3', QUICK);
     const readsBefore = reads;
     clock += 2_500;
     const shown = refresher.gauges();
@@ -74,10 +70,10 @@ describe('GaugeRefresher', () => {
       return [gauge(7)];
     }, log.logger);
     refresher.start();
-    await until(() => reads >= 1);
+    await until(() => reads >= 1, 'reads: reads >= 1', QUICK);
     fail = true;
     const failedFrom = reads;
-    await until(() => reads >= failedFrom + 2);
+    await until(() => reads >= failedFrom + 2, 'reads: reads >= failedFrom + 2', QUICK);
     clock += 60_000;
     const [values, age] = refresher.gauges();
     expect(values).toEqual(gauge(7));
@@ -101,7 +97,7 @@ describe('GaugeRefresher', () => {
         }),
     );
     refresher.start();
-    await until(() => reads === 1);
+    await until(() => reads === 1, 'reads: reads === 1', QUICK);
     let stopped = false;
     const stopping = refresher.stop().then(() => (stopped = true));
     await new Promise((r) => setTimeout(r, 30));

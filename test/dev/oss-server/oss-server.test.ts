@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type OSS from 'ali-oss';
+import { until } from '../../support/until';
 import type { OssServer } from '../../../dev/oss-server/server';
 import { QueryString } from '../../../dev/oss-server/query-string';
 import { v1Signature, v1StringToSign } from '../../../dev/oss-server/signature-v1';
@@ -356,6 +358,30 @@ describe('local OSS server with the real ali-oss client', () => {
       const impatient = clientFor(server, { timeout: 200 });
       const error = await rejectionOf(impatient.put('faults/slow', Buffer.from('z')));
       expect(error.name).toBe('ResponseTimeoutError');
+    });
+
+    it('names the requests a slow fault holds by the client port they came from, until it lets them go', async () => {
+      server.injectFault({ kind: 'slow', method: 'PUT', delayMs: 400 });
+      let clientPort = 0;
+      const answered = new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          `${server.url}/${PRIVATE_BUCKET}/faults/held.bin`,
+          { method: 'PUT', headers: { 'content-length': '1' } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('socket', (socket) => socket.on('connect', () => (clientPort = socket.localPort ?? 0)));
+        req.on('error', reject);
+        req.end('h');
+      });
+      const ours = () => server.heldRequests().filter((r) => r.key === 'faults/held.bin');
+      await until(() => ours().length === 1 && clientPort > 0, 'the PUT to be held');
+      expect(ours()).toEqual([{ method: 'PUT', key: 'faults/held.bin', clientPort }]);
+      // Unsigned: held first, then refused as OSS refuses an anonymous write.
+      expect(await answered).toBe(403);
+      expect(ours()).toEqual([]);
     });
 
     it('takes faults over HTTP at /__admin/faults', async () => {
