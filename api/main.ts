@@ -5,7 +5,7 @@ import { apiPublicUrl, ConfigError, loadConfig } from '../config/settings';
 import { createSequelize } from '../db/connection';
 import { parsePricing } from '../domain/pricing';
 import { createApp } from './app';
-import { createHttpServer } from './http/http-server';
+import { createHttpServer, SHUTDOWN_DRAIN_MS } from './http/http-server';
 import { poolGaugeRefresher } from './http/pool-gauges';
 
 /**
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
         .then(() => Promise.allSettled([temporal.close(), sequelize.close()]))
         .then(() => process.exit(0));
     });
-    setTimeout(() => process.exit(0), 10_000).unref();
+    setTimeout(() => process.exit(0), SHUTDOWN_DRAIN_MS).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

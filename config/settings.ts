@@ -73,6 +73,11 @@ const httpUrl: Parser<string> = (raw) => {
   return raw.replace(/\/+$/, '');
 };
 const optionalHttpUrl: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : httpUrl(raw));
+const optionalPath: Parser<string | undefined> = (raw) => {
+  if (raw.trim() === '') return undefined;
+  if (!raw.startsWith('/')) throw new Error(`must be an absolute path, got "${raw}"`);
+  return raw;
+};
 const jsonObject: Parser<string> = (raw) => {
   let value: unknown;
   try {
@@ -245,6 +250,15 @@ export const settings = {
       'on SIGTERM, how long running activities may finish before they are cancelled and handed to another ' +
       "worker (keep it below the deployment's termination grace period)",
     parse: nonNegativeInt,
+  },
+  workerHealthFile: {
+    env: 'WORKER_HEALTH_FILE',
+    default: '',
+    doc:
+      'a file the worker rewrites every 5 s while it polls both of its task queues, and removes when it stops; ' +
+      '`node dist/scripts/worker-health.js` exits 0 while the file is at most 30 s old (the compose ' +
+      'healthcheck). Empty: no file',
+    parse: optionalPath,
   },
   jimengVideoRoute: {
     env: 'JIMENG_VIDEO_ROUTE',

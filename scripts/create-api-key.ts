@@ -6,6 +6,7 @@ import { createSequelize } from '../db/connection';
 import { type ApiKeyScope } from '../db/codes';
 import { CallbackSecretCipher } from '../services/callbacks/callback-secret-cipher';
 import { TenantCallbackSecrets } from '../services/callbacks/tenant-callback-secrets';
+import { printIssuedKey } from './lib/print-issued-key';
 
 const USAGE = `usage: node dist/scripts/create-api-key.js --owner <owner> --scope caller|admin [--name <text>]
   --owner  the tenant the key acts for: 1 to 50 characters of A-Z a-z 0-9 _ . : @ -
@@ -54,23 +55,7 @@ async function main(): Promise<void> {
       sequelize,
       cipher: new CallbackSecretCipher(config.callbackSecretEncryptionKey),
     });
-    const issued = await issueApiKey(sequelize, input, callbackSecrets);
-    console.log('API key created. It is shown only this once and cannot be shown again: store it now.');
-    console.log(`  key     ${issued.key}`);
-    console.log(`  id      ${issued.id}`);
-    console.log(`  prefix  ${issued.prefix}`);
-    console.log(`  owner   ${input.owner}`);
-    console.log(`  scope   ${input.scope}`);
-    if (input.name) console.log(`  name    ${input.name}`);
-    if (issued.callbackSecret) {
-      console.log(
-        `Callback secret of ${input.owner} created: the HMAC key of its callbacks' x-jimeng-signature.`,
-      );
-      console.log('It too is shown only this once: hand it over with the key.');
-      console.log(`  callback secret  ${issued.callbackSecret.secret}`);
-    } else {
-      console.log(`  callbacks signed with the existing secret of ${input.owner} (unchanged)`);
-    }
+    printIssuedKey(input, await issueApiKey(sequelize, input, callbackSecrets));
   } finally {
     await sequelize.close();
   }

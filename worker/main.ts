@@ -6,6 +6,7 @@ import { createSequelize } from '../db/connection';
 import { buildActivityDependencies } from './activity-dependencies';
 import { createWorker } from './create-worker';
 import { dependencySettingsFrom } from './dependency-settings';
+import { startHealthFile } from './health-file';
 import { ensureSchedules } from './schedules';
 
 /**
@@ -41,10 +42,14 @@ async function main(): Promise<void> {
     },
     buildActivityDependencies(sequelize, logger, dependencySettingsFrom(config)),
   );
+  const healthFile = config.workerHealthFile
+    ? await startHealthFile(config.workerHealthFile, () => worker.getStatus())
+    : undefined;
   logger.info({ taskQueue: config.temporalTaskQueue, namespace: config.temporalNamespace }, 'worker polling');
   try {
     await worker.run();
   } finally {
+    await healthFile?.stop();
     await connection.close();
     await sequelize.close();
     logger.info('worker stopped');

@@ -1,4 +1,4 @@
-import type { Connection } from '@temporalio/client';
+import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
@@ -24,4 +24,36 @@ export async function registerSearchAttributes(connection: Connection, namespace
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
   }
   return Object.keys(missing);
+}
+
+/** gRPC's NOT_FOUND: what the frontend answers about a namespace it does not know (yet). */
+const GRPC_NOT_FOUND = 5;
+
+export interface NamespaceWait {
+  timeoutMs: number;
+  intervalMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * Runs `attempt` again while the namespace is not found, until `timeoutMs` has passed. A namespace created a
+ * moment ago (the compose stack's namespace job) is in the database before every frontend's namespace cache
+ * has it, and search attributes can only be added to a namespace the frontend knows.
+ */
+export async function retryWhileNamespaceUnknown<T>(
+  attempt: () => Promise<T>,
+  wait: NamespaceWait,
+): Promise<T> {
+  const now = wait.now ?? Date.now;
+  const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = now() + wait.timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isGrpcServiceError(err) || err.code !== GRPC_NOT_FOUND || now() >= deadline) throw err;
+    }
+    await sleep(wait.intervalMs);
+  }
 }
