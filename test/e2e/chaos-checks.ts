@@ -156,8 +156,8 @@ export async function checkChaosRun(
     outputs.push(`${rows.length - paths.size} job_outputs rows share an object`);
   for (const p of paths) if (!objects.has(p)) outputs.push(`${p}: in job_outputs, not in OSS`);
   for (const o of objects) if (!paths.has(o)) outputs.push(`${o}: orphan object in OSS`);
-  const leftovers = await filesUnder(stack.workerTmpDir);
-  for (const f of leftovers) outputs.push(`temp file left: ${f}`);
+  for (let slot = 0; slot < stack.workerSlots; slot++)
+    for (const f of await filesUnder(stack.workerTmpDir(slot))) outputs.push(`temp file left: ${f}`);
 
   // --- accounts: never called after the pool knew it could not serve, never above its concurrency ----------
   const accounts: string[] = [];
@@ -360,7 +360,10 @@ export async function checkChaosRun(
     ['dead sessions told / marked invalid (none banned)', `${deadTold} / ${deadMarked}`],
     ['image and video leases overlapping on one account', String(overlapping[0]!.n)],
     ['callback deliveries / redeliveries', `${deliveries} / ${redeliveries}`],
-    ['worker restarts (SIGKILL)', String(stack.workerRestarts)],
+    [
+      'workers stopped (worker: signal, exit code)',
+      report.workerExits.map((e) => `${e.worker}: ${e.signal}, ${e.code ?? '-'}`).join('; '),
+    ],
     ['kill caught an upload in flight', String(report.uploadCaughtByKill)],
     ['disasters', report.eventsDone.join(' ')],
   ];

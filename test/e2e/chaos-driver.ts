@@ -4,6 +4,7 @@ import { planImage, planVideo } from '../../domain/generation/generation-plan';
 import { ENDPOINTS } from '../../dev/jimeng-sim/endpoints';
 import type { ChaosEvent, ChaosPlan, PlannedBurst, PlannedFault, PlannedJob } from './chaos-plan';
 import type { ChaosStack } from './chaos-stack';
+import { processOwningPort } from '../support/socket-owner';
 
 /*
  * Drives a chaos plan through the HTTP API, the way a careful backend caller would: every POST carries an
@@ -30,6 +31,7 @@ export interface DriveReport {
   readonly apiRetries: number;
   readonly eventsDone: string[];
   readonly uploadCaughtByKill: boolean;
+  readonly workerExits: readonly WorkerExit[];
   readonly accountIds: string[];
   readonly sessionIds: string[];
   readonly plan: ChaosPlan;
@@ -44,8 +46,16 @@ interface Answer {
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A worker the run stopped: SIGTERM must end it with 0 (a deploy's stop), SIGKILL leaves no code. */
+export interface WorkerExit {
+  readonly worker: number;
+  readonly signal: 'SIGTERM' | 'SIGKILL';
+  readonly code: number | null;
+}
+
 export class ChaosDriver {
   private apiRetries = 0;
+  private readonly workerExits: WorkerExit[] = [];
   private readonly users: { userId: string; key: string }[] = [];
   private accountIds: string[] = [];
   private sessionIds: string[] = [];
@@ -176,6 +186,7 @@ export class ChaosDriver {
       apiRetries: this.apiRetries,
       eventsDone,
       uploadCaughtByKill,
+      workerExits: this.workerExits,
       accountIds: this.accountIds,
       sessionIds: this.sessionIds,
       plan: this.plan,
@@ -201,7 +212,7 @@ export class ChaosDriver {
   private requestBody(job: PlannedJob, userId: string, receiver: number | null): Record<string, unknown> {
     const common = {
       user_id: userId,
-      project_id: job.project,
+      project_id: this.stack.projectId(job.project),
       project_name: 'Chaos',
       storyboard_id: job.storyboard,
       work_id: 'chaos-work',
@@ -254,31 +265,43 @@ export class ChaosDriver {
       throw new Error(
         `job ${job.index}: POST ${path} answered ${answer.status} ${JSON.stringify(answer.json)}`,
       );
-    throw new Error(`job ${job.index}: not admitted within 4 minutes (last answer ${answer.status})`);
+    throw new Error(
+      `job ${job.index}: not admitted within 4 minutes (last answer ${answer.status} ${JSON.stringify(answer.json)})`,
+    );
   }
 
   private async perform(event: ChaosEvent): Promise<boolean> {
     const { stack } = this;
     switch (event.kind) {
-      case 'kill-worker':
-        await stack.killWorker();
-        await stack.startWorker();
+      case 'stop-worker':
+      case 'kill-worker': {
+        const signal = event.kind === 'stop-worker' ? 'SIGTERM' : 'SIGKILL';
+        const code = await stack.stopWorker(event.worker, signal);
+        this.workerExits.push({ worker: event.worker, signal, code });
+        await stack.startWorker(event.worker);
         return false;
+      }
       case 'kill-worker-during-upload': {
         stack.oss.injectFault({ kind: 'slow', method: 'PUT', count: 2, delayMs: 5000 });
+        // The worker whose PUT the OSS server is holding, found by the connection's client port.
         const until = Date.now() + 60_000;
-        let caught = false;
-        while (Date.now() < until) {
-          const pending = stack.oss.pendingFaults().find((f) => f.kind === 'slow');
-          if (pending === undefined || pending.remaining < 2) {
-            caught = true;
-            break;
+        let holder: number | null = null;
+        while (holder === null && Date.now() < until) {
+          const pids = stack.workerPids();
+          for (const held of stack.oss.heldRequests()) {
+            const pid = await processOwningPort(
+              held.clientPort,
+              pids.filter((p): p is number => p !== null),
+            );
+            if (pid !== null) holder = pids.indexOf(pid);
           }
-          await sleep(10);
+          if (holder === null) await sleep(10);
         }
-        await stack.killWorker();
-        await stack.startWorker();
-        return caught;
+        const worker = holder ?? 0;
+        const code = await stack.stopWorker(worker, 'SIGKILL');
+        this.workerExits.push({ worker, signal: 'SIGKILL', code });
+        await stack.startWorker(worker);
+        return holder !== null;
       }
       case 'restart-database':
         await stack.restartDatabase(event.downMs);

@@ -8,14 +8,14 @@ describe('the chaos schedule', () => {
   });
 
   it.each<ChaosVariant>(['short', 'long'])(
-    '%s: kills the worker twice or more (once during uploads), restarts MariaDB once, fails OSS PUTs',
+    '%s: on two workers and two APIs, SIGTERMs a worker, SIGKILLs one during uploads, restarts MariaDB once, fails OSS PUTs',
     (variant) => {
       const plan = chaosPlan(variant, 20261123);
+      expect(plan.size).toMatchObject({ workers: 2, apis: 2 });
       const kinds = plan.events.map((e) => e.kind);
-      expect(
-        kinds.filter((k) => k === 'kill-worker' || k === 'kill-worker-during-upload').length,
-      ).toBeGreaterThanOrEqual(2);
+      expect(kinds.filter((k) => k === 'stop-worker')).toHaveLength(1);
       expect(kinds.filter((k) => k === 'kill-worker-during-upload')).toHaveLength(1);
+      for (const e of plan.events) if ('worker' in e) expect(e.worker).toBeLessThan(plan.size.workers);
       expect(kinds.filter((k) => k === 'restart-database')).toHaveLength(1);
       expect(kinds).toEqual(
         expect.arrayContaining(['oss-failures', 'ban-account', 'expire-session', 'withdraw-account']),

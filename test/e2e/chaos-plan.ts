@@ -2,7 +2,7 @@ import { Prng } from '../../dev/jimeng-sim/prng';
 
 /*
  * What a chaos run does and when, decided up front from a seed: the jobs (kind, owner, project, storyboard,
- * submit time, whether the caller cancels it or asks twice) and the disasters (worker kills, a database
+ * submit time, whether the caller cancels it or asks twice) and the disasters (worker stops and kills, a database
  * restart, OSS failures, accounts banned, logged out or withdrawn). Pure, so the same seed gives the same run
  * and a unit test can hold the schedule to what the issue asks for.
  */
@@ -12,6 +12,12 @@ export type ChaosVariant = 'short' | 'long';
 /** How long the pool rests a capability after risk control: the worker's ACCOUNT_RATE_LIMIT_COOLDOWN_MS. */
 export const CHAOS_COOLDOWN_MS = 5000;
 
+/**
+ * The workers' WORKER_SHUTDOWN_GRACE_MS: longer than an image or composition call at the run's latencies
+ * (300 ms), shorter than a video call (3 s) held by a slow fault, so a SIGTERM sees both outcomes.
+ */
+export const CHAOS_WORKER_GRACE_MS = 1500;
+
 export interface ChaosSize {
   readonly jobs: number;
   /** Jobs are submitted over this window; disasters happen inside it. */
@@ -19,11 +25,15 @@ export interface ChaosSize {
   readonly users: number;
   readonly projects: number;
   readonly accounts: number;
+  /** Worker processes on one task queue, as on hosts of their own. */
+  readonly workers: number;
+  /** API processes behind one address, as behind a load balancer: requests alternate between them. */
+  readonly apis: number;
 }
 
 export const CHAOS_SIZES: Readonly<Record<ChaosVariant, ChaosSize>> = {
-  short: { jobs: 60, submitWindowMs: 40_000, users: 3, projects: 4, accounts: 14 },
-  long: { jobs: 300, submitWindowMs: 180_000, users: 5, projects: 8, accounts: 24 },
+  short: { jobs: 60, submitWindowMs: 40_000, users: 3, projects: 4, accounts: 14, workers: 2, apis: 2 },
+  long: { jobs: 300, submitWindowMs: 180_000, users: 5, projects: 8, accounts: 24, workers: 2, apis: 2 },
 };
 
 export type JobKind = 'image' | 'composition' | 'video';
@@ -45,8 +55,11 @@ export interface PlannedJob {
 }
 
 export type ChaosEvent =
-  | { readonly atMs: number; readonly kind: 'kill-worker' }
-  /** Slows the next OSS PUTs and kills the worker while one of them is in flight. */
+  /** A deploy stops worker `worker` (SIGTERM: its grace, then exit) and starts it again. */
+  | { readonly atMs: number; readonly kind: 'stop-worker'; readonly worker: number }
+  /** Worker `worker` dies (SIGKILL) and starts again. */
+  | { readonly atMs: number; readonly kind: 'kill-worker'; readonly worker: number }
+  /** Slows the next OSS PUTs and kills (SIGKILL) the worker whose PUT is in flight. */
   | { readonly atMs: number; readonly kind: 'kill-worker-during-upload' }
   | { readonly atMs: number; readonly kind: 'restart-database'; readonly downMs: number }
   /** The next PUTs fail: `error500` of them answer 500, `reset` of them lose the connection. */
@@ -202,7 +215,7 @@ export function chaosPlan(variant: ChaosVariant, seed: number): ChaosPlan {
 
   const at = (share: number): number => Math.floor(window * share + prng.int(Math.floor(window / 20)));
   const events: ChaosEvent[] = [
-    { atMs: at(0.2), kind: 'kill-worker' },
+    { atMs: at(0.2), kind: 'stop-worker', worker: 0 },
     { atMs: at(0.3), kind: 'oss-failures', error500: 3, reset: 2 },
     { atMs: at(0.35), kind: 'ban-account', account: 0 },
     { atMs: at(0.45), kind: 'restart-database', downMs: 3000 },
@@ -213,7 +226,7 @@ export function chaosPlan(variant: ChaosVariant, seed: number): ChaosPlan {
   ];
   if (variant === 'long') {
     events.push(
-      { atMs: at(0.85), kind: 'kill-worker' },
+      { atMs: at(0.85), kind: 'kill-worker', worker: 1 },
       { atMs: at(0.9), kind: 'oss-failures', error500: 5, reset: 5 },
     );
   }

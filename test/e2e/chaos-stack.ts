@@ -22,7 +22,7 @@ import { Prng } from '../../dev/jimeng-sim/prng';
 import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim/simulator';
 import { startOssServer, type OssServer } from '../../dev/oss-server/server';
 import { listen, type RunningServer } from '../support/koa-test-server';
-import { CHAOS_COOLDOWN_MS } from './chaos-plan';
+import { CHAOS_COOLDOWN_MS, CHAOS_WORKER_GRACE_MS } from './chaos-plan';
 import { spawnWorker } from '../support/worker-process';
 
 const ROOT = join(__dirname, '..', '..');
@@ -46,11 +46,12 @@ export interface CallbackDelivery {
 /**
  * The whole platform for a chaos run, each part a real process or server the run can hurt: a private MariaDB
  * (its own data folder and port, so restarting it touches nothing else), the Temporal dev server (shared,
- * own task queue), the worker as a child process (SIGKILL), the Jimeng simulator and the OSS server
+ * own task queue), the workers as child processes, each with a temp folder of its own (SIGTERM, SIGKILL), the Jimeng simulator and the OSS server
  * in-process (fault injection), the API in-process, and one callback receiver per user.
  */
 export class ChaosStack {
-  readonly taskQueue = `chaos-${randomUUID().slice(0, 8)}`;
+  private readonly runTag = randomUUID().slice(0, 8);
+  readonly taskQueue = `chaos-${this.runTag}`;
   config!: Config;
   sequelize!: Sequelize;
   sim!: JimengSimulator;
@@ -60,15 +61,15 @@ export class ChaosStack {
   api!: RunningServer;
   adminKey!: string;
   dataDir!: string;
-  workerTmpDir!: string;
   readonly receivers: { url: string; deliveries: CallbackDelivery[]; server: http.Server }[] = [];
-  private worker: ChildProcess | null = null;
+  /** One slot per worker host; a slot is empty between a stop and the restart. */
+  private workers: (ChildProcess | null)[] = [];
   private workerStarts = 0;
   private mysqlPort = 0;
 
-  async start(options: { seed: number; receivers: number }): Promise<this> {
+  async start(options: { seed: number; receivers: number; workers: number }): Promise<this> {
     this.dataDir = await mkdtemp(join(tmpdir(), 'jimeng-flow-chaos-'));
-    this.workerTmpDir = join(this.dataDir, 'worker-tmp');
+    this.workers = Array.from({ length: options.workers }, () => null);
     this.mysqlPort = await freePort();
     await this.database('start');
     this.config = loadConfig({
@@ -117,7 +118,7 @@ export class ChaosStack {
     this.adminKey = (await issueApiKey(this.sequelize, { owner: 'chaos-operator', scope: 'admin' })).key;
     const prng = new Prng(options.seed + 1);
     for (let i = 0; i < options.receivers; i++) this.receivers.push(await startReceiver(prng));
-    await this.startWorker();
+    for (let slot = 0; slot < options.workers; slot++) await this.startWorker(slot);
     return this;
   }
 
@@ -125,10 +126,29 @@ export class ChaosStack {
     return (await issueApiKey(this.sequelize, { owner, scope: 'caller' })).key;
   }
 
-  /** The worker process (dist/worker/main.js) over this stack; resolves once it polls. */
-  async startWorker(): Promise<void> {
+  /**
+   * The planned project as this run names it. Workflow ids are the project and storyboard
+   * (generationWorkflowId), and every run shares the Temporal dev server while its MariaDB is its own: a run
+   * that met another run's workflow under the same id (one an aborted run left running on its dead task queue)
+   * would attach its request to it and wait for an admission that never comes.
+   */
+  projectId(planned: string): string {
+    return `${this.runTag}-${planned}`;
+  }
+
+  /** Each worker's own temp folder, as on hosts of their own: a worker sweeps only what it owns. */
+  workerTmpDir(slot: number): string {
+    return join(this.dataDir, `worker-${slot}-tmp`);
+  }
+
+  get workerSlots(): number {
+    return this.workers.length;
+  }
+
+  /** The worker process (dist/worker/main.js) of `slot` over this stack; resolves once it polls. */
+  async startWorker(slot: number): Promise<void> {
     const n = ++this.workerStarts;
-    const log = createWriteStream(join(this.dataDir, `worker-${n}.log`));
+    const log = createWriteStream(join(this.dataDir, `worker-${slot}-${n}.log`));
     const child = await spawnWorker(
       {
         ...process.env,
@@ -146,27 +166,38 @@ export class ChaosStack {
         CALLBACK_SIGNING_SECRET: CHAOS_CALLBACK_SECRET,
         // Risk control rests an account for seconds, not the production five minutes: the run lasts minutes.
         ACCOUNT_RATE_LIMIT_COOLDOWN_MS: String(CHAOS_COOLDOWN_MS),
-        TMPDIR: this.workerTmpDir,
+        TMPDIR: this.workerTmpDir(slot),
+        // A deploy's SIGTERM lets a call of the run's short latencies finish, and hands a longer one back.
+        WORKER_SHUTDOWN_GRACE_MS: String(CHAOS_WORKER_GRACE_MS),
         LOG_LEVEL: 'info',
       },
       (chunk) => log.write(chunk),
     );
     child.once('exit', () => log.end());
-    this.worker = child;
+    this.workers[slot] = child;
   }
 
-  /** SIGKILL: no shutdown, no flushing, activities cut off mid-call. */
-  async killWorker(): Promise<void> {
-    const child = this.worker;
-    if (child === null) return;
-    this.worker = null;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+  /** The process ids of the workers running now, by slot (null for an empty slot). */
+  workerPids(): (number | null)[] {
+    return this.workers.map((w) => w?.pid ?? null);
+  }
+
+  /**
+   * SIGKILL: no shutdown, no flushing, activities cut off mid-call. SIGTERM: a deploy's stop, which must end
+   * the process by itself (exit 0) once its grace is over. Resolves with the exit code once it is gone.
+   */
+  async stopWorker(slot: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<number | null> {
+    const child = this.workers[slot] ?? null;
+    if (child === null) return null;
+    this.workers[slot] = null;
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(signal);
+    return exited;
   }
 
   get workerRestarts(): number {
-    return this.workerStarts - 1;
+    return this.workerStarts - this.workers.length;
   }
 
   /** Stops MariaDB cleanly, leaves it down for `downMs`, starts it again on the same data folder. */
@@ -177,7 +208,8 @@ export class ChaosStack {
   }
 
   async close(): Promise<void> {
-    await this.killWorker();
+    for (let slot = 0; slot < this.workers.length; slot++) await this.stopWorker(slot, 'SIGKILL');
+    await this.terminateLeftovers();
     await this.api?.close();
     for (const r of this.receivers) {
       r.server.closeAllConnections();
@@ -189,6 +221,18 @@ export class ChaosStack {
     await this.sequelize?.close();
     await this.database('stop').catch(() => undefined);
     if (process.env.CHAOS_KEEP_DATA === undefined) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** A run that failed part-way leaves its workflows running on a task queue nobody polls any more: end them. */
+  private async terminateLeftovers(): Promise<void> {
+    if (this.client === undefined) return;
+    for await (const wf of this.client.workflow.list({
+      query: `TaskQueue = "${this.taskQueue}" AND ExecutionStatus = "Running"`,
+    }))
+      await this.client.workflow
+        .getHandle(wf.workflowId, wf.runId)
+        .terminate('the chaos run is over')
+        .catch(() => undefined);
   }
 
   private async database(action: 'start' | 'stop'): Promise<void> {

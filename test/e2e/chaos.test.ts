@@ -22,7 +22,7 @@ let status: ReadonlyMap<string, string>;
 beforeAll(async () => {
   const started = Date.now();
   stack = new ChaosStack();
-  await stack.start({ seed, receivers: plan.size.users });
+  await stack.start({ seed, receivers: plan.size.users, workers: plan.size.workers });
   const driver = new ChaosDriver(stack, plan);
   await driver.prepare();
   report = await driver.drive();
@@ -87,6 +87,10 @@ describe(`a chaos run (${variant}, seed ${seed})`, () => {
   it('went through the disasters the schedule promised', () => {
     expect(stack.workerRestarts).toBeGreaterThanOrEqual(2);
     expect(report.uploadCaughtByKill).toBe(true);
+    // A deploy's stop ends the worker by itself, within its grace: exit 0, never a kill.
+    const stops = report.workerExits.filter((e) => e.signal === 'SIGTERM');
+    expect(stops).toHaveLength(1);
+    expect(stops[0]!.code).toBe(0);
     expect(report.eventsDone.filter((e) => e.startsWith('restart-database'))).toHaveLength(1);
     const counters = stack.sim.admin.counters();
     const fired = faultsFired(stack);
