@@ -238,12 +238,16 @@ export const settings = {
     doc: 'Jimeng proxy base URL (default: the local simulator, dev/jimeng-sim)',
     parse: httpUrl,
   },
+  // 90 s covers an image call: the proxy answers when its 10 s polls see the job end, about 30 s for a
+  // text-to-image and 60 s for a composition (dev/jimeng-sim/latency.ts, reference section 5). A video call
+  // (minutes) does not fit any grace a deploy would wait for: it is handed to another worker.
   workerShutdownGraceMs: {
     env: 'WORKER_SHUTDOWN_GRACE_MS',
-    default: '20000',
+    default: '90000',
     doc:
-      'on SIGTERM, how long running activities may finish before they are cancelled and handed to another ' +
-      "worker (keep it below the deployment's termination grace period)",
+      'on SIGTERM, how long running activities may finish (an image call, ~30-60 s) before they are cancelled ' +
+      'and handed to another worker; the platform must wait longer before it kills the process: Kubernetes ' +
+      'terminationGracePeriodSeconds and compose stop_grace_period at least this plus 30 s (120 s by default)',
     parse: nonNegativeInt,
   },
   jimengVideoRoute: {
