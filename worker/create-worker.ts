@@ -10,12 +10,15 @@ export interface WorkerSettings {
    * A generation call cancelled by a shutdown is handed back to Temporal, which runs it on another worker.
    */
   shutdownGraceMs?: number;
+  /**
+   * The workflow bundle built by `npm run build` (worker/workflow-bundle.ts): the worker process always gives it.
+   * Without it the workflows are bundled from source (`workflows/index`, webpack at start), as in-process test
+   * workers and the replay tests do, so they run the code under test without a build.
+   */
+  workflowBundle?: { codePath: string };
 }
 
-/**
- * One place builds the worker, for the process entry and for tests. Workflows are bundled from source
- * (`workflows/index`), the same path the replay tests use.
- */
+/** One place builds the worker, for the process entry and for tests. */
 export async function createWorker(
   settings: WorkerSettings,
   deps: ActivityDependencies,
@@ -26,7 +29,9 @@ export async function createWorker(
       connection,
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
-      workflowsPath: require.resolve('../workflows/index'),
+      ...(settings.workflowBundle !== undefined
+        ? { workflowBundle: settings.workflowBundle }
+        : { workflowsPath: require.resolve('../workflows/index') }),
       activities: createActivities(deps),
       ...(settings.shutdownGraceMs !== undefined ? { shutdownGraceTime: settings.shutdownGraceMs } : {}),
     });

@@ -7,6 +7,7 @@ import { buildActivityDependencies } from './activity-dependencies';
 import { createWorker } from './create-worker';
 import { dependencySettingsFrom } from './dependency-settings';
 import { ensureSchedules } from './schedules';
+import { builtWorkflowBundle, WorkflowBundleMissing } from './workflow-bundle';
 
 /**
  * The worker process. The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: polling stops,
@@ -14,6 +15,8 @@ import { ensureSchedules } from './schedules';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before anything connects: a worker without its built workflows must not start at all.
+  const workflowBundle = builtWorkflowBundle();
   const logger = createLogger('worker', config.logLevel);
   const sequelize = createSequelize(databaseOptions(config));
   await sequelize.authenticate();
@@ -38,10 +41,18 @@ async function main(): Promise<void> {
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
       shutdownGraceMs: config.workerShutdownGraceMs,
+      workflowBundle,
     },
     buildActivityDependencies(sequelize, logger, dependencySettingsFrom(config)),
   );
-  logger.info({ taskQueue: config.temporalTaskQueue, namespace: config.temporalNamespace }, 'worker polling');
+  logger.info(
+    {
+      taskQueue: config.temporalTaskQueue,
+      namespace: config.temporalNamespace,
+      workflowBundle: workflowBundle.codePath,
+    },
+    'worker polling',
+  );
   try {
     await worker.run();
   } finally {
@@ -52,6 +63,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof WorkflowBundleMissing ? err.message : err);
   process.exit(1);
 });
