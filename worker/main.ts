@@ -6,7 +6,9 @@ import { createSequelize } from '../db/connection';
 import { buildActivityDependencies } from './activity-dependencies';
 import { createWorker } from './create-worker';
 import { dependencySettingsFrom } from './dependency-settings';
+import { TEMP_FILE_MAX_AGE_MS } from '../activities/maintenance-activities';
 import { ensureSchedules } from './schedules';
+import { TempFileSweeper } from './temp-file-sweeper';
 import { builtWorkflowBundle, WorkflowBundleMissing } from './workflow-bundle';
 
 /**
@@ -35,6 +37,14 @@ async function main(): Promise<void> {
       await client.connection.close();
     }
   }
+  const deps = buildActivityDependencies(sequelize, logger, dependencySettingsFrom(config));
+  const sweeper = new TempFileSweeper({
+    tmpDir: deps.tmpDir,
+    maxAgeMs: TEMP_FILE_MAX_AGE_MS,
+    now: deps.now,
+    logger,
+  });
+  await sweeper.start();
   const { worker, connection } = await createWorker(
     {
       address: config.temporalAddress,
@@ -43,7 +53,7 @@ async function main(): Promise<void> {
       shutdownGraceMs: config.workerShutdownGraceMs,
       workflowBundle,
     },
-    buildActivityDependencies(sequelize, logger, dependencySettingsFrom(config)),
+    deps,
   );
   logger.info(
     {
@@ -56,6 +66,7 @@ async function main(): Promise<void> {
   try {
     await worker.run();
   } finally {
+    await sweeper.stop();
     await connection.close();
     await sequelize.close();
     logger.info('worker stopped');
