@@ -132,7 +132,12 @@ export const settings = {
     parse: text,
   },
   mysqlDatabase: { env: 'MYSQL_DATABASE', default: 'jimeng_flow', doc: 'database name', parse: text },
-  mysqlPoolMax: { env: 'MYSQL_POOL_MAX', default: '10', doc: 'connections per process', parse: positiveInt },
+  mysqlPoolMax: {
+    env: 'MYSQL_POOL_MAX',
+    default: '10',
+    doc: "connections per process; a worker's concurrency follows it (WORKER_ACTIVITIES_PER_CONNECTION)",
+    parse: positiveInt,
+  },
   temporalAddress: {
     env: 'TEMPORAL_ADDRESS',
     default: '127.0.0.1:7233',
@@ -249,6 +254,15 @@ export const settings = {
       'and handed to another worker; the platform must wait longer before it kills the process: Kubernetes ' +
       'terminationGracePeriodSeconds and compose stop_grace_period at least this plus 30 s (120 s by default)',
     parse: nonNegativeInt,
+  },
+  workerActivitiesPerConnection: {
+    env: 'WORKER_ACTIVITIES_PER_CONNECTION',
+    default: '5',
+    doc:
+      'remote activities a worker runs at once per database connection (MYSQL_POOL_MAX x this; a generation ' +
+      'call holds no connection while the proxy works); local activities get half the pool, workflow tasks ' +
+      'twice that (worker/worker-concurrency.ts)',
+    parse: positiveInt,
   },
   jimengVideoRoute: {
     env: 'JIMENG_VIDEO_ROUTE',

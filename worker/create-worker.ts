@@ -1,5 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities/create-activities';
+import type { WorkerConcurrency } from './worker-concurrency';
 
 export interface WorkerSettings {
   address: string;
@@ -16,6 +17,8 @@ export interface WorkerSettings {
    * workers and the replay tests do, so they run the code under test without a build.
    */
   workflowBundle?: { codePath: string };
+  /** From the database pool (worker/worker-concurrency.ts); the SDK's defaults without it (tests). */
+  concurrency?: WorkerConcurrency;
 }
 
 /** One place builds the worker, for the process entry and for tests. */
@@ -34,6 +37,7 @@ export async function createWorker(
         : { workflowsPath: require.resolve('../workflows/index') }),
       activities: createActivities(deps),
       ...(settings.shutdownGraceMs !== undefined ? { shutdownGraceTime: settings.shutdownGraceMs } : {}),
+      ...settings.concurrency,
     });
     return { worker, connection };
   } catch (err) {

@@ -9,6 +9,7 @@ import { dependencySettingsFrom } from './dependency-settings';
 import { TEMP_FILE_MAX_AGE_MS } from '../activities/maintenance-activities';
 import { ensureSchedules } from './schedules';
 import { TempFileSweeper } from './temp-file-sweeper';
+import { workerConcurrency } from './worker-concurrency';
 import { builtWorkflowBundle, WorkflowBundleMissing } from './workflow-bundle';
 
 /**
@@ -45,6 +46,10 @@ async function main(): Promise<void> {
     logger,
   });
   await sweeper.start();
+  const concurrency = workerConcurrency({
+    dbPoolMax: config.mysqlPoolMax,
+    activitiesPerConnection: config.workerActivitiesPerConnection,
+  });
   const { worker, connection } = await createWorker(
     {
       address: config.temporalAddress,
@@ -52,6 +57,7 @@ async function main(): Promise<void> {
       taskQueue: config.temporalTaskQueue,
       shutdownGraceMs: config.workerShutdownGraceMs,
       workflowBundle,
+      concurrency,
     },
     deps,
   );
@@ -60,6 +66,7 @@ async function main(): Promise<void> {
       taskQueue: config.temporalTaskQueue,
       namespace: config.temporalNamespace,
       workflowBundle: workflowBundle.codePath,
+      ...concurrency,
     },
     'worker polling',
   );
