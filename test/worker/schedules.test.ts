@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import type { Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import { loadConfig } from '../../config/settings';
 import { buildActivityDependencies } from '../../worker/activity-dependencies';
 import { dependencySettingsFrom } from '../../worker/dependency-settings';
@@ -151,6 +151,41 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
       );
       expect(result).toMatchObject({ restoredImage: 1 });
       expect(await readAccount(sequelize, id)).toMatchObject({ image_generation_status: 1, image_count: 0 });
+    } finally {
+      await native.close();
+    }
+  });
+
+  it('runs the records prune (jimeng-cleanup) with the real activities: lease rows older than 7 days go', async () => {
+    await clearAccounts(sequelize);
+    const accountId = await insertAccount(sequelize);
+    const DAY = 24 * 60 * 60 * 1000;
+    const lease = (token: string, releasedDaysAgo: number) => {
+      const at = new Date(Date.now() - releasedDaysAgo * DAY);
+      return sequelize.query(
+        `INSERT INTO jimeng_account_leases (token, account_id, capability, leased_at, expires_at, released_at, outcome)
+         VALUES (?, ?, 'image', ?, ?, ?, 'success')`,
+        { replacements: [token, accountId, at, at, at] },
+      );
+    };
+    const [old, recent] = [randomUUID(), randomUUID()];
+    await lease(old, 8);
+    await lease(recent, 6);
+    const taskQueue = `test-maintenance-${randomUUID()}`;
+    const { worker, connection: native } = await createWorker(
+      { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
+      buildActivityDependencies(sequelize, pino({ level: 'silent' }), dependencySettingsFrom(loadConfig())),
+    );
+    try {
+      const result = await worker.runUntil(
+        client.workflow.execute('recordsPruneWorkflow', { taskQueue, workflowId: `prune-${randomUUID()}` }),
+      );
+      expect(result).toMatchObject({ prunedLeases: 1 });
+      const left = await sequelize.query<{ token: string }>(
+        'SELECT token FROM jimeng_account_leases WHERE account_id = ?',
+        { replacements: [accountId], type: QueryTypes.SELECT },
+      );
+      expect(left).toEqual([{ token: recent }]);
     } finally {
       await native.close();
     }
