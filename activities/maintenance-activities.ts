@@ -22,6 +22,12 @@ export const LEASE_HISTORY_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** The activities the Temporal Schedules run. Each is idempotent: a retry or an overlapping run is harmless. */
 export function createMaintenanceActivities(deps: MaintenanceDependencies) {
+  const pruneOldRecords = async (): Promise<{ prunedLeases: number; purgedIdempotencyKeys: number }> => {
+    const prunedLeases = await deps.pool.pruneLeases(LEASE_HISTORY_MS);
+    // The API's Idempotency-Key replays expire after 24 h.
+    const purgedIdempotencyKeys = await purgeExpiredIdempotencyKeys(deps.sequelize, deps.now());
+    return { prunedLeases, purgedIdempotencyKeys };
+  };
   return {
     async refreshAccountQuotas(): Promise<RefreshResult> {
       return deps.pool.refreshDueAccounts();
@@ -29,6 +35,13 @@ export function createMaintenanceActivities(deps: MaintenanceDependencies) {
     async expirePointBatches(): Promise<{ expiredBatches: number }> {
       return { expiredBatches: await deps.ledger.expireDue() };
     },
+    /** What jimeng-cleanup runs: rows any worker may prune, whatever host it is on. */
+    pruneOldRecords,
+    /**
+     * What jimeng-cleanup ran before schedule version 2, kept for the runs a schedule of the previous release
+     * still starts during a rollout. Its temp-file part sweeps only the host of the worker that happens to run
+     * it; each worker now sweeps its own (worker/temp-file-sweeper.ts).
+     */
     async cleanupTempFiles(): Promise<{
       removedFiles: number;
       prunedLeases: number;
@@ -40,10 +53,7 @@ export function createMaintenanceActivities(deps: MaintenanceDependencies) {
         deps.now().getTime(),
         deps.logger,
       );
-      const prunedLeases = await deps.pool.pruneLeases(LEASE_HISTORY_MS);
-      // The API's Idempotency-Key replays expire after 24 h.
-      const purgedIdempotencyKeys = await purgeExpiredIdempotencyKeys(deps.sequelize, deps.now());
-      return { removedFiles, prunedLeases, purgedIdempotencyKeys };
+      return { removedFiles, ...(await pruneOldRecords()) };
     },
   };
 }

@@ -137,7 +137,12 @@ export const settings = {
     parse: text,
   },
   mysqlDatabase: { env: 'MYSQL_DATABASE', default: 'jimeng_flow', doc: 'database name', parse: text },
-  mysqlPoolMax: { env: 'MYSQL_POOL_MAX', default: '10', doc: 'connections per process', parse: positiveInt },
+  mysqlPoolMax: {
+    env: 'MYSQL_POOL_MAX',
+    default: '10',
+    doc: "connections per process; a worker's concurrency follows it (WORKER_ACTIVITIES_PER_CONNECTION)",
+    parse: positiveInt,
+  },
   temporalAddress: {
     env: 'TEMPORAL_ADDRESS',
     default: '127.0.0.1:7233',
@@ -243,12 +248,16 @@ export const settings = {
     doc: 'Jimeng proxy base URL (default: the local simulator, dev/jimeng-sim)',
     parse: httpUrl,
   },
+  // 90 s covers an image call: the proxy answers when its 10 s polls see the job end, about 30 s for a
+  // text-to-image and 60 s for a composition (dev/jimeng-sim/latency.ts, reference section 5). A video call
+  // (minutes) does not fit any grace a deploy would wait for: it is handed to another worker.
   workerShutdownGraceMs: {
     env: 'WORKER_SHUTDOWN_GRACE_MS',
-    default: '20000',
+    default: '90000',
     doc:
-      'on SIGTERM, how long running activities may finish before they are cancelled and handed to another ' +
-      "worker (keep it below the deployment's termination grace period)",
+      'on SIGTERM, how long running activities may finish (an image call, ~30-60 s) before they are cancelled ' +
+      'and handed to another worker; the platform must wait longer before it kills the process: Kubernetes ' +
+      'terminationGracePeriodSeconds and compose stop_grace_period at least this plus 30 s (120 s by default)',
     parse: nonNegativeInt,
   },
   workerHealthFile: {
@@ -259,6 +268,15 @@ export const settings = {
       '`node dist/scripts/worker-health.js` exits 0 while the file is at most 30 s old (the compose ' +
       'healthcheck). Empty: no file',
     parse: optionalPath,
+  },
+  workerActivitiesPerConnection: {
+    env: 'WORKER_ACTIVITIES_PER_CONNECTION',
+    default: '5',
+    doc:
+      'remote activities a worker runs at once per database connection (MYSQL_POOL_MAX x this; a generation ' +
+      'call holds no connection while the proxy works); local activities get half the pool, workflow tasks ' +
+      'twice that (worker/worker-concurrency.ts)',
+    parse: positiveInt,
   },
   jimengVideoRoute: {
     env: 'JIMENG_VIDEO_ROUTE',

@@ -6,7 +6,7 @@ export interface DatabaseOptions {
   user: string;
   password: string;
   database: string;
-  /** Upper bound of pooled connections; a worker's activity concurrency should not exceed it by much. */
+  /** Upper bound of pooled connections; a worker's concurrency is derived from it (worker/worker-concurrency.ts). */
   poolMax?: number;
   logSql?: (sql: string) => void;
 }

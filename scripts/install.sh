@@ -23,5 +23,5 @@ if [ "${JIMENG_FLOW_SKIP_TEST_SERVER:-}" != 1 ]; then
   bash "$ROOT/scripts/schemathesis.sh" install
 fi
 
-say "compiling TypeScript (npm run build)"
-(cd "$ROOT" && rm -rf dist && npx --no-install tsc -p tsconfig.build.json) || die "the build failed"
+say "building (npm run build: TypeScript, then the workflow bundle the worker loads)"
+(cd "$ROOT" && rm -rf dist && npm run --silent build) || die "the build failed"

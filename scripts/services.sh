@@ -28,13 +28,26 @@ export_simulator_latencies() {
   export JIMENG_SIM_UPSTREAM_TIMEOUT_MS="${JIMENG_SIM_UPSTREAM_TIMEOUT_MS:-5000}"
 }
 
+# How long a stop waits before it kills: a worker lets running activities finish within its grace, and then
+# closes (the same 30 s more that README, Deploying, asks of Kubernetes and compose).
+stop_seconds() {
+  case "$1" in
+    worker) echo $((WORKER_SHUTDOWN_GRACE_MS / 1000 + 30)) ;;
+    *) echo 15 ;;
+  esac
+}
+
+stop() {
+  stop_pidfile "$1" "$RUN_DIR/$1.pid" "$(stop_seconds "$1")"
+}
+
 start() {
   local name="$1" entry pidfile="$RUN_DIR/$1.pid"
   entry="$(entry_for "$name")"
   [ -f "$entry" ] || die "$entry is missing; run npm run build first"
   if pid_alive "$pidfile"; then
     say "$name already running (pid $(cat "$pidfile")); restarting it on the current build"
-    stop_pidfile "$name" "$pidfile"
+    stop "$name"
   fi
   say "starting $name (log: $LOG_DIR/$name.log)"
   # The dev stack is for development: the worker downloads outputs from the simulator on 127.0.0.1, and
@@ -60,7 +73,7 @@ status() {
 
 case "${1:-}:${2:-}" in
   start:worker | start:api | start:jimeng-sim | start:oss-server) start "$2" ;;
-  stop:worker | stop:api | stop:jimeng-sim | stop:oss-server) stop_pidfile "$2" "$RUN_DIR/$2.pid" ;;
+  stop:worker | stop:api | stop:jimeng-sim | stop:oss-server) stop "$2" ;;
   status:worker | status:api | status:jimeng-sim | status:oss-server) status "$2" ;;
   *) die "usage: $0 start|stop|status worker|api|jimeng-sim|oss-server" ;;
 esac

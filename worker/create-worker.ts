@@ -1,5 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities/create-activities';
+import type { WorkerConcurrency } from './worker-concurrency';
 
 export interface WorkerSettings {
   address: string;
@@ -10,12 +11,17 @@ export interface WorkerSettings {
    * A generation call cancelled by a shutdown is handed back to Temporal, which runs it on another worker.
    */
   shutdownGraceMs?: number;
+  /**
+   * The workflow bundle built by `npm run build` (worker/workflow-bundle.ts): the worker process always gives it.
+   * Without it the workflows are bundled from source (`workflows/index`, webpack at start), as in-process test
+   * workers and the replay tests do, so they run the code under test without a build.
+   */
+  workflowBundle?: { codePath: string };
+  /** From the database pool (worker/worker-concurrency.ts); the SDK's defaults without it (tests). */
+  concurrency?: WorkerConcurrency;
 }
 
-/**
- * One place builds the worker, for the process entry and for tests. Workflows are bundled from source
- * (`workflows/index`), the same path the replay tests use.
- */
+/** One place builds the worker, for the process entry and for tests. */
 export async function createWorker(
   settings: WorkerSettings,
   deps: ActivityDependencies,
@@ -26,9 +32,12 @@ export async function createWorker(
       connection,
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
-      workflowsPath: require.resolve('../workflows/index'),
+      ...(settings.workflowBundle !== undefined
+        ? { workflowBundle: settings.workflowBundle }
+        : { workflowsPath: require.resolve('../workflows/index') }),
       activities: createActivities(deps),
       ...(settings.shutdownGraceMs !== undefined ? { shutdownGraceTime: settings.shutdownGraceMs } : {}),
+      ...settings.concurrency,
     });
     return { worker, connection };
   } catch (err) {

@@ -6,8 +6,12 @@ import { createSequelize } from '../db/connection';
 import { buildActivityDependencies } from './activity-dependencies';
 import { createWorker } from './create-worker';
 import { dependencySettingsFrom } from './dependency-settings';
+import { TEMP_FILE_MAX_AGE_MS } from '../activities/maintenance-activities';
 import { startHealthFile } from './health-file';
 import { ensureSchedules } from './schedules';
+import { TempFileSweeper } from './temp-file-sweeper';
+import { workerConcurrency } from './worker-concurrency';
+import { builtWorkflowBundle, WorkflowBundleMissing } from './workflow-bundle';
 
 /**
  * The worker process. The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: polling stops,
@@ -15,6 +19,8 @@ import { ensureSchedules } from './schedules';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before anything connects: a worker without its built workflows must not start at all.
+  const workflowBundle = builtWorkflowBundle();
   const logger = createLogger('worker', config.logLevel);
   const sequelize = createSequelize(databaseOptions(config));
   await sequelize.authenticate();
@@ -33,23 +39,46 @@ async function main(): Promise<void> {
       await client.connection.close();
     }
   }
+  const deps = buildActivityDependencies(sequelize, logger, dependencySettingsFrom(config));
+  const sweeper = new TempFileSweeper({
+    tmpDir: deps.tmpDir,
+    maxAgeMs: TEMP_FILE_MAX_AGE_MS,
+    now: deps.now,
+    logger,
+  });
+  await sweeper.start();
+  const concurrency = workerConcurrency({
+    dbPoolMax: config.mysqlPoolMax,
+    activitiesPerConnection: config.workerActivitiesPerConnection,
+  });
   const { worker, connection } = await createWorker(
     {
       address: config.temporalAddress,
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
       shutdownGraceMs: config.workerShutdownGraceMs,
+      workflowBundle,
+      concurrency,
     },
-    buildActivityDependencies(sequelize, logger, dependencySettingsFrom(config)),
+    deps,
+  );
+  logger.info(
+    {
+      taskQueue: config.temporalTaskQueue,
+      namespace: config.temporalNamespace,
+      workflowBundle: workflowBundle.codePath,
+      ...concurrency,
+    },
+    'worker polling',
   );
   const healthFile = config.workerHealthFile
     ? await startHealthFile(config.workerHealthFile, () => worker.getStatus())
     : undefined;
-  logger.info({ taskQueue: config.temporalTaskQueue, namespace: config.temporalNamespace }, 'worker polling');
   try {
     await worker.run();
   } finally {
     await healthFile?.stop();
+    await sweeper.stop();
     await connection.close();
     await sequelize.close();
     logger.info('worker stopped');
@@ -57,6 +86,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof WorkflowBundleMissing ? err.message : err);
   process.exit(1);
 });

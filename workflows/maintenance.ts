@@ -19,6 +19,11 @@ export async function pointsExpiryWorkflow() {
   return maintenance.expirePointBatches();
 }
 
+export async function recordsPruneWorkflow() {
+  return maintenance.pruneOldRecords();
+}
+
+/** Started by jimeng-cleanup before schedule version 2 (worker/schedules.ts): kept for a rollout's old schedule. */
 export async function cleanupWorkflow() {
   return maintenance.cleanupTempFiles();
 }

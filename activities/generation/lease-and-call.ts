@@ -41,10 +41,13 @@ export async function leaseAndCall(
     outcome = 'success';
     return { kind: 'produced', account, outputs };
   } catch (err) {
-    // This worker is shutting down (a deploy's SIGTERM) and cancelled the call: not the job's failure nor the
-    // account's. Thrown, so Temporal runs the attempt again on another worker at once, on the same lease.
+    // This worker is shutting down (a deploy's SIGTERM) and cancelled the call after its grace: not the job's
+    // failure nor the account's. Thrown, so Temporal runs the attempt again on another worker at once, on the
+    // same lease, which stays live meanwhile; a call that reached the proxy may have started a paid job there,
+    // and the pool is told so.
     if (Context.current().cancellationDetails?.workerShutdown === true) {
       outcome = null;
+      if (JimengError.is(err) && err.mayHaveStartedJob) await session.unansweredCall(lease);
       throw err;
     }
     if (JimengError.is(err)) {

@@ -62,6 +62,16 @@ export function createLeaseSession(deps: Pick<GenerationDependencies, 'logger' |
     return asFailure(err);
   };
 
+  /**
+   * A paid call this worker gave up at shutdown that may have started a job upstream, told to the pool
+   * (AccountPool.countUnansweredCall). Best effort: the attempt is handed back to Temporal whatever happens here.
+   */
+  const unansweredCall = async (lease: Lease): Promise<void> => {
+    await deps.pool.countUnansweredCall(lease.accountId, lease.capability).catch((err: unknown) => {
+      deps.logger.warn({ err, accountId: lease.accountId }, 'could not count a call given up at shutdown');
+    });
+  };
+
   const extendLease = (lease: Lease) => () => deps.pool.extend(lease.token);
 
   /**
@@ -137,7 +147,7 @@ export function createLeaseSession(deps: Pick<GenerationDependencies, 'logger' |
     }
   };
 
-  return { accountOf, failed, extendLease, leaseOrQueue, wakeWaiter, releaseSurely };
+  return { accountOf, failed, unansweredCall, extendLease, leaseOrQueue, wakeWaiter, releaseSurely };
 }
 
 export type LeaseSession = ReturnType<typeof createLeaseSession>;

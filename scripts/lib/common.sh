@@ -31,6 +31,7 @@ fi
 : "${OSS_BUCKET:=jimeng-flow}"
 : "${OSS_ACCESS_KEY:=dev-access-key}"
 : "${OSS_SECRET:=dev-access-secret}"
+: "${WORKER_SHUTDOWN_GRACE_MS:=90000}"
 # The local stand-ins listen where the defaults above point.
 JIMENG_SIM_PORT="${JIMENG_SIM_PORT:-${JIMENG_BASE_URL##*:}}"
 OSS_SIM_PORT="${OSS_SIM_PORT:-${OSS_ENDPOINT##*:}}"
@@ -69,21 +70,21 @@ wait_for() {
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# stop_pidfile NAME PIDFILE: TERM, then KILL after 15 s.
+# stop_pidfile NAME PIDFILE [SECONDS]: TERM, then KILL after SECONDS (15 by default).
 stop_pidfile() {
-  local name="$1" pidfile="$2" pid
+  local name="$1" pidfile="$2" seconds="${3:-15}" pid
   if ! pid_alive "$pidfile"; then
     rm -f "$pidfile"
     return 0
   fi
   pid="$(cat "$pidfile")"
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 30); do
+  for _ in $(seq 1 $((seconds * 2))); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
   done
   if kill -0 "$pid" 2>/dev/null; then
-    say "$name did not stop in 15 s; killing it"
+    say "$name did not stop in $seconds s; killing it"
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$pidfile"

@@ -11,7 +11,7 @@ import {
   unleasedSql,
 } from './account-eligibility';
 import { capabilityColumns, PROXY_URL_COLUMN } from './account-columns';
-import { accountChangesFor, type AccountChanges, type LeaseOutcome } from './lease-outcome';
+import { accountChangesFor, callCountChange, type AccountChanges, type LeaseOutcome } from './lease-outcome';
 import { initialQuotaResetTime, nextQuotaResetAfter } from '../../domain/quota-reset';
 import type { GenerationType } from '../../domain/generation/generation-types';
 
@@ -207,6 +207,23 @@ export class AccountPool {
       this.applyChanges(accountId, accountChangesFor(outcome, capability, now), transaction),
     );
     this.logger.info({ accountId, capability, outcome }, 'account state changed');
+  }
+
+  /**
+   * A paid call this worker gave up without its answer (stopped by a deploy past its shutdown grace): the proxy
+   * does not cancel what it started, so the upstream may be generating on the account, and spending its credits,
+   * all the same. It counts as a call of the day, as a success does, so the account's count says how many jobs it
+   * may have run, not only the answered ones. The lease is not released: the account stays busy while the retry
+   * (same lease, by its request key) runs, and that retry reads the account's credits before calling again.
+   */
+  async countUnansweredCall(accountId: string, capability: GenerationType): Promise<void> {
+    await this.sequelize.transaction((transaction) =>
+      this.applyChanges(accountId, callCountChange(capability), transaction),
+    );
+    this.logger.warn(
+      { accountId, capability },
+      'a call given up at shutdown may have started a paid job upstream; counted on the account',
+    );
   }
 
   /** Gives back every live lease of a holder (a finished job's workflow id); returns how many. */

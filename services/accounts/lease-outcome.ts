@@ -47,7 +47,7 @@ export function accountChangesFor(
   const image = capability === 'image';
   switch (outcome) {
     case 'success':
-      return image ? { incrementImageCount: true } : { incrementVideoCount: true };
+      return callCountChange(capability);
     case 'rate_limited':
       return image
         ? {
@@ -76,6 +76,14 @@ export function accountChangesFor(
     case 'failed':
       return {};
   }
+}
+
+/**
+ * One more paid call on the capability today: a success, and a call given up without its answer that may have
+ * started a job upstream all the same (AccountPool.countUnansweredCall).
+ */
+export function callCountChange(capability: GenerationType): AccountChanges {
+  return capability === 'image' ? { incrementImageCount: true } : { incrementVideoCount: true };
 }
 
 /** What a classified Jimeng failure means for the account that made the call. */

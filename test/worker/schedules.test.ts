@@ -1,12 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import type { Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import { loadConfig } from '../../config/settings';
 import { buildActivityDependencies } from '../../worker/activity-dependencies';
 import { dependencySettingsFrom } from '../../worker/dependency-settings';
 import { createWorker } from '../../worker/create-worker';
-import { ensureSchedules, scheduleDefinitions } from '../../worker/schedules';
+import { definitionVersionOf, ensureSchedules, scheduleDefinitions } from '../../worker/schedules';
 import { clearAccounts, insertAccount, readAccount } from '../support/accounts';
 import { migratedTestDatabase } from '../support/database';
 
@@ -27,7 +27,8 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
     await sequelize.close();
   });
 
-  it('creates the three schedules once; a second start updates them and keeps an operator’s pause', async () => {
+  /** Settings under a prefix of the test's own, with none of its schedules left from an earlier run. */
+  async function freshSettings(definitionVersion: number) {
     const prefix = `test-${randomUUID().slice(0, 8)}-`;
     const settings = {
       taskQueue: `test-schedules-${randomUUID()}`,
@@ -35,17 +36,29 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
       idPrefix: prefix,
     };
     const ids = scheduleDefinitions(settings).map((d) => d.scheduleId);
-    for (const id of ids)
+    created.push(...ids);
+    return { settings: { ...settings, definitionVersion }, ids, prefix };
+  }
+  const created: string[] = [];
+  afterEach(async () => {
+    for (const id of created.splice(0))
       await client.schedule
         .getHandle(id)
         .delete()
         .catch(() => undefined);
+  });
+  const describeSchedule = (id: string) => client.schedule.getHandle(id).describe();
+  const actionOf = async (id: string) => {
+    const { action } = await describeSchedule(id);
+    if (action.type !== 'startWorkflow') throw new Error(`${id} does not start a workflow`);
+    return action;
+  };
 
-    expect(await ensureSchedules(client, settings)).toEqual({ created: ids, updated: [] });
-    await client.schedule.getHandle(`${prefix}cleanup`).pause('operator says so');
-    expect(await ensureSchedules(client, settings)).toEqual({ created: [], updated: ids });
+  it('creates the three schedules, each carrying its definition version in the memo of the runs it starts', async () => {
+    const { settings, ids, prefix } = await freshSettings(7);
+    expect(await ensureSchedules(client, settings)).toEqual({ created: ids, updated: [], kept: [] });
 
-    const refresh = await client.schedule.getHandle(`${prefix}quota-refresh`).describe();
+    const refresh = await describeSchedule(`${prefix}quota-refresh`);
     expect(refresh.spec.timezone).toBe('Asia/Shanghai');
     expect(refresh.spec.calendars?.[0]).toMatchObject({
       hour: [{ start: 0, end: 0, step: 1 }],
@@ -55,8 +68,68 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
       workflowType: 'quotaRefreshWorkflow',
       taskQueue: settings.taskQueue,
     });
-    expect((await client.schedule.getHandle(`${prefix}cleanup`).describe()).state.paused).toBe(true);
-    for (const id of ids) await client.schedule.getHandle(id).delete();
+    for (const id of ids) expect((await actionOf(id)).memo).toEqual({ scheduleDefinitionVersion: 7 });
+    // The cleanup no longer sweeps temp files (each worker sweeps its own): it prunes records.
+    expect((await actionOf(`${prefix}cleanup`)).workflowType).toBe('recordsPruneWorkflow');
+  });
+
+  it('a worker with an older definition leaves a newer schedule alone; a newer one updates it', async () => {
+    const { settings, ids, prefix } = await freshSettings(5);
+    await ensureSchedules(client, settings);
+
+    const older = { ...settings, taskQueue: `${settings.taskQueue}-older`, definitionVersion: 4 };
+    expect(await ensureSchedules(client, older)).toEqual({ created: [], updated: [], kept: ids });
+    expect(await actionOf(`${prefix}points-expiry`)).toMatchObject({
+      taskQueue: settings.taskQueue,
+      memo: { scheduleDefinitionVersion: 5 },
+    });
+    // The same version again (every worker of a release restarting) writes nothing either.
+    expect(await ensureSchedules(client, settings)).toEqual({ created: [], updated: [], kept: ids });
+
+    const newer = { ...settings, taskQueue: `${settings.taskQueue}-newer`, definitionVersion: 6 };
+    expect(await ensureSchedules(client, newer)).toEqual({ created: [], updated: ids, kept: [] });
+    for (const id of ids)
+      expect(await actionOf(id)).toMatchObject({
+        taskQueue: newer.taskQueue,
+        memo: { scheduleDefinitionVersion: 6 },
+      });
+  });
+
+  it('an operator’s pause survives a worker restart and an upgrade of the definition', async () => {
+    const { settings, prefix } = await freshSettings(3);
+    await ensureSchedules(client, settings);
+    const cleanup = client.schedule.getHandle(`${prefix}cleanup`);
+    await cleanup.pause('operator says so');
+
+    await ensureSchedules(client, settings);
+    expect((await cleanup.describe()).state).toMatchObject({ paused: true, note: 'operator says so' });
+
+    await ensureSchedules(client, { ...settings, definitionVersion: 4 });
+    const after = await cleanup.describe();
+    expect(after.state).toMatchObject({ paused: true, note: 'operator says so' });
+    expect(definitionVersionOf(after)).toBe(4);
+  });
+
+  it('brings a schedule written before versions (the old cleanup that swept temp files) to the definition', async () => {
+    const { settings, prefix } = await freshSettings(2);
+    await client.schedule.create({
+      scheduleId: `${prefix}cleanup`,
+      spec: { intervals: [{ every: '1 hour' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'cleanupWorkflow',
+        workflowId: `${prefix}cleanup`,
+        taskQueue: settings.taskQueue,
+      },
+      memo: { purpose: 'delete temp files older than 24 h, prune old lease rows' },
+    });
+
+    const result = await ensureSchedules(client, settings);
+    expect(result.updated).toEqual([`${prefix}cleanup`]);
+    expect(await actionOf(`${prefix}cleanup`)).toMatchObject({
+      workflowType: 'recordsPruneWorkflow',
+      memo: { scheduleDefinitionVersion: 2 },
+    });
   });
 
   it('runs the quota refresh workflow with the real activities against MariaDB', async () => {
@@ -78,6 +151,41 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
       );
       expect(result).toMatchObject({ restoredImage: 1 });
       expect(await readAccount(sequelize, id)).toMatchObject({ image_generation_status: 1, image_count: 0 });
+    } finally {
+      await native.close();
+    }
+  });
+
+  it('runs the records prune (jimeng-cleanup) with the real activities: lease rows older than 7 days go', async () => {
+    await clearAccounts(sequelize);
+    const accountId = await insertAccount(sequelize);
+    const DAY = 24 * 60 * 60 * 1000;
+    const lease = (token: string, releasedDaysAgo: number) => {
+      const at = new Date(Date.now() - releasedDaysAgo * DAY);
+      return sequelize.query(
+        `INSERT INTO jimeng_account_leases (token, account_id, capability, leased_at, expires_at, released_at, outcome)
+         VALUES (?, ?, 'image', ?, ?, ?, 'success')`,
+        { replacements: [token, accountId, at, at, at] },
+      );
+    };
+    const [old, recent] = [randomUUID(), randomUUID()];
+    await lease(old, 8);
+    await lease(recent, 6);
+    const taskQueue = `test-maintenance-${randomUUID()}`;
+    const { worker, connection: native } = await createWorker(
+      { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
+      buildActivityDependencies(sequelize, pino({ level: 'silent' }), dependencySettingsFrom(loadConfig())),
+    );
+    try {
+      const result = await worker.runUntil(
+        client.workflow.execute('recordsPruneWorkflow', { taskQueue, workflowId: `prune-${randomUUID()}` }),
+      );
+      expect(result).toMatchObject({ prunedLeases: 1 });
+      const left = await sequelize.query<{ token: string }>(
+        'SELECT token FROM jimeng_account_leases WHERE account_id = ?',
+        { replacements: [accountId], type: QueryTypes.SELECT },
+      );
+      expect(left).toEqual([{ token: recent }]);
     } finally {
       await native.close();
     }

@@ -1,5 +1,6 @@
 import {
   accountChangesFor,
+  callCountChange,
   leaseOutcomeForAction,
   LEASE_OUTCOMES,
 } from '../../../services/accounts/lease-outcome';
@@ -29,6 +30,11 @@ describe('what a lease outcome does to the account', () => {
     ['failed', 'image', {}],
   ] as const)('%s on %s', (outcome, capability, changes) => {
     expect(accountChangesFor(outcome, capability, now)).toEqual(changes);
+  });
+
+  it('counts a call given up without its answer as one call of its capability, as a success', () => {
+    expect(callCountChange('image')).toEqual({ incrementImageCount: true });
+    expect(callCountChange('video')).toEqual({ incrementVideoCount: true });
   });
 
   it('maps every action of the Jimeng error classification to an outcome', () => {
