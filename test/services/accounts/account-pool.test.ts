@@ -3,10 +3,11 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { AccountPool } from '../../../services/accounts/account-pool';
 import { type LeaseOutcome } from '../../../services/accounts/lease-outcome';
 import { clearAccounts, insertAccount, readAccount } from '../../support/accounts';
-import { migratedTestDatabase } from '../../support/database';
+import { ISOLATION_LEVELS } from '../../../db/connection';
+import { migratedTestDatabase, sessionIsolationLevel } from '../../support/database';
 import { recordingLogger } from '../../support/recording-logger';
 
-describe('account pool over jimeng_accounts (real MariaDB)', () => {
+describe.each(ISOLATION_LEVELS)('account pool over jimeng_accounts (real MariaDB, %s)', (isolationLevel) => {
   let sequelize: Sequelize;
   let now: Date;
   const silent = pino({ level: 'silent' });
@@ -21,7 +22,8 @@ describe('account pool over jimeng_accounts (real MariaDB)', () => {
     });
 
   beforeAll(async () => {
-    sequelize = await migratedTestDatabase();
+    sequelize = await migratedTestDatabase({ isolationLevel });
+    expect(await sessionIsolationLevel(sequelize)).toBe(isolationLevel);
   });
   afterAll(async () => {
     await clearAccounts(sequelize);
