@@ -1,3 +1,5 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+
 /**
  * The character set and collation of every table, pinned instead of inherited from the server.
  *
@@ -80,4 +82,32 @@ export function convertTableSql(
     );
   }
   return `ALTER TABLE \`${table}\` ${parts.join(', ')}`;
+}
+
+/** The columns of `table`, in the connection's database, that have a collation; `generated` for computed ones. */
+export async function characterColumnsOf(
+  sequelize: Sequelize,
+  table: string,
+): Promise<Array<CharacterColumn & { generated: boolean }>> {
+  const rows = await sequelize.query<{
+    name: string;
+    columnType: string;
+    collation: string;
+    nullable: string;
+    columnDefault: string | null;
+    comment: string;
+    extra: string;
+  }>(
+    `SELECT COLUMN_NAME AS name, COLUMN_TYPE AS columnType, COLLATION_NAME AS collation, IS_NULLABLE AS nullable,
+            COLUMN_DEFAULT AS columnDefault, COLUMN_COMMENT AS comment, EXTRA AS extra
+       FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLLATION_NAME IS NOT NULL
+      ORDER BY ORDINAL_POSITION`,
+    { replacements: [table], type: QueryTypes.SELECT },
+  );
+  return rows.map(({ nullable, extra, ...column }) => ({
+    ...column,
+    nullable: nullable === 'YES',
+    generated: /GENERATED/i.test(extra),
+  }));
 }

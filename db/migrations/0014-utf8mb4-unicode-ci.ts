@@ -25,7 +25,7 @@
  */
 import { QueryTypes } from 'sequelize';
 import type { Migration } from '../migration';
-import { CHARSET, COLLATION, convertTableSql, needsConversion, type CharacterColumn } from '../charset';
+import { CHARSET, characterColumnsOf, COLLATION, convertTableSql, needsConversion } from '../charset';
 
 export const migration: Migration = {
   name: '0014-utf8mb4-unicode-ci',
@@ -41,26 +41,8 @@ export const migration: Migration = {
       { type: QueryTypes.SELECT },
     );
     for (const table of tables) {
-      const columns = await sequelize.query<{
-        name: string;
-        columnType: string;
-        collation: string;
-        nullable: string;
-        columnDefault: string | null;
-        comment: string;
-        extra: string;
-      }>(
-        `SELECT COLUMN_NAME AS name, COLUMN_TYPE AS columnType, COLLATION_NAME AS collation,
-                IS_NULLABLE AS nullable, COLUMN_DEFAULT AS columnDefault, COLUMN_COMMENT AS comment, EXTRA AS extra
-           FROM information_schema.COLUMNS
-          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLLATION_NAME IS NOT NULL
-          ORDER BY ORDINAL_POSITION`,
-        { replacements: [table.name], type: QueryTypes.SELECT },
-      );
-      const converted: CharacterColumn[] = columns
-        .map((c) => ({ ...c, nullable: c.nullable === 'YES' }))
-        .filter((c) => needsConversion(c));
-      const generated = columns.find((c) => /GENERATED/i.test(c.extra) && needsConversion(c));
+      const converted = (await characterColumnsOf(sequelize, table.name)).filter((c) => needsConversion(c));
+      const generated = converted.find((c) => c.generated);
       if (generated) {
         // No table of ours has one; restating its expression is beyond what information_schema says safely.
         throw new Error(`${table.name}.${generated.name} is a generated column: convert it by hand`);

@@ -21,6 +21,17 @@ export function connectTestDatabase(overrides: Partial<DatabaseOptions> = {}): S
   return createSequelize(testDatabaseOptions(overrides));
 }
 
+/**
+ * The test database at the newest schema, every session of the connection at `isolationLevel` (checked, so a
+ * suite never believes it ran under a level it did not).
+ */
+export async function migratedTestDatabaseAt(isolationLevel: IsolationLevel): Promise<Sequelize> {
+  const sequelize = await migratedTestDatabase({ isolationLevel });
+  const actual = await sessionIsolationLevel(sequelize);
+  if (actual !== isolationLevel) throw new Error(`sessions run at ${actual}, not ${isolationLevel}`);
+  return sequelize;
+}
+
 /** Brings the test database to the newest schema; returns the connection. */
 export async function migratedTestDatabase(overrides: Partial<DatabaseOptions> = {}): Promise<Sequelize> {
   const sequelize = connectTestDatabase(overrides);

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { convertTableSql } from '../../../db/charset';
+import { characterColumnsOf, convertTableSql } from '../../../db/charset';
 import { createMigrator, MIGRATIONS_TABLE } from '../../../db/migrator';
 import { connectTestDatabase, testDatabaseOptions } from '../../support/database';
 import { characterColumns, describeTable, type LiveTable } from '../../support/information-schema';
@@ -59,29 +59,8 @@ describe('migration 0014-utf8mb4-unicode-ci on tables in the server default', ()
           : GENERAL_CI_TABLES.includes(table)
             ? 'utf8mb4_general_ci'
             : 'utf8mb3_general_ci';
-      const definitions = await admin.query<{
-        name: string;
-        columnType: string;
-        collation: string;
-        nullable: string;
-        columnDefault: string | null;
-        comment: string;
-      }>(
-        `SELECT COLUMN_NAME AS name, COLUMN_TYPE AS columnType, COLLATION_NAME AS collation, IS_NULLABLE AS nullable,
-                COLUMN_DEFAULT AS columnDefault, COLUMN_COMMENT AS comment
-           FROM information_schema.COLUMNS
-          WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLLATION_NAME IS NOT NULL AND COLLATION_NAME NOT LIKE '%\\_bin'`,
-        { replacements: [scratchDatabase, table], type: QueryTypes.SELECT },
-      );
-      await scratch.query(
-        convertTableSql(
-          table,
-          definitions.map((d) => ({ ...d, nullable: d.nullable === 'YES' })),
-          'expression',
-          () => collation,
-          collation,
-        ),
-      );
+      const columns = (await characterColumnsOf(scratch, table)).filter((c) => !c.collation.endsWith('_bin'));
+      await scratch.query(convertTableSql(table, columns, 'expression', () => collation, collation));
       before.set(table, await describeTable(admin, scratchDatabase, table));
     }
     await insertRecord('r-before', '雪中的红狐狸');

@@ -2,9 +2,8 @@ import pino from 'pino';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { AccountPool } from '../../../services/accounts/account-pool';
 import { type LeaseOutcome } from '../../../services/accounts/lease-outcome';
-import { clearAccounts, insertAccount, readAccount } from '../../support/accounts';
+import { accountTablesAt, insertAccount, readAccount } from '../../support/accounts';
 import { ISOLATION_LEVELS } from '../../../db/connection';
-import { migratedTestDatabase, sessionIsolationLevel } from '../../support/database';
 import { recordingLogger } from '../../support/recording-logger';
 
 describe.each(ISOLATION_LEVELS)('account pool over jimeng_accounts (real MariaDB, %s)', (isolationLevel) => {
@@ -20,18 +19,9 @@ describe.each(ISOLATION_LEVELS)('account pool over jimeng_accounts (real MariaDB
       rateLimitCooldownMs: 300_000,
       ...extra,
     });
-
-  beforeAll(async () => {
-    sequelize = await migratedTestDatabase({ isolationLevel });
-    expect(await sessionIsolationLevel(sequelize)).toBe(isolationLevel);
-  });
-  afterAll(async () => {
-    await clearAccounts(sequelize);
-    await sequelize.close();
-  });
-  beforeEach(async () => {
+  accountTablesAt(isolationLevel, (db) => (sequelize = db));
+  beforeEach(() => {
     now = new Date('2026-11-23T04:00:00.000Z');
-    await clearAccounts(sequelize);
   });
 
   describe('lease', () => {

@@ -1,8 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { AccountWaiters } from '../../../services/accounts/account-waiters';
-import { clearAccounts } from '../../support/accounts';
+import { accountTablesAt } from '../../support/accounts';
 import { ISOLATION_LEVELS } from '../../../db/connection';
-import { migratedTestDatabase, sessionIsolationLevel } from '../../support/database';
 
 describe.each(ISOLATION_LEVELS)(
   'the queue of jobs waiting for an account (real MariaDB, %s)',
@@ -13,18 +12,9 @@ describe.each(ISOLATION_LEVELS)(
     const later = (ms: number) => {
       now = new Date(now.getTime() + ms);
     };
-
-    beforeAll(async () => {
-      sequelize = await migratedTestDatabase({ isolationLevel });
-      expect(await sessionIsolationLevel(sequelize)).toBe(isolationLevel);
-    });
-    afterAll(async () => {
-      await clearAccounts(sequelize);
-      await sequelize.close();
-    });
-    beforeEach(async () => {
+    accountTablesAt(isolationLevel, (db) => (sequelize = db));
+    beforeEach(() => {
       now = new Date('2026-11-23T04:00:00.000Z');
-      await clearAccounts(sequelize);
     });
 
     it('wakes the longest-waiting job first, each job once per release', async () => {

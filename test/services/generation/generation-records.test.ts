@@ -10,7 +10,7 @@ import {
   StoryboardBusyError,
   type OpenedRecords,
 } from '../../../services/generation/generation-records';
-import { migratedTestDatabase, sessionIsolationLevel } from '../../support/database';
+import { migratedTestDatabaseAt } from '../../support/database';
 
 // Under both isolation levels the code supports (MYSQL_ISOLATION_LEVEL), every session at that level.
 describe.each(ISOLATION_LEVELS)('generation records (real MariaDB, %s)', (isolationLevel) => {
@@ -19,8 +19,7 @@ describe.each(ISOLATION_LEVELS)('generation records (real MariaDB, %s)', (isolat
   let sequelize: Sequelize;
 
   beforeAll(async () => {
-    sequelize = await migratedTestDatabase({ isolationLevel });
-    expect(await sessionIsolationLevel(sequelize)).toBe(isolationLevel);
+    sequelize = await migratedTestDatabaseAt(isolationLevel);
   });
   afterAll(async () => {
     await sequelize.query(

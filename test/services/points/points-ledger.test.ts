@@ -3,7 +3,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { LedgerError } from '../../../services/points/ledger-errors';
 import { PointsLedger } from '../../../services/points/points-ledger';
 import { ISOLATION_LEVELS } from '../../../db/connection';
-import { migratedTestDatabase, sessionIsolationLevel } from '../../support/database';
+import { migratedTestDatabaseAt } from '../../support/database';
 import { ledgerInvariantViolations, ledgerRows, storedBalance } from '../../support/ledger-invariants';
 import { PointsReads } from '../../../services/points/points-reads';
 
@@ -15,8 +15,7 @@ describe.each(ISOLATION_LEVELS)('points ledger (real MariaDB, %s)', (isolationLe
   const day = 86_400_000;
 
   beforeAll(async () => {
-    sequelize = await migratedTestDatabase({ isolationLevel });
-    expect(await sessionIsolationLevel(sequelize)).toBe(isolationLevel);
+    sequelize = await migratedTestDatabaseAt(isolationLevel);
   });
   afterAll(async () => {
     await sequelize.close();
