@@ -9,6 +9,7 @@ export function databaseOptions(config: Config, overrides: Partial<DatabaseOptio
     password: config.mysqlPassword,
     database: config.mysqlDatabase,
     poolMax: config.mysqlPoolMax,
+    isolationLevel: config.mysqlIsolationLevel,
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import {
   DEVELOPMENT_CALLBACK_SECRET_KEY,
   parseCallbackSecretKey,
 } from '../services/callbacks/callback-secret-cipher';
+import { ISOLATION_LEVELS } from '../db/connection';
 import { DEFAULT_DOWNLOAD_MAX_BYTES, DEFAULT_DOWNLOAD_TIMEOUT_MS } from '../services/oss/download-to-temp';
 
 /**
@@ -142,6 +143,14 @@ export const settings = {
     default: '10',
     doc: "connections per process; a worker's concurrency follows it (WORKER_ACTIVITIES_PER_CONNECTION)",
     parse: positiveInt,
+  },
+  mysqlIsolationLevel: {
+    env: 'MYSQL_ISOLATION_LEVEL',
+    default: 'REPEATABLE-READ',
+    doc:
+      'transaction isolation of every database session, set when it connects: REPEATABLE-READ (MySQL 8 ' +
+      "and MariaDB's default) or READ-COMMITTED; the code is correct and tested under both",
+    parse: oneOf(...ISOLATION_LEVELS),
   },
   temporalAddress: {
     env: 'TEMPORAL_ADDRESS',

@@ -13,10 +13,12 @@ export function isUniqueViolation(err: unknown): boolean {
 
 /**
  * Runs a transaction again when InnoDB rolled it back as a deadlock victim: the whole transaction is re-run, so
- * it must be safe to repeat (every caller's is). Locking reads of keys that do not exist yet take gap locks, and
- * two such transactions inserting next to each other deadlock under load: re-running one at once costs
- * milliseconds, where failing the caller costs its retry policy's interval (a second, measured in
- * bench/platform-overhead).
+ * it must be safe to repeat (every caller's is). Under REPEATABLE READ, locking reads of keys that do not exist
+ * yet take gap locks, and two such transactions inserting next to each other deadlock under load; under READ
+ * COMMITTED there are no such gap locks, but transactions locking the same rows in different orders still
+ * deadlock. Re-running one at once costs milliseconds, where failing the caller costs its retry policy's
+ * interval (a second, measured in bench/platform-overhead). No caller relies on a gap lock for correctness:
+ * what must not happen twice is a PRIMARY or UNIQUE key.
  */
 export async function retryingDeadlocks<T>(transaction: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {

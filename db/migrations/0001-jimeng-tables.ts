@@ -15,7 +15,11 @@
  * - The "关键索引设计" section lists (project_id, storyboard_id, is_deleted) as an index; the SQL makes it the
  *   UNIQUE KEY uk_project_storyboard. Unique it is: workflow ids are derived from (project_id, storyboard_id)
  *   so Temporal and this key agree on "one live generation per storyboard".
+ *
+ * The seed names no character set; each statement is run with TABLE_CHARSET appended (db/charset.ts), so the
+ * SQL above stays the seed's and the tables do not take whatever the server's default is.
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 const JIMENG_ACCOUNTS_SQL = `CREATE TABLE jimeng_accounts (
@@ -140,9 +144,9 @@ const JIMENG_VIDEO_GENERATION_RECORDS_SQL = `CREATE TABLE jimeng_video_generatio
 export const migration: Migration = {
   name: '0001-jimeng-tables',
   async up({ sql }) {
-    await sql(JIMENG_ACCOUNTS_SQL);
-    await sql(JIMENG_IMAGE_GENERATION_RECORDS_SQL);
-    await sql(JIMENG_VIDEO_GENERATION_RECORDS_SQL);
+    await sql(`${JIMENG_ACCOUNTS_SQL} ${TABLE_CHARSET}`);
+    await sql(`${JIMENG_IMAGE_GENERATION_RECORDS_SQL} ${TABLE_CHARSET}`);
+    await sql(`${JIMENG_VIDEO_GENERATION_RECORDS_SQL} ${TABLE_CHARSET}`);
   },
   async down({ sql }) {
     await sql('DROP TABLE IF EXISTS jimeng_video_generation_records');

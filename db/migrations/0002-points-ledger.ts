@@ -17,6 +17,7 @@
  * mjk_user_points holds the balance that the ledger decrements with a conditional UPDATE
  * (`balance >= ?`), so the check and the decrement are one statement; the CHECK is a second guard.
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 const BATCHES_SQL = `CREATE TABLE mjk_point_batches (
@@ -34,7 +35,7 @@ const BATCHES_SQL = `CREATE TABLE mjk_point_batches (
     INDEX idx_user_status_expires (user_id, status, expires_at),
     INDEX idx_status_expires (status, expires_at),
     CONSTRAINT chk_batch_remaining CHECK (remaining >= 0 AND remaining <= amount)
-) COMMENT='积分批次表'`;
+) ${TABLE_CHARSET} COMMENT='积分批次表'`;
 
 const USER_POINTS_SQL = `CREATE TABLE mjk_user_points (
     user_id CHAR(36) NOT NULL COMMENT '用户 ID',
@@ -44,7 +45,7 @@ const USER_POINTS_SQL = `CREATE TABLE mjk_user_points (
     updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP COMMENT '更新时间',
     PRIMARY KEY (user_id),
     CONSTRAINT chk_user_balance CHECK (balance >= 0)
-) COMMENT='用户积分余额表'`;
+) ${TABLE_CHARSET} COMMENT='用户积分余额表'`;
 
 const TRANSACTIONS_SQL = `CREATE TABLE mjk_point_transactions (
     id BIGINT NOT NULL AUTO_INCREMENT COMMENT '主键',
@@ -64,7 +65,7 @@ const TRANSACTIONS_SQL = `CREATE TABLE mjk_point_transactions (
     INDEX idx_user_id_id (user_id, id),
     INDEX idx_source (source_type, source_id),
     INDEX idx_batch_id (batch_id)
-) COMMENT='积分流水表'`;
+) ${TABLE_CHARSET} COMMENT='积分流水表'`;
 
 export const migration: Migration = {
   name: '0002-points-ledger',

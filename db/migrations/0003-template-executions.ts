@@ -12,6 +12,7 @@
  *   (the seeds treat such links as logical foreign keys, as jimeng_*_generation_records do).
  * - Index names follow the seeds' `idx_<columns>` style instead of TypeORM's hashed names.
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 const TEMPLATE_EXECUTIONS_SQL = `CREATE TABLE template_executions (
@@ -44,7 +45,7 @@ const TEMPLATE_EXECUTIONS_SQL = `CREATE TABLE template_executions (
     INDEX idx_status (status),
     INDEX idx_type (type),
     INDEX idx_credit_transaction_id (credit_transaction_id)
-) COMMENT='模板执行记录表'`;
+) ${TABLE_CHARSET} COMMENT='模板执行记录表'`;
 
 export const migration: Migration = {
   name: '0003-template-executions',

@@ -14,6 +14,7 @@
  *
  * uk_job_output makes a retried upload of the same output land on the same row (idempotency).
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 const JOB_OUTPUTS_SQL = `CREATE TABLE job_outputs (
@@ -38,7 +39,7 @@ const JOB_OUTPUTS_SQL = `CREATE TABLE job_outputs (
     UNIQUE KEY uk_job_output (job_id, type, sort_order),
     INDEX idx_oss_path (oss_path),
     INDEX idx_user_created (user_id, created_at)
-) COMMENT='生成产物表（OSS 引用）'`;
+) ${TABLE_CHARSET} COMMENT='生成产物表（OSS 引用）'`;
 
 export const migration: Migration = {
   name: '0004-job-outputs',

@@ -10,6 +10,7 @@
  * number of NULLs in a unique index). An expired lease is reaped (live_key cleared) by the next lease call,
  * so a crashed worker's capacity comes back by itself.
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 const LEASES_SQL = `CREATE TABLE jimeng_account_leases (
@@ -26,7 +27,7 @@ const LEASES_SQL = `CREATE TABLE jimeng_account_leases (
     UNIQUE KEY uk_live_key (live_key),
     INDEX idx_account_capability_leased (account_id, capability, leased_at),
     INDEX idx_expires_live (expires_at, live_key)
-) COMMENT='即梦账号租约表'`;
+) ${TABLE_CHARSET} COMMENT='即梦账号租约表'`;
 
 export const migration: Migration = {
   name: '0005-account-leases',

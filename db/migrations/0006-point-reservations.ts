@@ -8,6 +8,7 @@
  *   held -> settled exactly once by a compare-and-set, so completion and cancel racing settle once.
  *   `batches` records where the points came from, so refunds go back to the same batches.
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 const OPERATIONS_SQL = `CREATE TABLE mjk_point_operations (
@@ -19,7 +20,7 @@ const OPERATIONS_SQL = `CREATE TABLE mjk_point_operations (
     created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP COMMENT '创建时间',
     PRIMARY KEY (idempotency_key),
     INDEX idx_user_created (user_id, created_at)
-) COMMENT='积分操作幂等表'`;
+) ${TABLE_CHARSET} COMMENT='积分操作幂等表'`;
 
 const RESERVATIONS_SQL = `CREATE TABLE mjk_point_reservations (
     id BIGINT NOT NULL AUTO_INCREMENT COMMENT '主键',
@@ -37,7 +38,7 @@ const RESERVATIONS_SQL = `CREATE TABLE mjk_point_reservations (
     PRIMARY KEY (id),
     UNIQUE KEY uk_source (source_type, source_id),
     INDEX idx_user_state (user_id, state)
-) COMMENT='积分预扣表'`;
+) ${TABLE_CHARSET} COMMENT='积分预扣表'`;
 
 export const migration: Migration = {
   name: '0006-point-reservations',

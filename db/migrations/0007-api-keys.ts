@@ -10,6 +10,7 @@
  *   reusing the key. A row is `in_progress` while its request runs and `done` with the response to replay;
  *   expires_at bounds both: an abandoned claim (its process died) and a finished key are reusable after it.
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 const API_KEYS_SQL = `CREATE TABLE api_keys (
@@ -25,7 +26,7 @@ const API_KEYS_SQL = `CREATE TABLE api_keys (
     PRIMARY KEY (id),
     UNIQUE KEY uk_key_hash (key_hash),
     INDEX idx_owner (owner)
-) COMMENT='API 密钥表'`;
+) ${TABLE_CHARSET} COMMENT='API 密钥表'`;
 
 const IDEMPOTENCY_KEYS_SQL = `CREATE TABLE api_idempotency_keys (
     owner VARCHAR(50) NOT NULL COMMENT '所属租户（幂等键按租户隔离）',
@@ -41,7 +42,7 @@ const IDEMPOTENCY_KEYS_SQL = `CREATE TABLE api_idempotency_keys (
     expires_at DATETIME(3) NOT NULL COMMENT '过期时间，过期后此键视为新键',
     PRIMARY KEY (owner, idempotency_key),
     INDEX idx_expires (expires_at)
-) COMMENT='API 幂等键表'`;
+) ${TABLE_CHARSET} COMMENT='API 幂等键表'`;
 
 export const migration: Migration = {
   name: '0007-api-keys',

@@ -7,6 +7,7 @@
  * waits: written when an attempt finds no account, deleted when the job leases one or ends. `woken_at` marks
  * a wake sent, so one release wakes one job; a wake older than a minute may be sent again (a lost signal).
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 export const migration: Migration = {
@@ -20,7 +21,7 @@ export const migration: Migration = {
       woken_at DATETIME(3) NULL COMMENT '最近一次唤醒时间，NULL 为尚未唤醒',
       PRIMARY KEY (holder),
       INDEX idx_capability_since (capability, waiting_since)
-    ) COMMENT='等待空闲即梦账号的任务'`);
+    ) ${TABLE_CHARSET} COMMENT='等待空闲即梦账号的任务'`);
   },
   async down({ sql }) {
     await sql('DROP TABLE IF EXISTS jimeng_account_waiters');

@@ -24,6 +24,7 @@
  *   or generation claims them. Until then a caller key reads them as 404 and an admin key reads them as
  *   belonging to no tenant.
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 const TENANT_USERS_SQL = `CREATE TABLE tenant_users (
@@ -32,7 +33,7 @@ const TENANT_USERS_SQL = `CREATE TABLE tenant_users (
     claimed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT '归属时间（首次使用）',
     PRIMARY KEY (user_id),
     INDEX idx_tenant (tenant)
-) COMMENT='终端用户所属租户表'`;
+) ${TABLE_CHARSET} COMMENT='终端用户所属租户表'`;
 
 const TENANT_PROJECTS_SQL = `CREATE TABLE tenant_projects (
     project_id VARCHAR(50) NOT NULL COMMENT '推理项目ID（与生成记录的 project_id 相同）',
@@ -40,7 +41,7 @@ const TENANT_PROJECTS_SQL = `CREATE TABLE tenant_projects (
     claimed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT '归属时间（首次使用）',
     PRIMARY KEY (project_id),
     INDEX idx_tenant (tenant)
-) COMMENT='推理项目所属租户表'`;
+) ${TABLE_CHARSET} COMMENT='推理项目所属租户表'`;
 
 /** Every record of both types whose create_by is a tenant (the owner of some API key). */
 const RECORDS = `(SELECT id, project_id, create_by, create_time FROM jimeng_image_generation_records

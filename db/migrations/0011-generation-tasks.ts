@@ -34,6 +34,7 @@
  * migration ran has no row here and is not listed (its records and execution are intact; an INSERT ... SELECT
  * like the one below adds it).
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 const GENERATION_TASKS_SQL = `CREATE TABLE generation_tasks (
@@ -50,7 +51,7 @@ const GENERATION_TASKS_SQL = `CREATE TABLE generation_tasks (
     INDEX idx_tenant_created (tenant, created_at, task_id),
     INDEX idx_created (created_at, task_id),
     INDEX idx_project_storyboard (project_id, storyboard_id, created_at)
-) COMMENT='生成任务历史表：每个任务一行，永不删除'`;
+) ${TABLE_CHARSET} COMMENT='生成任务历史表：每个任务一行，永不删除'`;
 
 const TENANT_OF_RECORD = 'IF(r.create_by IN (SELECT owner FROM api_keys), r.create_by, NULL)';
 

@@ -16,6 +16,7 @@
  *   callbacks with the legacy secret outside production only; with NODE_ENV=production such a callback is
  *   not sent (the delivery fails at once, naming the tenant and the script).
  */
+import { TABLE_CHARSET } from '../charset';
 import type { Migration } from '../migration';
 
 export const migration: Migration = {
@@ -31,7 +32,7 @@ export const migration: Migration = {
       previous_expires_at DATETIME(3) NULL COMMENT '过渡期结束时间，此后只用当前密钥签名',
       created_at DATETIME(3) NOT NULL COMMENT '租户首次获得密钥的时间',
       PRIMARY KEY (owner)
-    ) COMMENT='租户回调签名密钥表'`);
+    ) ${TABLE_CHARSET} COMMENT='租户回调签名密钥表'`);
   },
   async down({ sql }) {
     await sql('DROP TABLE IF EXISTS tenant_callback_secrets');

@@ -99,7 +99,12 @@ interface CandidateRow {
  * Selection reads candidates without locks (ordered by site preference, priority, least recently leased),
  * then takes them one by one by primary key with FOR UPDATE SKIP LOCKED. Locking by key matters: a
  * locking SELECT with ORDER BY would lock every row it sorted and make concurrent leases skip accounts
- * that are actually free. The unique live_key of jimeng_account_leases is the last word on double-booking.
+ * that are actually free. The unique live_key of jimeng_account_leases is the last word on double-booking,
+ * as the unique request_key is on a request leasing twice.
+ *
+ * Correct under READ COMMITTED as under REPEATABLE READ (MYSQL_ISOLATION_LEVEL; the tests run both): every
+ * lock is taken by primary key on a row that exists, every read that decides is a locking read (which sees
+ * the latest committed row under both levels) or is checked again by one, and nothing relies on a gap lock.
  */
 export class AccountPool {
   readonly stats: PoolStats = { leases: 0, noAccountAvailable: 0, expiredReaped: 0, malformedSkipped: 0 };
@@ -408,8 +413,9 @@ export class AccountPool {
   }
 
   private async reapExpired(now: Date): Promise<void> {
-    // Find expired leases without locking, then clear them by primary key: a range UPDATE here locked
-    // index gaps that concurrent lease inserts needed, and deadlocked under load (bench/pool-fault-storm).
+    // Find expired leases without locking, then clear them by primary key: a range UPDATE here locked (under
+    // REPEATABLE READ) index gaps that concurrent lease inserts needed, and deadlocked under load
+    // (bench/pool-fault-storm).
     const expired = await this.sequelize.query<{ token: string }>(
       'SELECT token FROM jimeng_account_leases WHERE live_key IS NOT NULL AND expires_at <= ? LIMIT 100',
       { replacements: [sqlTime(now)], type: QueryTypes.SELECT },

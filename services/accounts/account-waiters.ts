@@ -33,12 +33,19 @@ export class AccountWaiters {
 
   /** Queues a job, or re-arms it after a wake that did not get it an account: its place in line is kept. */
   async enqueue(waiter: Waiter): Promise<void> {
+    // The values are bound again in the UPDATE part: VALUES() there is deprecated on MySQL 8, and its
+    // replacement (a row alias) does not exist on MariaDB.
     await this.sequelize.query(
       `INSERT INTO jimeng_account_waiters (holder, capability, sites, waiting_since, woken_at)
-       VALUES (?, ?, ?, ?, NULL)
-       ON DUPLICATE KEY UPDATE capability = VALUES(capability), sites = VALUES(sites), woken_at = NULL`,
+       VALUES (:holder, :capability, :sites, :since, NULL)
+       ON DUPLICATE KEY UPDATE capability = :capability, sites = :sites, woken_at = NULL`,
       {
-        replacements: [waiter.holder, waiter.capability, waiter.sites.join(','), sqlTime(this.now())],
+        replacements: {
+          holder: waiter.holder,
+          capability: waiter.capability,
+          sites: waiter.sites.join(','),
+          since: sqlTime(this.now()),
+        },
       },
     );
   }

@@ -83,6 +83,11 @@ function openRecordsOnce(
       sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT, transaction });
     const run = (sql: string, replacements: unknown[]) => sequelize.query(sql, { replacements, transaction });
 
+    // What keeps a storyboard to one live record is seed 002's unique key, not this read. Under REPEATABLE READ,
+    // when no live record exists, it takes a gap lock and two first tasks racing deadlock (the rerun sees the
+    // winner); under READ COMMITTED it locks nothing, both INSERTs reach the key and the second is refused as a
+    // duplicate (StoryboardBusyError; the activity's retry sees the winner). A live record's row lock orders
+    // callers under both levels.
     const current = await q<{ id: string; generation_status: number }>(
       `SELECT id, generation_status FROM ${table} WHERE project_id = ? AND storyboard_id = ? AND is_deleted = 0 FOR UPDATE`,
       [task.projectId, task.storyboardId],
@@ -155,6 +160,9 @@ function openRecordsOnce(
       ],
     );
 
+    // credit_transaction_id is not unique, and under READ COMMITTED this read locks nothing when the row is
+    // missing: what keeps a task to one execution is that this transaction holds the task's record row (locked
+    // above, or inserted with the task id as its primary key), so two attempts of one task never get here at once.
     const executions = await q<{ id: number }>(
       'SELECT id FROM template_executions WHERE credit_transaction_id = ? FOR UPDATE',
       [task.taskId],

@@ -52,31 +52,34 @@ export async function storeJobOutput(
     format: input.ext.replace(/^\./, ''),
     etag: stored.etag,
   };
+  // A retry rewrites the row's object fields with the values bound again: VALUES() in the UPDATE part is
+  // deprecated on MySQL 8, and its replacement (a row alias) does not exist on MariaDB.
   await deps.sequelize.query(
     `INSERT INTO job_outputs (id, job_id, user_id, type, oss_url, oss_cdn_url, oss_path, size, content_type, extension,
                               width, height, image_type, is_primary, sort_order, meta)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON DUPLICATE KEY UPDATE oss_url = VALUES(oss_url), oss_cdn_url = VALUES(oss_cdn_url), oss_path = VALUES(oss_path),
-                             size = VALUES(size), content_type = VALUES(content_type), meta = VALUES(meta)`,
+     VALUES (:id, :jobId, :userId, :type, :ossUrl, :ossCdnUrl, :ossPath, :size, :contentType, :extension,
+             :width, :height, :imageType, :isPrimary, :sortOrder, :meta)
+     ON DUPLICATE KEY UPDATE oss_url = :ossUrl, oss_cdn_url = :ossCdnUrl, oss_path = :ossPath,
+                             size = :size, content_type = :contentType, meta = :meta`,
     {
-      replacements: [
-        randomUUID(),
-        input.jobId,
-        input.userId,
-        input.type,
-        stored.ossUrl,
-        stored.ossCdnUrl,
-        stored.ossPath,
-        stored.size,
-        stored.contentType,
-        `.${input.ext.replace(/^\./, '')}`,
-        input.width ?? null,
-        input.height ?? null,
-        input.type === 'image' ? (input.imageType ?? 'result') : null,
-        input.isPrimary ? 1 : 0,
-        input.sortOrder,
-        JSON.stringify(meta),
-      ],
+      replacements: {
+        id: randomUUID(),
+        jobId: input.jobId,
+        userId: input.userId,
+        type: input.type,
+        ossUrl: stored.ossUrl,
+        ossCdnUrl: stored.ossCdnUrl,
+        ossPath: stored.ossPath,
+        size: stored.size,
+        contentType: stored.contentType,
+        extension: `.${input.ext.replace(/^\./, '')}`,
+        width: input.width ?? null,
+        height: input.height ?? null,
+        imageType: input.type === 'image' ? (input.imageType ?? 'result') : null,
+        isPrimary: input.isPrimary ? 1 : 0,
+        sortOrder: input.sortOrder,
+        meta: JSON.stringify(meta),
+      },
     },
   );
   const rows = await deps.sequelize.query<{ id: string }>(

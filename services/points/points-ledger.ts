@@ -88,6 +88,12 @@ interface BatchRow {
  * locks the user's balance row, so all changes to one user are serialised and the check of the balance
  * and its decrement cannot be separated. Every call carries an idempotency key recorded in the same
  * transaction: a retry returns the first result and writes nothing.
+ *
+ * Correct under READ COMMITTED as under REPEATABLE READ (MYSQL_ISOLATION_LEVEL; the tests run both): every
+ * read a decision rests on is a locking read of rows that exist (the balance row, created or locked by the
+ * INSERT ... ON DUPLICATE KEY UPDATE of a recharge; the user's batches; the reservation), which sees the latest
+ * committed row under both levels; an idempotency key and a job's reservation are PRIMARY and UNIQUE keys, so a
+ * second one is refused by the key, not by a gap lock.
  */
 export class PointsLedger {
   private readonly sequelize: Sequelize;

@@ -1,4 +1,4 @@
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 
 /** The kinds of row the ledger writes in mjk_point_transactions. */
 export const TRANSACTION_TYPES = ['recharge', 'consume', 'refund', 'expire'] as const;
@@ -70,9 +70,14 @@ export class PointsReads {
     return Number(row?.balance ?? 0);
   }
 
-  /** Both reads share one transaction's snapshot: the batches shown never add up to more than the balance. */
+  /**
+   * Both reads share one transaction's snapshot: the batches shown never add up to more than the balance. The
+   * transaction asks for REPEATABLE READ whatever the session's level (MYSQL_ISOLATION_LEVEL): under READ
+   * COMMITTED each read would take its own snapshot, and a reserve committing between them would show.
+   */
   async balanceWithExpiring(userId: string, now: Date, expiringShown: number): Promise<PointsBalance> {
-    return this.sequelize.transaction(async (transaction) => {
+    const isolationLevel = Transaction.ISOLATION_LEVELS.REPEATABLE_READ;
+    return this.sequelize.transaction({ isolationLevel }, async (transaction) => {
       const balance = await this.balance(userId, now, transaction);
       const expiring = await this.sequelize.query<{ id: string; remaining: number; expires_at: Date }>(
         `SELECT id, remaining, expires_at FROM mjk_point_batches

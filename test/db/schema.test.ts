@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { createMigrator } from '../../db/migrator';
 import { connectTestDatabase, freshlyMigratedTestDatabase, testDatabaseOptions } from '../support/database';
-import { describeTable, type LiveTable } from '../support/information-schema';
+import { characterColumns, describeTable, type LiveTable } from '../support/information-schema';
 import {
   seed000TemplateExecutions,
   seed001PointTransactions,
@@ -182,5 +183,74 @@ describe('schema: the migrated database says what the seeds say', () => {
     expect(from004.columns).toHaveLength(11);
     const live = await describeTable(sequelize, database, 'job_outputs');
     expect([...mismatches(live, from003), ...mismatches(live, from004)]).toEqual([]);
+  });
+});
+
+/**
+ * Issue 18: the schema never depends on the server's default character set or collation (MySQL 8's
+ * utf8mb4_0900_ai_ci does not exist on MariaDB; RDS may default to utf8mb3, which refuses emoji). The
+ * migrations run into a database whose default is latin1, so a table that took the default would show.
+ */
+describe('schema: utf8mb4 / utf8mb4_unicode_ci everywhere, whatever the server default', () => {
+  const scratchDatabase = `${testDatabaseOptions().database}_charset`;
+  const statements: string[] = [];
+  let admin: Sequelize;
+  let scratch: Sequelize;
+
+  beforeAll(async () => {
+    admin = connectTestDatabase({ poolMax: 1 });
+    await admin.query(`DROP DATABASE IF EXISTS \`${scratchDatabase}\``);
+    await admin.query(
+      `CREATE DATABASE \`${scratchDatabase}\` CHARACTER SET latin1 COLLATE latin1_swedish_ci`,
+    );
+    scratch = connectTestDatabase({
+      database: scratchDatabase,
+      poolMax: 1,
+      logSql: (sql) => statements.push(sql),
+    });
+    await createMigrator(scratch).up();
+  });
+
+  afterAll(async () => {
+    await scratch?.close();
+    await admin?.query(`DROP DATABASE IF EXISTS \`${scratchDatabase}\``);
+    await admin?.close();
+  });
+
+  it('pins the character set and collation in every CREATE TABLE the migrations run', () => {
+    const creates = statements.filter((sql) => /\bCREATE TABLE\b/i.test(sql));
+    expect(creates.length).toBeGreaterThan(15);
+    const unpinned = creates
+      .filter((sql) => !/\bCHARSET=utf8mb4 COLLATE[= ]utf8mb4_unicode_ci\b/.test(sql))
+      .map((sql) => /CREATE TABLE (?:IF NOT EXISTS )?`?(\w+)/i.exec(sql)?.[1] ?? sql);
+    expect(unpinned).toEqual([]);
+  });
+
+  it('converts no table of a fresh install: each was created right', () => {
+    expect(statements.filter((sql) => /\bMODIFY\b/.test(sql))).toEqual([]);
+  });
+
+  it('gives the database utf8mb4_unicode_ci as its default, for tables made outside the migrations', async () => {
+    const [row] = await admin.query<{ charset: string; collation: string }>(
+      `SELECT DEFAULT_CHARACTER_SET_NAME AS charset, DEFAULT_COLLATION_NAME AS collation
+         FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`,
+      { replacements: [scratchDatabase], type: QueryTypes.SELECT },
+    );
+    expect(row).toEqual({ charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci' });
+  });
+
+  it('leaves no table, and no text column but JSON ones (utf8mb4_bin), in another character set or collation', async () => {
+    const tables = await admin.query<{ TABLE_NAME: string; TABLE_COLLATION: string }>(
+      'SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      { replacements: [scratchDatabase], type: QueryTypes.SELECT },
+    );
+    expect(tables.length).toBeGreaterThan(15);
+    expect(tables.filter((t) => t.TABLE_COLLATION !== 'utf8mb4_unicode_ci')).toEqual([]);
+    const columns = await characterColumns(admin, scratchDatabase);
+    expect(columns.filter((c) => !c.json).length).toBeGreaterThan(100);
+    const wrong = columns.filter(
+      (c) => c.charset !== 'utf8mb4' || c.collation !== (c.json ? 'utf8mb4_bin' : 'utf8mb4_unicode_ci'),
+    );
+    expect(wrong).toEqual([]);
   });
 });

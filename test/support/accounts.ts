@@ -1,5 +1,7 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
+import type { IsolationLevel } from '../../db/connection';
 import { SnowflakeGenerator } from '../../db/ids/snowflake';
+import { migratedTestDatabaseAt } from './database';
 
 const ids = new SnowflakeGenerator({ nodeId: 900 });
 
@@ -52,4 +54,21 @@ export async function clearAccounts(sequelize: Sequelize): Promise<void> {
   await sequelize.query('DELETE FROM jimeng_account_leases');
   await sequelize.query('DELETE FROM jimeng_account_waiters');
   await sequelize.query('DELETE FROM jimeng_accounts');
+}
+
+/**
+ * The hooks of a suite over the account tables: the database at `isolationLevel` (handed to `use`), the
+ * accounts, leases and waiters cleared before each test and after the suite.
+ */
+export function accountTablesAt(isolationLevel: IsolationLevel, use: (sequelize: Sequelize) => void): void {
+  let sequelize: Sequelize;
+  beforeAll(async () => {
+    sequelize = await migratedTestDatabaseAt(isolationLevel);
+    use(sequelize);
+  });
+  afterAll(async () => {
+    await clearAccounts(sequelize);
+    await sequelize.close();
+  });
+  beforeEach(() => clearAccounts(sequelize));
 }

@@ -96,3 +96,38 @@ export async function describeTable(
     indexes: [...indexes.values()].sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
+
+export interface LiveCharacterColumn {
+  table: string;
+  column: string;
+  charset: string;
+  collation: string;
+  /** A JSON column: on MariaDB a LONGTEXT checked by json_valid() (MySQL 8's JSON has no character set). */
+  json: boolean;
+}
+
+/** Every column of `schema` that has a character set, with whether it is MariaDB's JSON. */
+export async function characterColumns(sequelize: Sequelize, schema: string): Promise<LiveCharacterColumn[]> {
+  const columns = await sequelize.query<{
+    TABLE_NAME: string;
+    COLUMN_NAME: string;
+    CHARACTER_SET_NAME: string;
+    COLLATION_NAME: string;
+  }>(
+    `SELECT TABLE_NAME, COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = ? AND COLLATION_NAME IS NOT NULL ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    { replacements: [schema], type: QueryTypes.SELECT },
+  );
+  const checks = await sequelize.query<{ TABLE_NAME: string; CHECK_CLAUSE: string }>(
+    'SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?',
+    { replacements: [schema], type: QueryTypes.SELECT },
+  );
+  const json = new Set(checks.map((c) => `${c.TABLE_NAME}.${c.CHECK_CLAUSE}`));
+  return columns.map((c) => ({
+    table: c.TABLE_NAME,
+    column: c.COLUMN_NAME,
+    charset: c.CHARACTER_SET_NAME,
+    collation: c.COLLATION_NAME,
+    json: json.has(`${c.TABLE_NAME}.json_valid(\`${c.COLUMN_NAME}\`)`),
+  }));
+}

@@ -2,11 +2,11 @@ import pino from 'pino';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { AccountPool } from '../../../services/accounts/account-pool';
 import { type LeaseOutcome } from '../../../services/accounts/lease-outcome';
-import { clearAccounts, insertAccount, readAccount } from '../../support/accounts';
-import { migratedTestDatabase } from '../../support/database';
+import { accountTablesAt, insertAccount, readAccount } from '../../support/accounts';
+import { ISOLATION_LEVELS } from '../../../db/connection';
 import { recordingLogger } from '../../support/recording-logger';
 
-describe('account pool over jimeng_accounts (real MariaDB)', () => {
+describe.each(ISOLATION_LEVELS)('account pool over jimeng_accounts (real MariaDB, %s)', (isolationLevel) => {
   let sequelize: Sequelize;
   let now: Date;
   const silent = pino({ level: 'silent' });
@@ -19,17 +19,9 @@ describe('account pool over jimeng_accounts (real MariaDB)', () => {
       rateLimitCooldownMs: 300_000,
       ...extra,
     });
-
-  beforeAll(async () => {
-    sequelize = await migratedTestDatabase();
-  });
-  afterAll(async () => {
-    await clearAccounts(sequelize);
-    await sequelize.close();
-  });
-  beforeEach(async () => {
+  accountTablesAt(isolationLevel, (db) => (sequelize = db));
+  beforeEach(() => {
     now = new Date('2026-11-23T04:00:00.000Z');
-    await clearAccounts(sequelize);
   });
 
   describe('lease', () => {

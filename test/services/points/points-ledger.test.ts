@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { LedgerError } from '../../../services/points/ledger-errors';
 import { PointsLedger } from '../../../services/points/points-ledger';
-import { migratedTestDatabase } from '../../support/database';
+import { ISOLATION_LEVELS } from '../../../db/connection';
+import { migratedTestDatabaseAt } from '../../support/database';
 import { ledgerInvariantViolations, ledgerRows, storedBalance } from '../../support/ledger-invariants';
 import { PointsReads } from '../../../services/points/points-reads';
 
-describe('points ledger (real MariaDB)', () => {
+describe.each(ISOLATION_LEVELS)('points ledger (real MariaDB, %s)', (isolationLevel) => {
   let sequelize: Sequelize;
   let now: Date;
   let reads: PointsReads;
@@ -14,7 +15,7 @@ describe('points ledger (real MariaDB)', () => {
   const day = 86_400_000;
 
   beforeAll(async () => {
-    sequelize = await migratedTestDatabase();
+    sequelize = await migratedTestDatabaseAt(isolationLevel);
   });
   afterAll(async () => {
     await sequelize.close();
