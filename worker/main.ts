@@ -1,4 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { databaseOptions } from '../config/database';
 import { createLogger } from '../config/logger';
 import { ConfigError, loadConfig } from '../config/settings';
@@ -9,6 +11,7 @@ import { dependencySettingsFrom } from './dependency-settings';
 import { TEMP_FILE_MAX_AGE_MS } from '../activities/maintenance-activities';
 import { startHealthFile } from './health-file';
 import { ensureSchedules } from './schedules';
+import { ownTempDir, processIsAlive } from '../services/oss/temp-dir-owners';
 import { TempFileSweeper } from './temp-file-sweeper';
 import { workerConcurrency } from './worker-concurrency';
 import { builtWorkflowBundle, WorkflowBundleMissing } from './workflow-bundle';
@@ -39,9 +42,18 @@ async function main(): Promise<void> {
       await client.connection.close();
     }
   }
-  const deps = buildActivityDependencies(sequelize, logger, dependencySettingsFrom(config));
+  // Downloads are staged in this process's own folder of the host's temp root (temp-dir-owners.ts).
+  const tempRoot = join(tmpdir(), 'jimeng-flow');
+  const self = { host: hostname(), pid: process.pid };
+  const deps = buildActivityDependencies(
+    sequelize,
+    logger,
+    dependencySettingsFrom(config, { tmpDir: ownTempDir(tempRoot, self) }),
+  );
   const sweeper = new TempFileSweeper({
-    tmpDir: deps.tmpDir,
+    root: tempRoot,
+    self,
+    isAlive: processIsAlive,
     maxAgeMs: TEMP_FILE_MAX_AGE_MS,
     now: deps.now,
     logger,

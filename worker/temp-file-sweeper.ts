@@ -1,13 +1,20 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { removeAbandonedTempDirs, type TempDirOwner } from '../services/oss/temp-dir-owners';
 import { cleanupOldTempFiles } from '../services/oss/temp-files';
 
 /** How often a worker sweeps its temp dir besides at start: a crash's leftovers wait at most this past 24 h. */
 export const TEMP_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface TempFileSweeperOptions {
-  /** This worker's temp dir (<TMPDIR>/jimeng-flow on its host). */
-  tmpDir: string;
-  /** Files modified longer ago than this are a crash's leftovers (TEMP_FILE_MAX_AGE_MS). */
+  /** The host's temp root (<TMPDIR>/jimeng-flow), holding a folder per worker process (temp-dir-owners.ts). */
+  root: string;
+  /** This worker process, whose own folder is not swept but by age. */
+  self: TempDirOwner;
+  /** Whether a process of this host runs (processIsAlive; tests stub it). */
+  isAlive: (pid: number) => boolean;
+  /** Files modified longer ago than this are leftovers whatever folder holds them (TEMP_FILE_MAX_AGE_MS). */
   maxAgeMs: number;
   intervalMs?: number;
   now: () => Date;
@@ -17,8 +24,10 @@ export interface TempFileSweeperOptions {
 /**
  * Each worker sweeps the temp files of its own host, in its own process: a Temporal Schedule's run lands on
  * whichever worker polls first, so with workers on several hosts a host's leftovers were swept only when the
- * schedule happened to pick it. Several workers sharing one host (and one TMPDIR) sweep it each; removing a
- * file already gone is harmless. Only files older than `maxAgeMs` go, so a running job's files are never touched.
+ * schedule happened to pick it. The folders of this host's workers that no longer run go whole (a worker
+ * SIGKILLed mid-download left them, and the job finished on another worker, which cannot reach them); in
+ * every folder, files older than `maxAgeMs` go too, a backstop no running job's file reaches. Several workers
+ * sharing one TMPDIR sweep it each; removing a file already gone is harmless.
  */
 export class TempFileSweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -36,25 +45,29 @@ export class TempFileSweeper {
 
   /** One sweep; a sweep already running is joined, not doubled. Never throws: the worker must go on. */
   sweep(): Promise<number> {
-    this.running ??= cleanupOldTempFiles(
-      this.options.tmpDir,
-      this.options.maxAgeMs,
-      this.options.now().getTime(),
-      this.options.logger,
-    )
+    this.running ??= this.sweepOnce()
       .then((removed) => {
-        if (removed > 0)
-          this.options.logger.info({ tmpDir: this.options.tmpDir, removed }, 'old temp files swept');
+        if (removed > 0) this.options.logger.info({ root: this.options.root, removed }, 'temp files swept');
         return removed;
       })
       .catch((err: unknown) => {
-        this.options.logger.warn({ err, tmpDir: this.options.tmpDir }, 'temp file sweep failed');
+        this.options.logger.warn({ err, root: this.options.root }, 'temp file sweep failed');
         return 0;
       })
       .finally(() => {
         this.running = null;
       });
     return this.running;
+  }
+
+  private async sweepOnce(): Promise<number> {
+    const { root, self, isAlive, maxAgeMs, logger } = this.options;
+    let removed = await removeAbandonedTempDirs(root, self, isAlive, logger);
+    const nowMs = this.options.now().getTime();
+    const folders = await readdir(root, { withFileTypes: true }).catch(() => []);
+    for (const dir of [root, ...folders.filter((f) => f.isDirectory()).map((f) => join(root, f.name))])
+      removed += await cleanupOldTempFiles(dir, maxAgeMs, nowMs, logger);
+    return removed;
   }
 
   async stop(): Promise<void> {

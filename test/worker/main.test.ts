@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { filesUnder } from '../support/files-under';
 import { DEVELOPMENT_DEFAULT_VARIABLES, startInProduction } from '../support/production-start';
@@ -75,14 +75,13 @@ describe('the worker process', () => {
       });
     });
 
-    it('two worker processes on different hosts (temp dirs) each sweep their own old temp files at start', async () => {
+    it('two worker processes on different hosts (temp dirs) each sweep their own host at start: old files, and the folder of a worker of theirs that is gone', async () => {
       const root = await mkdtemp(join(tmpdir(), 'jimeng-flow-hosts-'));
       const started: ChildProcess[] = [];
       try {
         const file = async (host: string, name: string, ageMs: number): Promise<string> => {
-          const dir = join(root, host, 'jimeng-flow'); // a worker's temp dir: <TMPDIR>/jimeng-flow
-          await mkdir(dir, { recursive: true });
-          const path = join(dir, name);
+          const path = join(root, host, 'jimeng-flow', name); // a host's temp root: <TMPDIR>/jimeng-flow
+          await mkdir(dirname(path), { recursive: true });
           await writeFile(path, name);
           const at = new Date(Date.now() - ageMs);
           await utimes(path, at, at);
@@ -94,11 +93,16 @@ describe('the worker process', () => {
         await file('b', '3.crash-leftover', 48 * HOUR);
         const youngB = await file('b', '4.running-job', HOUR);
         const noWorkersHost = await file('c', '5.crash-leftover', 48 * HOUR);
+        // Host a's worker that was SIGKILLed mid-download (its process is gone; the job ended elsewhere), and a
+        // worker of host a that still runs (this test's own process).
+        const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+        await file('a', `${hostname()}-${gone}/6.killed-mid-download`, 60_000);
+        const running = await file('a', `${hostname()}-${process.pid}/7.running-job`, 60_000);
 
         // The first sweep is done before a worker polls, which spawnWorkerProcess waits for.
         for (const host of ['a', 'b']) started.push(await f.spawnWorkerProcess({ TMPDIR: join(root, host) }));
 
-        expect((await filesUnder(root)).sort()).toEqual([youngA, youngB, noWorkersHost].sort());
+        expect((await filesUnder(root)).sort()).toEqual([youngA, youngB, noWorkersHost, running].sort());
       } finally {
         await Promise.all(started.map((w) => kill(w)));
         await rm(root, { recursive: true, force: true });

@@ -7,9 +7,13 @@ import { filesUnder } from '../support/files-under';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const NOW = new Date('2026-12-01T12:00:00Z');
+const SELF = { host: 'host-a', pid: 100 };
+/** Processes of host-a that run: this worker (100) and another worker (200); 300 is gone. */
+const alive = (pid: number) => pid === 100 || pid === 200;
 
-/** A file in `dir` last modified `ageMs` before NOW. */
+/** A file at `dir/name` last modified `ageMs` before NOW. */
 async function fileAged(dir: string, name: string, ageMs: number): Promise<string> {
+  await mkdir(dir, { recursive: true });
   const path = join(dir, name);
   await writeFile(path, name);
   const at = new Date(NOW.getTime() - ageMs);
@@ -17,14 +21,14 @@ async function fileAged(dir: string, name: string, ageMs: number): Promise<strin
   return path;
 }
 
-describe('each worker sweeps its own temp dir', () => {
+describe('each worker sweeps the temp files of its own host', () => {
   let root: string;
-  let hostA: string;
-  let hostB: string;
   const sweepers: TempFileSweeper[] = [];
-  const sweeper = (tmpDir: string, intervalMs?: number) => {
+  const sweeper = (intervalMs?: number) => {
     const s = new TempFileSweeper({
-      tmpDir,
+      root,
+      self: SELF,
+      isAlive: alive,
       maxAgeMs: DAY_MS,
       now: () => NOW,
       logger: pino({ level: 'silent' }),
@@ -35,39 +39,41 @@ describe('each worker sweeps its own temp dir', () => {
   };
 
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'jimeng-flow-sweep-'));
-    hostA = join(root, 'a', 'jimeng-flow');
-    hostB = join(root, 'b', 'jimeng-flow');
-    await mkdir(hostA, { recursive: true });
-    await mkdir(hostB, { recursive: true });
+    root = join(await mkdtemp(join(tmpdir(), 'jimeng-flow-sweep-')), 'jimeng-flow');
   });
   afterEach(async () => {
     await Promise.all(sweepers.splice(0).map((s) => s.stop()));
-    await rm(root, { recursive: true, force: true });
+    await rm(join(root, '..'), { recursive: true, force: true });
   });
 
-  it('at start, removes the files of its own dir older than the age, and nothing of another dir', async () => {
-    await fileAged(hostA, '1.old', DAY_MS + 60_000);
-    const youngA = await fileAged(hostA, '2.young', DAY_MS - 60_000);
-    const oldB = await fileAged(hostB, '3.old', 2 * DAY_MS);
+  it('at start, removes the folders of its host whose worker is gone, and old files in any folder', async () => {
+    // A worker of this host SIGKILLed mid-download: its files are young, and nobody else will remove them.
+    await fileAged(join(root, 'host-a-300'), '7.a.png', 60_000);
+    await fileAged(join(root, 'host-a-300'), '8.b.mp4', 60_000);
+    const own = await fileAged(join(root, 'host-a-100'), '9.c.png', 60_000);
+    const otherWorker = await fileAged(join(root, 'host-a-200'), '10.d.png', 60_000);
+    // Another host's worker 300 (a shared TMPDIR): its process ids say nothing here.
+    const otherHost = await fileAged(join(root, 'host-b-300'), '11.e.png', 60_000);
+    // The age backstop: in a live worker's folder, another host's, and loose in the root (the layout before).
+    await fileAged(join(root, 'host-a-200'), '12.leak.png', DAY_MS + 60_000);
+    await fileAged(join(root, 'host-b-300'), '13.leak.png', 2 * DAY_MS);
+    await fileAged(root, '14.before-folders.png', DAY_MS + 60_000);
+    const youngLoose = await fileAged(root, '15.young.png', DAY_MS - 60_000);
 
-    expect(await sweeper(hostA).start()).toBe(1);
-    expect((await filesUnder(root)).sort()).toEqual([youngA, oldB].sort());
-
-    expect(await sweeper(hostB).start()).toBe(1);
-    expect(await filesUnder(root)).toEqual([youngA]);
+    expect(await sweeper().start()).toBe(5);
+    expect((await filesUnder(root)).sort()).toEqual([own, otherWorker, otherHost, youngLoose].sort());
   });
 
   it('sweeps again every interval while it runs', async () => {
-    const s = sweeper(hostA, 20);
+    const s = sweeper(20);
     expect(await s.start()).toBe(0);
-    const late = await fileAged(hostA, '4.old', 2 * DAY_MS);
-    const young = await fileAged(hostA, '5.young', 60_000);
-    while ((await filesUnder(hostA)).includes(late)) await new Promise((r) => setTimeout(r, 10));
-    expect(await filesUnder(hostA)).toEqual([young]);
+    const gone = await fileAged(join(root, 'host-a-300'), '4.png', 60_000);
+    const young = await fileAged(join(root, 'host-a-100'), '5.png', 60_000);
+    while ((await filesUnder(root)).includes(gone)) await new Promise((r) => setTimeout(r, 10));
+    expect(await filesUnder(root)).toEqual([young]);
   });
 
-  it('a temp dir that does not exist yet is no failure', async () => {
-    expect(await sweeper(join(root, 'c', 'jimeng-flow')).start()).toBe(0);
+  it('a temp root that does not exist yet is no failure', async () => {
+    expect(await sweeper().start()).toBe(0);
   });
 });
