@@ -11,6 +11,7 @@ import { migration as m0009 } from './0009-account-waiters';
 import { migration as m0010 } from './0010-tenants';
 import { migration as m0011 } from './0011-generation-tasks';
 import { migration as m0012 } from './0012-tenant-callback-secrets';
+import { migration as m0013 } from './0013-node-id-leases';
 
 /** In order. Listed explicitly so the same code runs from ts-jest and from compiled dist/. */
 export const migrations: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   m0010,
   m0011,
   m0012,
+  m0013,
 ];
