@@ -18,6 +18,8 @@ const MAX_TIMESTAMP = (1n << 41n) - 1n;
 /** What mints ids: a generator of one node, or a process's leased one (services/ids/node-id-leases.ts). */
 export interface IdSource {
   next(): string;
+  /** False while next() would refuse (a leased node id whose lease lapsed); absent: never refuses. */
+  mintable?(): boolean;
 }
 
 export interface SnowflakeOptions {

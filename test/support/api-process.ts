@@ -1,0 +1,30 @@
+import { startBuilt, type BuiltProcess } from './built-process';
+import { freePort } from './free-port';
+
+export interface ApiProcess extends BuiltProcess {
+  url: string;
+  /** Resolves once /readyz answers 200: MySQL and Temporal answer and a node id is leased. */
+  ready(): Promise<void>;
+}
+
+/**
+ * The real API process (dist/api/main.js, built by scripts/test.sh) with `env` over a free loopback port,
+ * resolved once it listens.
+ */
+export async function spawnApi(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
+  const port = await freePort();
+  const api = await startBuilt(
+    'api/main',
+    { ...env, API_HOST: '127.0.0.1', API_PORT: String(port) },
+    { readyText: '"api listening"' },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const ready = async () => {
+    for (;;) {
+      const res = await fetch(`${url}/readyz`);
+      if (res.status === 200) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return { ...api, url, ready };
+}
