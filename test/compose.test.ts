@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { settings } from '../config/settings';
 
 /** No Docker engine here: the compose file is checked as data. */
 interface Service {
@@ -13,6 +14,7 @@ interface Service {
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
+  stop_grace_period?: string;
 }
 
 const root = join(__dirname, '..');
@@ -74,6 +76,11 @@ describe('docker-compose.yml', () => {
         TEMPORAL_ADDRESS: 'temporal:7233',
       });
     }
+  });
+
+  it('gives the API longer to stop than its own shutdown timeout, so it drains before compose kills it', () => {
+    const grace = Number(/^(\d+)s$/.exec(services.api!.stop_grace_period ?? '')?.[1]);
+    expect(grace * 1000).toBeGreaterThan(Number(settings.apiShutdownTimeoutMs.default));
   });
 
   it("runs the Jimeng simulator faster than the real proxy, so README's first request (waiting 30 s) sees its image", () => {
