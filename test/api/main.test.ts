@@ -152,7 +152,8 @@ describe('API processes side by side and stopping', () => {
   }, 120_000);
 
   it('on SIGTERM: /readyz 503 at once, an open Prefer: wait answers with the task, its retry is replayed, exit 0', async () => {
-    const api = await spawn({ API_DRAIN_DELAY_MS: '3000', API_SHUTDOWN_TIMEOUT_MS: '20000' });
+    // A drain delay long enough that /readyz is asked well before the server stops accepting, on a busy machine.
+    const api = await spawn({ API_DRAIN_DELAY_MS: '8000', API_SHUTDOWN_TIMEOUT_MS: '30000' });
     const idempotencyKey = `drain-${randomUUID()}`;
     const body = imageBody();
     const waiting = admit(api.url, body, { prefer: 'wait=60', 'idempotency-key': idempotencyKey });

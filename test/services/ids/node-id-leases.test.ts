@@ -11,9 +11,10 @@ import {
 import { migratedTestDatabase } from '../../support/database';
 
 /**
- * The node id leases against the test database. Other suites lease from the same table at the same time, so
- * a test that needs a particular row asks for one of the high node ids by hand (automatic leases take the
- * lowest free ones), and no test assumes which node id an automatic lease gets.
+ * The node id leases against the test database. Other processes may hold rows of the same table (an API a
+ * suite spawned, a dev API pointed at this database), so a test that needs a particular row asks for one of
+ * the high node ids by hand (automatic leases take the lowest free ones), and no test assumes which node id an
+ * automatic lease gets.
  */
 describe('snowflake node id leases', () => {
   let sequelize: Sequelize;
