@@ -244,7 +244,7 @@ export const settings = {
       'on SIGTERM, /readyz answers 503 at once and `Prefer: wait` requests answer with the task as it stands; ' +
       'new connections are still accepted for this long, so load balancers see the 503 and stop sending, ' +
       "then the server stops accepting and closes idle keep-alive connections (set it above the balancer's " +
-      'health-check interval times its unhealthy threshold)',
+      'health-check interval times its unhealthy threshold; in Kubernetes it stands in for a preStop sleep)',
     parse: nonNegativeInt,
   },
   apiShutdownTimeoutMs: {

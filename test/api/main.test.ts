@@ -7,6 +7,7 @@ import { generationWorkflowId } from '../../workflows/generation-definitions';
 import { spawnApi, type ApiProcess } from '../support/api-process';
 import { startBuilt } from '../support/built-process';
 import { freePort } from '../support/free-port';
+import { until } from '../support/until';
 import { testDatabaseOptions } from '../support/database';
 import { DEVELOPMENT_DEFAULT_VARIABLES, startInProduction } from '../support/production-start';
 import type { RunningServer } from '../support/koa-test-server';
@@ -159,8 +160,11 @@ describe('API processes side by side and stopping', () => {
     const waiting = admit(api.url, body, { prefer: 'wait=60', 'idempotency-key': idempotencyKey });
     // The request is waiting once its task exists (there is no account: it stays pending).
     const taskId = idempotentTaskId(owner, idempotencyKey);
-    while ((await f.rows('SELECT task_id FROM generation_tasks WHERE task_id = ?', [taskId])).length === 0)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(
+      async () =>
+        (await f.rows('SELECT task_id FROM generation_tasks WHERE task_id = ?', [taskId])).length > 0,
+      'the task to be admitted',
+    );
 
     api.child.kill('SIGTERM');
     await api.logged('"api draining"');
@@ -207,7 +211,7 @@ describe('API processes side by side and stopping', () => {
       (res) => res.status,
       () => 'cut' as const,
     );
-    while ((await claim()).length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(async () => (await claim()).length > 0, 'the Idempotency-Key to be claimed');
     expect(await claim()).toEqual([{ state: 'in_progress' }]);
 
     api.child.kill('SIGTERM');

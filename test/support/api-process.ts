@@ -1,5 +1,6 @@
 import { startBuilt, type BuiltProcess } from './built-process';
 import { freePort } from './free-port';
+import { until } from './until';
 
 export interface ApiProcess extends BuiltProcess {
   url: string;
@@ -19,12 +20,7 @@ export async function spawnApi(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
     { readyText: '"api listening"' },
   );
   const url = `http://127.0.0.1:${port}`;
-  const ready = async () => {
-    for (;;) {
-      const res = await fetch(`${url}/readyz`);
-      if (res.status === 200) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
+  const ready = () =>
+    until(async () => (await fetch(`${url}/readyz`)).status === 200, `${url}/readyz to answer 200`);
   return { ...api, url, ready };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Drain } from '../../../api/http/drain';
 import { gracefulShutdown } from '../../../api/http/graceful-shutdown';
 import { InFlightClaims } from '../../../api/idempotency/in-flight-claims';
+import { until } from '../../support/until';
 
 /** The stop sequence over a plain HTTP server whose one slow route the test answers when it chooses. */
 describe('gracefulShutdown', () => {
@@ -28,10 +29,6 @@ describe('gracefulShutdown', () => {
     server.close();
   });
 
-  const until = async (condition: () => boolean) => {
-    while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-  };
-
   it('drains at once, stops accepting after the delay, lets the open request finish, then closes and exits 0', async () => {
     const drain = new Drain();
     const events: string[] = [];
@@ -54,13 +51,13 @@ describe('gracefulShutdown', () => {
     expect(drain.signal.aborted).toBe(true);
     expect(await (await fetch(`${url}/fast`)).text()).toBe('fast');
 
-    await until(() => !server.listening);
+    await until(() => !server.listening, 'the server to stop accepting');
     await expect(fetch(`${url}/fast`)).rejects.toThrow();
     expect(events).toEqual([]);
 
     answerSlow();
     expect(await slow).toBe('slow');
-    await until(() => exitCode !== undefined);
+    await until(() => exitCode !== undefined, 'the exit');
     expect(exitCode).toBe(0);
     expect(events).toEqual(['resources closed']);
   });
@@ -90,7 +87,7 @@ describe('gracefulShutdown', () => {
 
     shutdown('SIGTERM');
     expect(await slow).toBe('cut');
-    await until(() => exitCode !== undefined);
+    await until(() => exitCode !== undefined, 'the exit');
     expect(exitCode).toBe(0);
     expect(events).toEqual(['claim released', 'resources closed']);
     expect(claims.size).toBe(0);
@@ -113,7 +110,7 @@ describe('gracefulShutdown', () => {
     });
     shutdown('SIGTERM');
     shutdown('SIGINT');
-    await until(() => exitCode !== undefined);
+    await until(() => exitCode !== undefined, 'the exit');
     expect(exitCode).toBe(0);
     expect(events).toEqual(['claim released', 'resources closed']);
   });

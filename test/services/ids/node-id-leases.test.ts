@@ -9,6 +9,7 @@ import {
   type NodeIdLeaseOptions,
 } from '../../../services/ids/node-id-leases';
 import { migratedTestDatabase } from '../../support/database';
+import { until } from '../../support/until';
 
 /**
  * The node id leases against the test database. Other processes may hold rows of the same table (an API a
@@ -116,10 +117,9 @@ describe('snowflake node id leases', () => {
           { type: QueryTypes.SELECT },
         )
       )[0]!;
-    while ((await versionAt()).holder === null || !holder.mintable())
-      await new Promise((r) => setTimeout(r, 50));
+    await until(async () => (await versionAt()).holder !== null && holder.mintable(), 'the first lease');
     const first = (await versionAt()).version;
-    while ((await versionAt()).version < first + 2) await new Promise((r) => setTimeout(r, 50));
+    await until(async () => (await versionAt()).version >= first + 2, 'two renewals');
     expect(parseSnowflake(holder.next()).nodeId).toBe(1003);
   });
 
@@ -137,7 +137,7 @@ describe('snowflake node id leases', () => {
     expect(Math.max(...oldIds.map((id) => parseSnowflake(id).timestampMs))).toBeLessThan(promised);
 
     // The old holder is never renewed. Once the database says its lease is over, the old holder has stopped.
-    while ((await row(1004)).expired !== 1) await new Promise((r) => setTimeout(r, 50));
+    await until(async () => (await row(1004)).expired === 1, 'the lease to expire');
     expect(() => old.next()).toThrow(NodeIdUnavailableError);
 
     // This host's clock is about 4 s behind the old holder's promise: the new holder waits past it.
