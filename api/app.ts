@@ -9,7 +9,11 @@ import { accountRoutes } from './accounts/account-routes';
 import { AUTHENTICATION_RESPONSES, authenticate, requireScope, scopeResponses } from './auth/authentication';
 import { rateLimit, rateLimitResponses } from './auth/rate-limit';
 import { generationRoutes } from './generations/generation-routes';
+import type { IdSource } from '../db/ids/snowflake';
 import { allowedMethods } from './http/allowed-methods';
+import { closeConnectionsWhileDraining, type Drain } from './http/drain';
+import { apiIds } from './http/snowflake-ids';
+import type { InFlightClaims } from './idempotency/in-flight-claims';
 import { renderDocsPage } from './http/docs-page';
 import { closeIfBodyUnread, jsonBody, jsonBodyResponses, DEFAULT_BODY_LIMIT_BYTES } from './http/json-body';
 import { ApiMetrics, type Gauge } from './http/metrics';
@@ -48,8 +52,6 @@ export interface ApiSettings {
    */
   trustedProxies: number;
   bodyLimitBytes: number;
-  /** Snowflake node of this API process (task and account ids). */
-  nodeId: number;
   /** QUOTA_TIME_ZONE: new accounts' first daily quota reset. */
   quotaTimeZone: string;
   /** CALLBACK_SECRET_ENCRYPTION_KEY: seals the callback secrets the admin routes make (the worker opens them). */
@@ -69,6 +71,15 @@ export interface ApiDependencies {
   gauges?: { gauges(): Gauge[] };
   /** The clock of the rate limits and the API key cache (tests move it). */
   now?: () => Date;
+  /**
+   * Mints task and account ids: main.ts's leased node id (services/ids/node-id-leases.ts). Without one, a
+   * request that needs a fresh id answers 503.
+   */
+  ids?: IdSource;
+  /** The process's shutdown (main.ts begins it on SIGTERM): readiness, `Prefer: wait`, kept-alive connections. */
+  drain?: Drain;
+  /** The Idempotency-Key claims of running requests, let go if the shutdown deadline cuts them. */
+  inFlightClaims?: InFlightClaims;
 }
 
 const DEFAULTS: ApiSettings = {
@@ -80,7 +91,6 @@ const DEFAULTS: ApiSettings = {
   rateLimitPerAddressPerMinute: 1200,
   trustedProxies: 0,
   bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
-  nodeId: 10,
   quotaTimeZone: 'Asia/Shanghai',
   callbackSecretKey: parseCallbackSecretKey(DEVELOPMENT_CALLBACK_SECRET_KEY),
 };
@@ -98,6 +108,7 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
   const settings = { ...DEFAULTS, ...deps.settings };
   const client = new Client({ connection: deps.temporal, namespace: settings.namespace });
   const tasks = new TaskStore(deps.sequelize);
+  const ids = apiIds(deps.ids);
   const callbackSecrets = new TenantCallbackSecrets({
     sequelize: deps.sequelize,
     cipher: new CallbackSecretCipher(settings.callbackSecretKey),
@@ -111,7 +122,8 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
       pricing: settings.pricing,
       allowPrivateUrls: settings.allowPrivateUrls,
       ...(deps.hostLookup ? { hostLookup: deps.hostLookup } : {}),
-      nodeId: settings.nodeId,
+      ids,
+      ...(deps.drain ? { stopWaiting: deps.drain.signal } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
     }),
     ...taskRoutes({ client, tasks }),
@@ -120,7 +132,7 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
       client,
       taskQueue: settings.taskQueue,
       quotaTimeZone: settings.quotaTimeZone,
-      nodeId: settings.nodeId,
+      ids,
     }),
     ...pointsRoutes({ sequelize: deps.sequelize, client, taskQueue: settings.taskQueue }),
     ...apiKeyRoutes({ sequelize: deps.sequelize, callbackSecrets }),
@@ -169,7 +181,10 @@ export function routeGuards(deps: ApiDependencies): Guard[] {
       covers: (route) => WITH_BODY.has(route.method),
     },
     {
-      middleware: idempotency({ sequelize: deps.sequelize }),
+      middleware: idempotency({
+        sequelize: deps.sequelize,
+        ...(deps.inFlightClaims ? { inFlight: deps.inFlightClaims } : {}),
+      }),
       responses: IDEMPOTENCY_RESPONSES,
       headers: [IDEMPOTENCY_KEY_HEADER],
       covers: (route) => KEYED.has(route.scope) && route.method === 'post' && route.replayable !== false,
@@ -190,13 +205,20 @@ export function createApp(deps: ApiDependencies): Koa {
   // Errors are rendered by problemDetails; Koa's default handler would print them a second time.
   app.silent = true;
   app.use(requestId(deps.logger));
+  if (deps.drain) app.use(closeConnectionsWhileDraining(deps.drain));
   // Outside problemDetails, so a request that failed is counted with the status it was answered with.
   app.use(metrics.middleware());
   app.use(problemDetails(deps.logger));
   app.use(closeIfBodyUnread());
 
   const routes = [
-    ...healthRoutes({ sequelize: deps.sequelize, temporal: deps.temporal, logger: deps.logger }),
+    ...healthRoutes({
+      sequelize: deps.sequelize,
+      temporal: deps.temporal,
+      logger: deps.logger,
+      ...(deps.ids ? { ids: deps.ids } : {}),
+      ...(deps.drain ? { drain: deps.drain } : {}),
+    }),
     ...metricsRoutes({ metrics, ...(deps.gauges ? { gauges: deps.gauges } : {}) }),
     ...apiRoutes(deps),
   ];

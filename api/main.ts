@@ -4,19 +4,36 @@ import { createLogger } from '../config/logger';
 import { apiPublicUrl, ConfigError, loadConfig } from '../config/settings';
 import { createSequelize } from '../db/connection';
 import { parsePricing } from '../domain/pricing';
+import { NodeIdLease } from '../services/ids/node-id-leases';
 import { createApp } from './app';
-import { createHttpServer, SHUTDOWN_DRAIN_MS } from './http/http-server';
+import { Drain } from './http/drain';
+import { gracefulShutdown } from './http/graceful-shutdown';
+import { createHttpServer } from './http/http-server';
 import { poolGaugeRefresher } from './http/pool-gauges';
+import { InFlightClaims } from './idempotency/in-flight-claims';
 
 /**
- * The API process. It starts even when MySQL or Temporal is down (the Temporal connection is lazy) so
- * that /readyz can say which one is missing instead of the process dying in a restart loop.
+ * The API process. It starts even when MySQL or Temporal is down (the Temporal connection is lazy, the node id
+ * is leased in the background) so that /readyz can say which one is missing instead of the process dying in a
+ * restart loop. Two processes configured with the same API_NODE_ID are the exception: the second exits.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('api', config.logLevel);
   const sequelize = createSequelize(databaseOptions(config));
   const temporal = Connection.lazy({ address: config.temporalAddress });
+  const ids = new NodeIdLease({
+    sequelize,
+    role: 'api',
+    ...(config.apiNodeId !== undefined ? { nodeId: config.apiNodeId } : {}),
+    logger,
+    onTaken: (err) => {
+      logger.fatal({ err }, 'API_NODE_ID is held by another process');
+      process.exit(1);
+    },
+  });
+  const drain = new Drain();
+  const inFlightClaims = new InFlightClaims();
   const poolGauges = poolGaugeRefresher({
     sequelize,
     intervalMs: config.apiMetricsRefreshMs,
@@ -28,6 +45,9 @@ async function main(): Promise<void> {
     temporal,
     logger,
     gauges: poolGauges,
+    ids,
+    drain,
+    inFlightClaims,
     settings: {
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
@@ -36,7 +56,6 @@ async function main(): Promise<void> {
       rateLimitPerMinute: config.apiRateLimitPerMinute,
       rateLimitPerAddressPerMinute: config.apiRateLimitPerAddressPerMinute,
       trustedProxies: config.apiTrustProxy,
-      nodeId: config.apiNodeId,
       quotaTimeZone: config.quotaTimeZone,
       callbackSecretKey: config.callbackSecretEncryptionKey,
     },
@@ -46,22 +65,29 @@ async function main(): Promise<void> {
     requestTimeoutMs: config.apiRequestTimeoutMs,
     keepAliveTimeoutMs: config.apiKeepAliveTimeoutMs,
   });
+  const shutdown = gracefulShutdown({
+    server,
+    drain,
+    inFlightClaims,
+    drainDelayMs: config.apiDrainDelayMs,
+    timeoutMs: config.apiShutdownTimeoutMs,
+    logger,
+    closeResources: async () => {
+      await poolGauges.stop();
+      await ids
+        .release()
+        .catch((err: unknown) => logger.warn({ err }, 'could not free the snowflake node id'));
+      await Promise.allSettled([temporal.close(), sequelize.close()]);
+    },
+    exit: (code) => process.exit(code),
+  });
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  ids.start();
   poolGauges.start();
   server.listen(config.apiPort, config.apiHost, () => {
     logger.info({ url: apiPublicUrl(config) }, 'api listening');
   });
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'api stopping');
-    server.close(() => {
-      void poolGauges
-        .stop()
-        .then(() => Promise.allSettled([temporal.close(), sequelize.close()]))
-        .then(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(0), SHUTDOWN_DRAIN_MS).unref();
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((err: unknown) => {

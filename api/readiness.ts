@@ -1,10 +1,14 @@
 import type { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
+import type { IdSource } from '../db/ids/snowflake';
 
 /** What the API cannot serve without. */
 export const DEPENDENCIES = ['mysql', 'temporal'] as const;
 export type Dependency = (typeof DEPENDENCIES)[number];
+/** What readiness may name as down: the dependencies, and the snowflake node id the process mints with. */
+export const READINESS_PARTS = [...DEPENDENCIES, 'node_id'] as const;
+export type ReadinessPart = (typeof READINESS_PARTS)[number];
 
 export interface DependencyCheck {
   ok: boolean;
@@ -13,8 +17,8 @@ export interface DependencyCheck {
 
 export interface Readiness {
   ready: boolean;
-  /** The dependencies that did not answer, by name only: the answer is unauthenticated. */
-  down: Dependency[];
+  /** The dependencies that did not answer, by name only (the answer is unauthenticated); node_id: no lease. */
+  down: ReadinessPart[];
   checks: Record<Dependency, DependencyCheck>;
 }
 
@@ -24,6 +28,8 @@ export interface ReadinessDependencies {
   /** Where the reason a dependency is down goes (driver messages name users, hosts, databases). */
   logger: Logger;
   timeoutMs?: number;
+  /** The ids the process mints: not ready while they cannot be (services/ids/node-id-leases.ts). */
+  ids?: IdSource;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -66,6 +72,7 @@ export async function checkReadiness(deps: ReadinessDependencies): Promise<Readi
     ),
   ]);
   const checks = { mysql, temporal };
-  const down = DEPENDENCIES.filter((name) => !checks[name].ok);
+  const down: ReadinessPart[] = DEPENDENCIES.filter((name) => !checks[name].ok);
+  if (deps.ids?.mintable && !deps.ids.mintable()) down.push('node_id');
   return { ready: down.length === 0, down, checks };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import { createApp } from '../api/app';
+import { SnowflakeGenerator } from '../db/ids/snowflake';
 import { issueApiKey } from '../api/auth/issue-api-key';
 import type { OssClientOptions } from '../services/oss/oss-client-options';
 import { PointsLedger } from '../services/points/points-ledger';
@@ -100,6 +101,7 @@ export async function startBenchStack(options: {
       sequelize,
       temporal,
       logger,
+      ids: new SnowflakeGenerator({ nodeId: 953 }),
       settings: {
         namespace: config.temporalNamespace,
         taskQueue,

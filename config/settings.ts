@@ -3,6 +3,7 @@ import {
   parseCallbackSecretKey,
 } from '../services/callbacks/callback-secret-cipher';
 import { ISOLATION_LEVELS } from '../db/connection';
+import { MAX_NODE_ID } from '../db/ids/snowflake';
 import { DEFAULT_DOWNLOAD_MAX_BYTES, DEFAULT_DOWNLOAD_TIMEOUT_MS } from '../services/oss/download-to-temp';
 
 /**
@@ -49,6 +50,13 @@ const positiveInt: Parser<number> = (raw) => {
 };
 const nonNegativeInt: Parser<number> = (raw) => {
   if (!/^\d+$/.test(raw)) throw new Error(`must be a whole number of 0 or more, got "${raw}"`);
+  return Number(raw);
+};
+/** Empty: none given (leased from MySQL); else a snowflake node id, 0 included. */
+const optionalNodeId: Parser<number | undefined> = (raw) => {
+  if (raw.trim() === '') return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) > MAX_NODE_ID)
+    throw new Error(`must be empty or a node id from 0 to ${MAX_NODE_ID}, got "${raw}"`);
   return Number(raw);
 };
 /** false/0: no proxy is trusted; true: one; N: N. */
@@ -241,8 +249,31 @@ export const settings = {
   },
   apiNodeId: {
     env: 'API_NODE_ID',
-    default: '10',
-    doc: 'snowflake node id of this API process (0-1023, distinct per process): task ids',
+    default: '',
+    doc:
+      'snowflake node id (0-1023) this API process mints task and account ids with; empty: one leased from ' +
+      'MySQL (node_id_leases) that no other live process holds, renewed while the process runs and freed ' +
+      'when it stops; set: that one, which the process still leases, refusing to start while another holds it',
+    parse: optionalNodeId,
+  },
+  apiDrainDelayMs: {
+    env: 'API_DRAIN_DELAY_MS',
+    default: '5000',
+    doc:
+      'on SIGTERM, /readyz answers 503 at once and `Prefer: wait` requests answer with the task as it stands; ' +
+      'new connections are still accepted for this long, so load balancers see the 503 and stop sending, ' +
+      "then the server stops accepting and closes idle keep-alive connections (set it above the balancer's " +
+      'health-check interval times its unhealthy threshold; in Kubernetes it stands in for a preStop sleep)',
+    parse: nonNegativeInt,
+  },
+  apiShutdownTimeoutMs: {
+    env: 'API_SHUTDOWN_TIMEOUT_MS',
+    default: '25000',
+    doc:
+      'on SIGTERM, how long open requests may take to finish before the process cuts them, lets go of their ' +
+      'Idempotency-Key claims (a retry runs again instead of a 409) and exits; keep it a few seconds below the ' +
+      "deployment's termination grace period (Kubernetes terminationGracePeriodSeconds, 30 s by default; " +
+      'compose stop_grace_period, 10 s by default)',
     parse: positiveInt,
   },
   apiPublicUrl: {

@@ -5,6 +5,7 @@ import { issueApiKey } from '../api/auth/issue-api-key';
 import { databaseOptions } from '../config/database';
 import { ConfigError, loadConfig } from '../config/settings';
 import { createSequelize } from '../db/connection';
+import { withLeasedIds } from '../services/ids/node-id-leases';
 import { DEV_USER_ID, seedDevData } from './lib/dev-data';
 
 /** `npm start` runs this after the migrations: a first generation then works on a fresh machine. */
@@ -12,7 +13,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const sequelize = createSequelize(databaseOptions(config));
   try {
-    const seeded = await seedDevData(sequelize, { quotaTimeZone: config.quotaTimeZone });
+    // The account ids are snowflakes like the API's: minted under a leased node id, so they never collide.
+    const seeded = await withLeasedIds({ sequelize, role: 'seed-dev' }, (ids) =>
+      seedDevData(sequelize, { quotaTimeZone: config.quotaTimeZone, ids }),
+    );
     console.log(
       `dev data: ${seeded.accountsAdded} simulator account(s) added, dev user ${DEV_USER_ID} has ${seeded.balance} points`,
     );

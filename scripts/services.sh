@@ -29,10 +29,12 @@ export_simulator_latencies() {
 }
 
 # How long a stop waits before it kills: a worker lets running activities finish within its grace, and then
-# closes (the same 30 s more that README, Deploying, asks of Kubernetes and compose).
+# closes (the same 30 s more that README, Deploying, asks of Kubernetes and compose); the API drains for up to
+# its shutdown timeout.
 stop_seconds() {
   case "$1" in
     worker) echo $((WORKER_SHUTDOWN_GRACE_MS / 1000 + 30)) ;;
+    api) echo $((API_SHUTDOWN_TIMEOUT_MS / 1000 + 5)) ;;
     *) echo 15 ;;
   esac
 }

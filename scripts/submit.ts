@@ -1,7 +1,9 @@
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/settings';
-import { SnowflakeGenerator } from '../db/ids/snowflake';
+import { ConfigError, loadConfig, type Config } from '../config/settings';
+import { databaseOptions } from '../config/database';
+import { createSequelize } from '../db/connection';
+import { withLeasedIds } from '../services/ids/node-id-leases';
 import type { imageGeneration, videoGeneration } from '../workflows/generation';
 import { generationStartOptions } from '../workflows/generation-start';
 import { DEV_USER_ID } from './lib/dev-data';
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
     process.exit(values.help ? 0 : 2);
   }
   const config = loadConfig();
-  const taskId = new SnowflakeGenerator({ nodeId: 2 }).next();
+  const taskId = await leasedTaskId(config);
   const common = {
     taskId,
     userId: values.user,
@@ -94,6 +96,16 @@ async function main(): Promise<void> {
     }
   } finally {
     await connection.close();
+  }
+}
+
+/** A task id as the API mints one: under a node id leased for the moment, so it is no other process's. */
+async function leasedTaskId(config: Config): Promise<string> {
+  const sequelize = createSequelize(databaseOptions(config, { poolMax: 1 }));
+  try {
+    return await withLeasedIds({ sequelize, role: 'submit' }, async (ids) => ids.next());
+  } finally {
+    await sequelize.close();
   }
 }
 

@@ -3,6 +3,7 @@ import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Context } from 'koa';
 import type { Sequelize } from 'sequelize';
+import type { IdSource } from '../../db/ids/snowflake';
 import { initialQuotaResetTime } from '../../domain/quota-reset';
 import type { accountCheckWorkflow, AccountCheckResult } from '../../workflows/account-check';
 import { principalOf } from '../auth/authentication';
@@ -31,13 +32,12 @@ export interface AccountRouteDependencies {
   taskQueue: string;
   /** QUOTA_TIME_ZONE: the daily quota reset of a new account is the next 00:30 there. */
   quotaTimeZone?: string;
-  /** Snowflake node of this API process (API_NODE_ID): account ids must not collide across processes. */
-  nodeId?: number;
+  /** Mints account ids: the process's leased snowflake node id, so they never collide across processes. */
+  ids: IdSource;
   now?: () => Date;
 }
 
 const DEFAULT_QUOTA_TIME_ZONE = 'Asia/Shanghai';
-const DEFAULT_NODE_ID = 11;
 /** Two activity attempts of 30 s and the retry pause between them: beyond this the check is reported late. */
 const CHECK_TIMEOUT = '90 seconds';
 const TAG = 'Accounts';
@@ -76,7 +76,7 @@ export function accountRoutes(deps: AccountRouteDependencies): AnyRoute[] {
   const timeZone = deps.quotaTimeZone ?? DEFAULT_QUOTA_TIME_ZONE;
   const store = new AccountStore({
     sequelize: deps.sequelize,
-    nodeId: deps.nodeId ?? DEFAULT_NODE_ID,
+    ids: deps.ids,
     now: deps.now ?? (() => new Date()),
     quotaResetTimeFor: (createdAt) => initialQuotaResetTime(createdAt, timeZone),
   });

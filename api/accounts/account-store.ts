@@ -1,15 +1,15 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { TimeCursor } from '../http/keyset-cursor';
 import { isUniqueViolation } from '../../db/errors';
-import { SnowflakeGenerator } from '../../db/ids/snowflake';
+import type { IdSource } from '../../db/ids/snowflake';
 import { PROXY_URL_COLUMN } from '../../services/accounts/account-columns';
 import { sessionSiteKey, type AccountInput, type AccountPatch } from './account-schemas';
 import type { AccountRow } from './account-view';
 
 export interface AccountStoreOptions {
   sequelize: Sequelize;
-  /** Snowflake node of the account ids this process mints. */
-  nodeId: number;
+  /** Mints the account ids (the process's leased snowflake node id). */
+  ids: IdSource;
   now: () => Date;
   /** quota_reset_time of a new account (the seed: the day after creation, 00:30 in the quota time zone). */
   quotaResetTimeFor: (createdAt: Date) => Date;
@@ -42,11 +42,11 @@ const COLUMNS = `id, jimeng_account, jimeng_account_type, session_id, site_type,
 /** The pool's rows for the admin API: soft-deleted rows are invisible, writes are whole or nothing. */
 export class AccountStore {
   private readonly sequelize: Sequelize;
-  private readonly ids: SnowflakeGenerator;
+  private readonly ids: IdSource;
 
   constructor(private readonly options: AccountStoreOptions) {
     this.sequelize = options.sequelize;
-    this.ids = new SnowflakeGenerator({ nodeId: options.nodeId });
+    this.ids = options.ids;
   }
 
   async find(id: string, transaction?: Transaction): Promise<AccountRow | null> {

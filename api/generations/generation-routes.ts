@@ -11,7 +11,7 @@ import {
 } from '../../domain/generation/generation-failures';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from 'koa';
-import { SnowflakeGenerator } from '../../db/ids/snowflake';
+import type { IdSource } from '../../db/ids/snowflake';
 import { idempotentTaskId } from './idempotent-task-id';
 import { planImage, planVideo } from '../../domain/generation/generation-plan';
 import type {
@@ -52,8 +52,10 @@ export interface GenerationRouteDependencies {
   allowPrivateUrls: boolean;
   /** Resolves the hosts of callback and reference image URLs at admission; default node:dns. */
   hostLookup?: HostLookup;
-  /** Distinguishes task ids minted by several API processes. */
-  nodeId: number;
+  /** Mints the task ids of requests without an Idempotency-Key: the process's leased snowflake node id. */
+  ids: IdSource;
+  /** Aborted when the process begins to stop: `Prefer: wait` answers with the task as it stands. */
+  stopWaiting?: AbortSignal;
   metrics?: { workflowStarted(type: string): void };
 }
 
@@ -96,7 +98,7 @@ const headers = [
  * running task.
  */
 export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] {
-  const ids = new SnowflakeGenerator({ nodeId: deps.nodeId });
+  const { ids } = deps;
   const points = new PointsReads(deps.sequelize);
   const tenants = new TenantOwnership(deps.sequelize);
 
@@ -225,14 +227,17 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
     const wait = preferredWaitSeconds(ctx.get('Prefer'), MAX_PREFER_WAIT_SECONDS);
     if (wait !== null) {
       const deadline = Date.now() + wait * 1000;
-      if (!FINAL_STATUSES.includes(view.status)) {
+      // A process that is stopping does not wait: the caller gets the task as it stands, and follows it on
+      // another process (GET /v1/tasks/{id}, or the same request again with its Idempotency-Key).
+      const waiting = () => !deps.stopWaiting?.aborted && Date.now() < deadline;
+      if (!FINAL_STATUSES.includes(view.status) && waiting()) {
         // The workflow closes right after it wrote the final rows: waiting on its close (a long poll) answers
         // as soon as the task is final, where reading the task on a timer added half a period on average.
         await runClosed(generationWorkflowId(view.type, view.project_id, view.storyboard_id), deadline);
         view = await deps.tasks.find(taskId, owner);
       }
-      while (view && !FINAL_STATUSES.includes(view.status) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+      while (view && !FINAL_STATUSES.includes(view.status) && waiting()) {
+        await pause(WAIT_POLL_MS, deps.stopWaiting);
         view = await deps.tasks.find(taskId, owner);
       }
       ctx.set('Preference-Applied', `wait=${wait}`);
@@ -244,12 +249,15 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
   };
 
   /**
-   * Resolves when the storyboard's current run closes, however it ended, or at the deadline (the long poll is
-   * aborted then, so a run of hours does not keep a poll open per request that gave up on it).
+   * Resolves when the storyboard's current run closes, however it ended, at the deadline or when the process
+   * begins to stop (the long poll is aborted then, so a run of hours does not keep a poll open per request
+   * that gave up on it).
    */
   const runClosed = async (workflowId: string, deadline: number): Promise<void> => {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
+    const stop = () => abort.abort();
+    deps.stopWaiting?.addEventListener('abort', stop, { once: true });
     try {
       await deps.client.withAbortSignal(abort.signal, () =>
         deps.client.workflow.getHandle(workflowId).result(),
@@ -258,6 +266,7 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
       // Failed, cancelled, aborted at the deadline, or not found: the task row says which, read next.
     } finally {
       clearTimeout(timer);
+      deps.stopWaiting?.removeEventListener('abort', stop);
     }
   };
 
@@ -323,6 +332,19 @@ export function generationRoutes(deps: GenerationRouteDependencies): AnyRoute[] 
       },
     }),
   ];
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function imageRequestOf(

@@ -1,12 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type Koa from 'koa';
 
-/**
- * After SIGTERM, how long open requests may finish before the process exits anyway; a deployment's stop grace
- * period (compose's stop_grace_period) must be longer, or the process is killed mid-drain.
- */
-export const SHUTDOWN_DRAIN_MS = 10_000;
-
 export interface ServerTimeouts {
   /** Until the request line and headers are in. */
   headersTimeoutMs: number;

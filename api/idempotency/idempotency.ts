@@ -8,6 +8,7 @@ import { principalOf } from '../auth/authentication';
 import type { HeaderSpec, ResponseSpec } from '../http/route';
 import { Problem, PROBLEM_CONTENT_TYPE } from '../problem';
 import { z } from 'zod';
+import type { InFlightClaims } from './in-flight-claims';
 
 export interface IdempotencyDependencies {
   sequelize: Sequelize;
@@ -22,6 +23,8 @@ export interface IdempotencyDependencies {
   claimTimeoutMs?: number;
   now?: () => Date;
   logger?: Logger;
+  /** Where the claims of running requests are listed, so the shutdown deadline can let them go. */
+  inFlight?: InFlightClaims;
 }
 
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
@@ -101,18 +104,24 @@ export function idempotency(deps: IdempotencyDependencies): Middleware {
     // The claim is identified by its time (DATETIME(3)): after an abandoned claim was taken over, the late
     // first request must neither overwrite nor delete its successor's row.
     const claimed = claim.at;
+    // Listed until settled: a shutdown that cuts the request before then lets the claim go.
+    const untrack = deps.inFlight?.track(() => release(claimed));
     try {
-      await next();
-    } catch (err) {
-      if (err instanceof Problem && isFinal(err.status)) {
-        await settle(() => store(claimed, problemResponse(err)));
-      } else {
-        await settle(() => release(claimed));
+      try {
+        await next();
+      } catch (err) {
+        if (err instanceof Problem && isFinal(err.status)) {
+          await settle(() => store(claimed, problemResponse(err)));
+        } else {
+          await settle(() => release(claimed));
+        }
+        throw err;
       }
-      throw err;
+      const response = isFinal(ctx.status) ? capture(ctx) : null;
+      await settle(() => (response ? store(claimed, response) : release(claimed)));
+    } finally {
+      untrack?.();
     }
-    const response = isFinal(ctx.status) ? capture(ctx) : null;
-    await settle(() => (response ? store(claimed, response) : release(claimed)));
 
     async function claimKey(): Promise<Claim> {
       for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {

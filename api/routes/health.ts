@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../http/route';
-import { checkReadiness, DEPENDENCIES, type DependencyCheck, type ReadinessDependencies } from '../readiness';
+import type { Drain } from '../http/drain';
+import {
+  checkReadiness,
+  READINESS_PARTS,
+  type DependencyCheck,
+  type ReadinessDependencies,
+} from '../readiness';
 
 const TAG = 'Operations';
 
@@ -11,18 +17,22 @@ const dependencyCheck = z.object({
 
 const readiness = z
   .object({
-    status: z.enum(['ready', 'not ready']),
-    down: z
-      .array(z.enum(DEPENDENCIES))
-      .meta({ description: 'What did not answer, by name; why is in the API log, not here' }),
-    checks: z.object({ mysql: dependencyCheck, temporal: dependencyCheck }),
+    status: z.enum(['ready', 'not ready', 'draining']),
+    down: z.array(z.enum(READINESS_PARTS)).meta({
+      description:
+        'What did not answer, by name (node_id: no snowflake node id leased); why is in the API log, not here',
+    }),
+    checks: z
+      .object({ mysql: dependencyCheck, temporal: dependencyCheck })
+      .optional()
+      .meta({ description: 'Absent while draining: nothing is checked then' }),
   })
   .meta({ id: 'Readiness' });
 
 const view = (check: DependencyCheck) => ({ ok: check.ok, latency_ms: check.latencyMs });
 
 /** Liveness says the process runs; readiness says it can serve, naming the dependency that cannot. */
-export function healthRoutes(deps: ReadinessDependencies): AnyRoute[] {
+export function healthRoutes(deps: ReadinessDependencies & { drain?: Drain }): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -42,18 +52,25 @@ export function healthRoutes(deps: ReadinessDependencies): AnyRoute[] {
       method: 'get',
       path: '/readyz',
       operationId: 'getReadiness',
-      summary: 'Readiness: MySQL and Temporal answer',
+      summary: 'Readiness: MySQL and Temporal answer, a node id is leased, the process is not draining',
       tag: TAG,
       scope: 'public',
       responses: {
         200: { description: 'Ready to serve', schema: readiness },
         503: {
-          description: 'Not ready: `down` names what did not answer',
+          description:
+            'Not ready: `down` names what did not answer; or `draining`: the process is stopping (SIGTERM)',
           schema: readiness,
           contentType: 'application/json',
         },
       },
       async handler(ctx) {
+        // At once, without asking anything: the balancer must stop sending before the process stops accepting.
+        if (deps.drain?.draining) {
+          ctx.status = 503;
+          ctx.body = { status: 'draining', down: [] } satisfies z.infer<typeof readiness>;
+          return;
+        }
         const result = await checkReadiness(deps);
         ctx.status = result.ready ? 200 : 503;
         ctx.body = {

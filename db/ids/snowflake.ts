@@ -15,10 +15,22 @@ export const MAX_NODE_ID = (1 << Number(NODE_BITS)) - 1;
 const MAX_SEQUENCE = (1n << SEQUENCE_BITS) - 1n;
 const MAX_TIMESTAMP = (1n << 41n) - 1n;
 
+/** What mints ids: a generator of one node, or a process's leased one (services/ids/node-id-leases.ts). */
+export interface IdSource {
+  next(): string;
+  /** False while next() would refuse (a leased node id whose lease lapsed); absent: never refuses. */
+  mintable?(): boolean;
+}
+
 export interface SnowflakeOptions {
   /** 0..1023, unique among the processes that write ids at the same time. */
   nodeId: number;
   now?: () => Date;
+  /**
+   * Every id's timestamp is after this one (ms): the newest timestamp the node's previous holder could have
+   * minted, so a node id taken over from another host never repeats its ids.
+   */
+  notBeforeMs?: number;
   /** Called when the clock stands still past 4096 ids or runs backwards; tests replace it. */
   waitMs?: (ms: number) => void;
 }
@@ -36,7 +48,7 @@ function busyWait(ms: number): void {
   }
 }
 
-export class SnowflakeGenerator {
+export class SnowflakeGenerator implements IdSource {
   private readonly nodeId: bigint;
   private readonly now: () => Date;
   private readonly waitMs: (ms: number) => void;
@@ -50,6 +62,16 @@ export class SnowflakeGenerator {
     this.nodeId = BigInt(options.nodeId);
     this.now = options.now ?? (() => new Date());
     this.waitMs = options.waitMs ?? busyWait;
+    if (options.notBeforeMs !== undefined) {
+      // As if the last id had used the floor's millisecond up: the next one is in a later millisecond.
+      this.lastMs = options.notBeforeMs;
+      this.sequence = MAX_SEQUENCE;
+    }
+  }
+
+  /** The newest timestamp an id of this generator has (or the floor it started from); -1 before any. */
+  get lastTimestampMs(): number {
+    return this.lastMs;
   }
 
   next(): string {

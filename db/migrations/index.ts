@@ -11,6 +11,7 @@ import { migration as m0009 } from './0009-account-waiters';
 import { migration as m0010 } from './0010-tenants';
 import { migration as m0011 } from './0011-generation-tasks';
 import { migration as m0012 } from './0012-tenant-callback-secrets';
+import { migration as m0013 } from './0013-node-id-leases';
 import { migration as m0014 } from './0014-utf8mb4-unicode-ci';
 
 /** In order. Listed explicitly so the same code runs from ts-jest and from compiled dist/. */
@@ -27,5 +28,6 @@ export const migrations: readonly Migration[] = [
   m0010,
   m0011,
   m0012,
+  m0013,
   m0014,
 ];

@@ -2,6 +2,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { issueApiKey, type IssueApiKeyInput, type IssuedApiKey } from '../../api/auth/issue-api-key';
 import type { TenantCallbackSecrets } from '../../services/callbacks/tenant-callback-secrets';
 import { seedDevData } from './dev-data';
+import { withLeasedIds } from '../../services/ids/node-id-leases';
 
 /** The key a fresh stack starts with: the operator's, to make every other key and account through the API. */
 export const BOOTSTRAP_ADMIN_KEY: IssueApiKeyInput = { owner: 'operator', scope: 'admin', name: 'bootstrap' };
@@ -39,7 +40,12 @@ export async function bootstrap(
     options.adminKey ?? BOOTSTRAP_ADMIN_KEY,
   );
   if (!options.devData) return { adminKey };
-  return { adminKey, devData: await seedDevData(sequelize, options.devData) };
+  const { quotaTimeZone } = options.devData;
+  // The dev accounts' ids are snowflakes, minted under a leased node id like every process's.
+  const devData = await withLeasedIds({ sequelize, role: 'bootstrap' }, (ids) =>
+    seedDevData(sequelize, { quotaTimeZone, ids }),
+  );
+  return { adminKey, devData };
 }
 
 async function ensureAdminKey(

@@ -32,6 +32,7 @@ fi
 : "${OSS_ACCESS_KEY:=dev-access-key}"
 : "${OSS_SECRET:=dev-access-secret}"
 : "${WORKER_SHUTDOWN_GRACE_MS:=90000}"
+: "${API_SHUTDOWN_TIMEOUT_MS:=25000}"
 # The local stand-ins listen where the defaults above point.
 JIMENG_SIM_PORT="${JIMENG_SIM_PORT:-${JIMENG_BASE_URL##*:}}"
 OSS_SIM_PORT="${OSS_SIM_PORT:-${OSS_ENDPOINT##*:}}"

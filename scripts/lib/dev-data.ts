@@ -1,7 +1,7 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { initialQuotaResetTime } from '../../domain/quota-reset';
 import { PointsLedger } from '../../services/points/points-ledger';
-import { SnowflakeGenerator } from '../../db/ids/snowflake';
+import type { IdSource } from '../../db/ids/snowflake';
 
 /** The user `npm run submit` generates for on the dev stack (points owner and OSS folder). */
 export const DEV_USER_ID = '00000000-0000-4000-8000-000000000001';
@@ -20,7 +20,7 @@ const DEV_ACCOUNTS = [
  */
 export async function seedDevData(
   sequelize: Sequelize,
-  options: { quotaTimeZone: string; now?: Date },
+  options: { quotaTimeZone: string; now?: Date; ids: IdSource },
 ): Promise<{ accountsAdded: number; balance: number }> {
   const now = options.now ?? new Date();
   const [{ n }] = (await sequelize.query<{ n: number }>(
@@ -29,14 +29,13 @@ export async function seedDevData(
   )) as [{ n: number }];
   let accountsAdded = 0;
   if (Number(n) === 0) {
-    const ids = new SnowflakeGenerator({ nodeId: 1 });
     for (const a of DEV_ACCOUNTS) {
       await sequelize.query(
         `INSERT INTO jimeng_accounts (id, jimeng_account, session_id, site_type, priority, quota_reset_time, create_by)
          VALUES (?, ?, ?, ?, ?, ?, 'seed-dev')`,
         {
           replacements: [
-            ids.next(),
+            options.ids.next(),
             a.account,
             a.sessionId,
             a.siteType,

@@ -71,6 +71,30 @@ describe('configuration', () => {
     });
   });
 
+  it('leaves API_NODE_ID empty by default (leased from MySQL) and takes any node id from 0 to 1023', () => {
+    expect(loadConfig({}).apiNodeId).toBeUndefined();
+    expect(loadConfig({ API_NODE_ID: '0' }).apiNodeId).toBe(0);
+    expect(loadConfig({ API_NODE_ID: '1023' }).apiNodeId).toBe(1023);
+    expect(problemsOf({ API_NODE_ID: '1024' })).toEqual([
+      'API_NODE_ID must be empty or a node id from 0 to 1023, got "1024"',
+    ]);
+    expect(problemsOf({ API_NODE_ID: '-1' })).toEqual([
+      'API_NODE_ID must be empty or a node id from 0 to 1023, got "-1"',
+    ]);
+  });
+
+  it('drains the API for 5 s before it stops accepting, and cuts what is left at 25 s', () => {
+    const config = loadConfig({});
+    expect({ delay: config.apiDrainDelayMs, timeout: config.apiShutdownTimeoutMs }).toEqual({
+      delay: 5_000,
+      timeout: 25_000,
+    });
+    expect(loadConfig({ API_DRAIN_DELAY_MS: '0' }).apiDrainDelayMs).toBe(0);
+    expect(problemsOf({ API_SHUTDOWN_TIMEOUT_MS: '0' })).toEqual([
+      'API_SHUTDOWN_TIMEOUT_MS must be a positive integer, got "0"',
+    ]);
+  });
+
   it('never echoes a secret value in its complaint', () => {
     const problems = problemsOf({ MYSQL_PASSWORD: '' });
     expect(problems).toEqual(['MYSQL_PASSWORD is malformed']);

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +11,7 @@ import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import { verifyCallbackSignature } from '../../services/callbacks/callback-signature';
 import { createApp } from '../../api/app';
+import { SnowflakeGenerator } from '../../db/ids/snowflake';
 import { tableLookup } from '../support/host-lookup';
 import { issueApiKey } from '../../api/auth/issue-api-key';
 import { databaseOptions } from '../../config/database';
@@ -23,7 +23,9 @@ import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim
 import { startOssServer, type OssServer } from '../../dev/oss-server/server';
 import { listen, type RunningServer } from '../support/koa-test-server';
 import { CHAOS_COOLDOWN_MS, CHAOS_WORKER_GRACE_MS } from './chaos-plan';
+import type { AddressInfo } from 'node:net';
 import { spawnWorker } from '../support/worker-process';
+import { freePort } from '../support/free-port';
 
 const ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
@@ -102,6 +104,7 @@ export class ChaosStack {
         sequelize: this.sequelize,
         temporal: this.temporal,
         logger: pino({ level: 'silent' }),
+        ids: new SnowflakeGenerator({ nodeId: 912 }),
         // The driver's reference images name a CDN no DNS knows; admission resolves it, the simulator never
         // fetches it.
         hostLookup: tableLookup({ 'cdn.chaos.example': ['93.184.216.34'] }),
@@ -287,14 +290,6 @@ async function recordPoolWrites(sequelize: Sequelize): Promise<void> {
        VALUES (NEW.token, NEW.account_id, NEW.capability, NEW.holder, ${at})`,
   ])
     await sequelize.query(sql);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A caller's webhook endpoint: verifies the signature, records the delivery, refuses one in six with a 500. */

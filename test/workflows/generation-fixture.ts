@@ -60,6 +60,8 @@ export const TEST_LATENCY: Required<LatencyOptions> = {
   upstreamTimeoutMs: 100,
 };
 const ids = new SnowflakeGenerator({ nodeId: 901 });
+/** The in-process API's own node (main.ts leases one; these suites each keep to a node of their own). */
+const apiIds = new SnowflakeGenerator({ nodeId: 910 });
 
 /**
  * Everything a generation needs, real and private to one test file: MariaDB (test database), the Temporal dev
@@ -188,6 +190,7 @@ export class GenerationFixture {
         sequelize: this.sequelize,
         temporal: this.connection,
         logger: pino({ level: 'silent' }),
+        ids: apiIds,
         ...(settings.hostLookup ? { hostLookup: settings.hostLookup } : {}),
         settings: {
           namespace: this.config.temporalNamespace,

@@ -4,6 +4,7 @@ import { createAccountCheckActivities } from '../../../activities/account-check-
 import { initialQuotaResetTime } from '../../../domain/quota-reset';
 import { JimengClient } from '../../../services/jimeng/client';
 import { createApp } from '../../../api/app';
+import { SnowflakeGenerator } from '../../../db/ids/snowflake';
 import { issueApiKey } from '../../../api/auth/issue-api-key';
 import { insertAccount } from '../../support/accounts';
 import { recordingLogger } from '../../support/recording-logger';
@@ -183,6 +184,7 @@ describe('accounts through the HTTP API (admin)', () => {
       sequelize: f.sequelize,
       temporal: f.connection,
       logger: appLog.logger,
+      ids: new SnowflakeGenerator({ nodeId: 911 }),
       settings: { namespace: f.config.temporalNamespace, taskQueue: f.taskQueue },
     });
     server = await listen(app);

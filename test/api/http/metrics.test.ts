@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import { createApp } from '../../../api/app';
+import { SnowflakeGenerator } from '../../../db/ids/snowflake';
 import { issueApiKey } from '../../../api/auth/issue-api-key';
 import type { GaugeRefresher } from '../../../api/http/gauge-refresher';
 import { poolGaugeRefresher } from '../../../api/http/pool-gauges';
@@ -46,6 +47,7 @@ describe('/metrics', () => {
         temporal: f.connection,
         logger: pino({ level: 'silent' }),
         gauges: refresher,
+        ids: new SnowflakeGenerator({ nodeId: 915 }),
         settings: { namespace: f.config.temporalNamespace, taskQueue: f.taskQueue, allowPrivateUrls: true },
       }),
     );

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { apiRoutes, createApp } from '../../../api/app';
+import { SnowflakeGenerator } from '../../../db/ids/snowflake';
 import { issueApiKey } from '../../../api/auth/issue-api-key';
 import { listen, type RunningServer } from '../../support/koa-test-server';
 import { GenerationFixture } from '../../workflows/generation-fixture';
@@ -90,6 +91,7 @@ describe('the OpenAPI document, held against the running API by schemathesis', (
       sequelize: f.sequelize,
       temporal: f.connection,
       logger: pino({ level: 'silent' }),
+      ids: new SnowflakeGenerator({ nodeId: 913 }),
       settings: {
         namespace: f.config.temporalNamespace,
         taskQueue: f.taskQueue,

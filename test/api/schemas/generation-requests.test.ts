@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import { createApp } from '../../../api/app';
+import { SnowflakeGenerator } from '../../../db/ids/snowflake';
 import { issueApiKey } from '../../../api/auth/issue-api-key';
 import { loadConfig } from '../../../config/settings';
 import { migratedTestDatabase } from '../../support/database';
@@ -41,7 +42,14 @@ describe('generation request schemas', () => {
   beforeAll(async () => {
     sequelize = await migratedTestDatabase();
     temporal = Connection.lazy({ address: config.temporalAddress });
-    server = await listen(createApp({ sequelize, temporal, logger: pino({ level: 'silent' }) }));
+    server = await listen(
+      createApp({
+        sequelize,
+        temporal,
+        logger: pino({ level: 'silent' }),
+        ids: new SnowflakeGenerator({ nodeId: 914 }),
+      }),
+    );
     key = (await issueApiKey(sequelize, { owner: `schemas-${randomUUID().slice(0, 8)}`, scope: 'caller' }))
       .key;
     const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as {

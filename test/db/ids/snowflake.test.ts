@@ -45,6 +45,23 @@ describe('snowflake ids', () => {
     expect(parseSnowflake(after.toString()).timestampMs).toBeGreaterThanOrEqual(t0);
   });
 
+  it('start after notBeforeMs: a node taken over mints no timestamp its previous holder could have', () => {
+    let now = t0;
+    const waits: number[] = [];
+    const ids = new SnowflakeGenerator({
+      nodeId: 3,
+      now: () => new Date(now),
+      notBeforeMs: t0,
+      waitMs: (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    });
+    expect(parseSnowflake(ids.next())).toEqual({ timestampMs: t0 + 1, nodeId: 3, sequence: 0 });
+    expect(waits).toEqual([1]);
+    expect(ids.lastTimestampMs).toBe(t0 + 1);
+  });
+
   it("fit the seeds' VARCHAR(36) id columns as decimal strings", () => {
     const id = new SnowflakeGenerator({ nodeId: MAX_NODE_ID }).next();
     expect(id).toMatch(/^\d{1,20}$/);

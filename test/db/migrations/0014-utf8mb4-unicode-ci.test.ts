@@ -49,7 +49,7 @@ describe('migration 0014-utf8mb4-unicode-ci on tables in the server default', ()
       `CREATE DATABASE \`${scratchDatabase}\` CHARACTER SET utf8mb3 COLLATE utf8mb3_general_ci`,
     );
     scratch = connectTestDatabase({ database: scratchDatabase, poolMax: 1 });
-    await createMigrator(scratch).up({ to: '0012-tenant-callback-secrets' });
+    await createMigrator(scratch).up({ to: '0013-node-id-leases' });
     // Back to what the tables were before their CREATE TABLE named a character set; binary columns (MariaDB's
     // JSON) were utf8mb4_bin then too. umzug made the migrations table utf8mb3_unicode_ci.
     for (const table of await tableNames()) {
