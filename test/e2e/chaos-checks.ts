@@ -19,6 +19,8 @@ export interface ChaosFindings {
   readonly figures: ReadonlyArray<readonly [string, string]>;
   /** What a reader of the summary may want in detail: the calls that raced a refusal, busy refusals. */
   readonly notes: readonly string[];
+  /** The node id each API process of the run holds (node_id_leases), by process id. */
+  readonly apiNodeIds: ReadonlyMap<number, number>;
 }
 
 interface ExecutionRow {
@@ -367,7 +369,13 @@ export async function checkChaosRun(
     ['kill caught an upload in flight', String(report.uploadCaughtByKill)],
     ['disasters', report.eventsDone.join(' ')],
   ];
+  const leases = await select<{ node_id: number; pid: number }>(
+    "SELECT node_id, pid FROM node_id_leases WHERE holder IS NOT NULL AND role = 'api'",
+  );
+  const apiNodeIds = new Map(leases.map((l) => [Number(l.pid), Number(l.node_id)]));
+  figures.push(['API processes: node ids', [...apiNodeIds.values()].join(', ')]);
   return {
+    apiNodeIds,
     violations: {
       'final state, Temporal = MySQL = API': final,
       'points charged once / refunded': ledger,

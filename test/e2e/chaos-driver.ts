@@ -55,6 +55,8 @@ export interface WorkerExit {
 
 export class ChaosDriver {
   private apiRetries = 0;
+  /** Requests sent so far, which spreads them over the API processes. */
+  private requests = 0;
   private readonly workerExits: WorkerExit[] = [];
   private readonly users: { userId: string; key: string }[] = [];
   private accountIds: string[] = [];
@@ -221,7 +223,7 @@ export class ChaosDriver {
     };
     if (job.kind === 'video') return { ...common, duration: job.duration };
     if (job.kind === 'composition')
-      return { ...common, model: 'jimeng-4.5', images: ['https://cdn.chaos.example/ref/1.png'] };
+      return { ...common, model: 'jimeng-4.5', images: [this.stack.referenceImageUrl] };
     return { ...common, model: 'jimeng-4.5', resolution: '2k' };
   }
 
@@ -355,7 +357,7 @@ export class ChaosDriver {
     for (;;) {
       let answer: Answer;
       try {
-        const res = await fetch(`${this.stack.api.url}${path}`, {
+        const res = await fetch(`${this.stack.apiUrl(this.requests++)}${path}`, {
           method,
           headers: {
             authorization: `Bearer ${key}`,

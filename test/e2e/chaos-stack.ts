@@ -7,12 +7,8 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import { verifyCallbackSignature } from '../../services/callbacks/callback-signature';
-import { createApp } from '../../api/app';
-import { SnowflakeGenerator } from '../../db/ids/snowflake';
-import { tableLookup } from '../support/host-lookup';
 import { issueApiKey } from '../../api/auth/issue-api-key';
 import { databaseOptions } from '../../config/database';
 import { loadConfig, type Config } from '../../config/settings';
@@ -21,9 +17,9 @@ import { createSequelize } from '../../db/connection';
 import { Prng } from '../../dev/jimeng-sim/prng';
 import { startJimengSimulator, type JimengSimulator } from '../../dev/jimeng-sim/simulator';
 import { startOssServer, type OssServer } from '../../dev/oss-server/server';
-import { listen, type RunningServer } from '../support/koa-test-server';
 import { CHAOS_COOLDOWN_MS, CHAOS_WORKER_GRACE_MS } from './chaos-plan';
 import type { AddressInfo } from 'node:net';
+import { spawnApi, type ApiProcess } from '../support/api-process';
 import { spawnWorker } from '../support/worker-process';
 import { freePort } from '../support/free-port';
 
@@ -60,7 +56,8 @@ export class ChaosStack {
   oss!: OssServer;
   temporal!: Connection;
   client!: Client;
-  api!: RunningServer;
+  /** The API processes, as behind a load balancer: the driver spreads its requests over them. */
+  readonly apis: ApiProcess[] = [];
   adminKey!: string;
   dataDir!: string;
   readonly receivers: { url: string; deliveries: CallbackDelivery[]; server: http.Server }[] = [];
@@ -69,7 +66,7 @@ export class ChaosStack {
   private workerStarts = 0;
   private mysqlPort = 0;
 
-  async start(options: { seed: number; receivers: number; workers: number }): Promise<this> {
+  async start(options: { seed: number; receivers: number; workers: number; apis: number }): Promise<this> {
     this.dataDir = await mkdtemp(join(tmpdir(), 'jimeng-flow-chaos-'));
     this.workers = Array.from({ length: options.workers }, () => null);
     this.mysqlPort = await freePort();
@@ -99,31 +96,50 @@ export class ChaosStack {
     });
     this.temporal = await Connection.connect({ address: this.config.temporalAddress });
     this.client = new Client({ connection: this.temporal, namespace: this.config.temporalNamespace });
-    this.api = await listen(
-      createApp({
-        sequelize: this.sequelize,
-        temporal: this.temporal,
-        logger: pino({ level: 'silent' }),
-        ids: new SnowflakeGenerator({ nodeId: 912 }),
-        // The driver's reference images name a CDN no DNS knows; admission resolves it, the simulator never
-        // fetches it.
-        hostLookup: tableLookup({ 'cdn.chaos.example': ['93.184.216.34'] }),
-        settings: {
-          namespace: this.config.temporalNamespace,
-          taskQueue: this.taskQueue,
-          allowPrivateUrls: true,
-          rateLimitPerMinute: 1_000_000,
-          // Every user's requests come from this one address.
-          rateLimitPerAddressPerMinute: 1_000_000,
-        },
-      }),
-    );
+    for (let slot = 0; slot < options.apis; slot++) await this.startApi(slot);
     this.adminKey = (await issueApiKey(this.sequelize, { owner: 'chaos-operator', scope: 'admin' })).key;
     const prng = new Prng(options.seed + 1);
     for (let i = 0; i < options.receivers; i++) this.receivers.push(await startReceiver(prng));
     for (let slot = 0; slot < options.workers; slot++) await this.startWorker(slot);
     return this;
   }
+
+  /**
+   * The API process (dist/api/main.js) of `slot`, with no API_NODE_ID: each leases its own node id, which the
+   * run's checks read back. Resolves once it is ready (MySQL, Temporal and a node id).
+   */
+  private async startApi(slot: number): Promise<void> {
+    const log = createWriteStream(join(this.dataDir, `api-${slot}.log`));
+    const api = await spawnApi(
+      {
+        ...process.env,
+        MYSQL_PORT: String(this.mysqlPort),
+        MYSQL_DATABASE: DATABASE,
+        TEMPORAL_TASK_QUEUE: this.taskQueue,
+        // The callback receivers listen on 127.0.0.1, and the reference images name localhost.
+        OUTBOUND_ALLOW_PRIVATE: 'true',
+        // Every user's requests come from this one address.
+        API_RATE_LIMIT_PER_MINUTE: '1000000',
+        API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000',
+        LOG_LEVEL: 'info',
+      },
+      (chunk) => log.write(chunk),
+    );
+    api.exited.finally(() => log.end());
+    await api.ready();
+    this.apis[slot] = api;
+  }
+
+  /** The API the `n`th request goes to: round robin, so a retry goes to the other process. */
+  apiUrl(n: number): string {
+    return this.apis[n % this.apis.length]!.url;
+  }
+
+  /**
+   * A reference image for compositions. Admission resolves its host (the outbound address policy); the
+   * simulator never fetches it. localhost resolves here without DNS, and OUTBOUND_ALLOW_PRIVATE lets it through.
+   */
+  readonly referenceImageUrl = 'https://localhost/chaos/ref/1.png';
 
   async callerKey(owner: string): Promise<string> {
     return (await issueApiKey(this.sequelize, { owner, scope: 'caller' })).key;
@@ -213,7 +229,10 @@ export class ChaosStack {
   async close(): Promise<void> {
     for (let slot = 0; slot < this.workers.length; slot++) await this.stopWorker(slot, 'SIGKILL');
     await this.terminateLeftovers();
-    await this.api?.close();
+    for (const api of this.apis) {
+      api.child.kill('SIGKILL');
+      await api.exited;
+    }
     for (const r of this.receivers) {
       r.server.closeAllConnections();
       r.server.close();

@@ -22,7 +22,7 @@ let status: ReadonlyMap<string, string>;
 beforeAll(async () => {
   const started = Date.now();
   stack = new ChaosStack();
-  await stack.start({ seed, receivers: plan.size.users, workers: plan.size.workers });
+  await stack.start({ seed, receivers: plan.size.users, workers: plan.size.workers, apis: plan.size.apis });
   const driver = new ChaosDriver(stack, plan);
   await driver.prepare();
   report = await driver.drive();
@@ -82,6 +82,12 @@ describe(`a chaos run (${variant}, seed ${seed})`, () => {
 
   it('gives every callback receiver one final notification per job, redeliveries under the same event id', () => {
     expect(findings.violations['one final notification per job']).toEqual([]);
+  });
+
+  it('ran on API processes that each leased a node id of their own', () => {
+    const pids = stack.apis.map((a) => a.child.pid!);
+    expect([...findings.apiNodeIds.keys()].sort()).toEqual(pids.sort());
+    expect(new Set(findings.apiNodeIds.values()).size).toBe(plan.size.apis);
   });
 
   it('went through the disasters the schedule promised', () => {

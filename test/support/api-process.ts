@@ -10,14 +10,17 @@ export interface ApiProcess extends BuiltProcess {
 
 /**
  * The real API process (dist/api/main.js, built by scripts/test.sh) with `env` over a free loopback port,
- * resolved once it listens.
+ * resolved once it listens; every output chunk also goes to `onOutput` (a log file, say).
  */
-export async function spawnApi(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
+export async function spawnApi(
+  env: NodeJS.ProcessEnv,
+  onOutput?: (chunk: Buffer) => void,
+): Promise<ApiProcess> {
   const port = await freePort();
   const api = await startBuilt(
     'api/main',
     { ...env, API_HOST: '127.0.0.1', API_PORT: String(port) },
-    { readyText: '"api listening"' },
+    { readyText: '"api listening"', ...(onOutput ? { onOutput } : {}) },
   );
   const url = `http://127.0.0.1:${port}`;
   const ready = () =>
