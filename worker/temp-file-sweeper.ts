@@ -1,7 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { removeAbandonedTempDirs, type TempDirOwner } from '../services/oss/temp-dir-owners';
+import {
+  removeAbandonedTempDirs,
+  removeInheritedTempFiles,
+  type TempDirOwner,
+} from '../services/oss/temp-dir-owners';
 import { cleanupOldTempFiles } from '../services/oss/temp-files';
 
 /** How often a worker sweeps its temp dir besides at start: a crash's leftovers wait at most this past 24 h. */
@@ -35,9 +39,13 @@ export class TempFileSweeper {
 
   constructor(private readonly options: TempFileSweeperOptions) {}
 
-  /** Sweeps once now (the worker awaits this before it polls), then every interval until stop(). */
+  /**
+   * Sweeps once now (the worker awaits this before it polls), then every interval until stop(). At start its
+   * own folder goes too: nothing of this process is in it yet.
+   */
   async start(): Promise<number> {
-    const removed = await this.sweep();
+    const { root, self, logger } = this.options;
+    const removed = (await removeInheritedTempFiles(root, self, logger)) + (await this.sweep());
     this.timer = setInterval(() => void this.sweep(), this.options.intervalMs ?? TEMP_SWEEP_INTERVAL_MS);
     this.timer.unref();
     return removed;

@@ -142,8 +142,9 @@ export function createBookkeepingActivities(
         ...(input.errorMessage !== undefined ? { errorMessage: input.errorMessage } : {}),
         now: deps.now(),
       });
-      // Seed 003: a job's temp files go when it ends. Normally none are left; a worker killed mid-upload leaves
-      // its staged files behind, and this (on the same host) or the daily sweep (on another) removes them.
+      // Seed 003: a job's temp files go when it ends, from this worker's own folder. A worker killed mid-upload
+      // leaves its staged files in its folder, which the next worker started on its host removes whole
+      // (worker/temp-file-sweeper.ts).
       await deps.storage.cleanupJobTempFiles(input.taskId);
       // A lease an activity kept for its retry (the database was down) whose retries then ran out, or whose
       // job was cancelled meanwhile: the job is over, so its accounts go back now rather than at the TTL.

@@ -25,7 +25,7 @@ export const migration: Migration = {
     await sql(`CREATE TABLE node_id_leases (
       node_id SMALLINT UNSIGNED NOT NULL COMMENT '雪花节点号 0-1023',
       holder CHAR(36) NULL COMMENT '当前持有者令牌（每次获取随机生成）；NULL 为空闲',
-      role VARCHAR(32) NULL COMMENT '持有或最后持有的进程类型（api、seed-dev、submit）',
+      role VARCHAR(32) NULL COMMENT '持有或最后持有的进程类型（api、seed-dev、submit、bootstrap）',
       host VARCHAR(255) NULL COMMENT '持有或最后持有的主机名',
       pid INT UNSIGNED NULL COMMENT '持有或最后持有的进程号',
       leased_at DATETIME(3) NULL COMMENT '本次获取时间（数据库时钟）',

@@ -58,6 +58,28 @@ export async function removeAbandonedTempDirs(
   return removed;
 }
 
+/**
+ * Empties this process's own folder before it stages anything, and returns how many files it held: whatever is
+ * there was left by an earlier process of the same host and pid (a restarted container keeps its host name,
+ * and its worker often gets the same pid again).
+ */
+export async function removeInheritedTempFiles(
+  root: string,
+  self: TempDirOwner,
+  logger?: StorageLogger,
+): Promise<number> {
+  const dir = ownTempDir(root, self);
+  try {
+    const files = await readdir(dir, { recursive: true, withFileTypes: true });
+    await rm(dir, { recursive: true, force: true });
+    return files.filter((f) => f.isFile()).length;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      logger?.warn({ dir, err: error }, 'could not empty the temp folder');
+    return 0;
+  }
+}
+
 /** Whether a process of this host runs: signal 0 checks without sending (EPERM: it runs, as another user). */
 export function processIsAlive(pid: number): boolean {
   try {

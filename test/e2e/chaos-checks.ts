@@ -374,6 +374,10 @@ export async function checkChaosRun(
   );
   const apiNodeIds = new Map(leases.map((l) => [Number(l.pid), Number(l.node_id)]));
   figures.push(['API processes: node ids', [...apiNodeIds.values()].join(', ')]);
+  figures.push([
+    'APIs stopped (api: exit code)',
+    report.apiExits.map((e) => `${e.api}: ${e.code}`).join('; '),
+  ]);
   return {
     apiNodeIds,
     violations: {

@@ -32,6 +32,8 @@ export interface DriveReport {
   readonly eventsDone: string[];
   readonly uploadCaughtByKill: boolean;
   readonly workerExits: readonly WorkerExit[];
+  /** The API processes a deploy stopped (SIGTERM), with their exit codes: 0 after a drain. */
+  readonly apiExits: readonly { api: number; code: number | null }[];
   readonly accountIds: string[];
   readonly sessionIds: string[];
   readonly plan: ChaosPlan;
@@ -58,6 +60,7 @@ export class ChaosDriver {
   /** Requests sent so far, which spreads them over the API processes. */
   private requests = 0;
   private readonly workerExits: WorkerExit[] = [];
+  private readonly apiExits: { api: number; code: number | null }[] = [];
   private readonly users: { userId: string; key: string }[] = [];
   private accountIds: string[] = [];
   private sessionIds: string[] = [];
@@ -189,6 +192,7 @@ export class ChaosDriver {
       eventsDone,
       uploadCaughtByKill,
       workerExits: this.workerExits,
+      apiExits: this.apiExits,
       accountIds: this.accountIds,
       sessionIds: this.sessionIds,
       plan: this.plan,
@@ -281,6 +285,11 @@ export class ChaosDriver {
         const code = await stack.stopWorker(event.worker, signal);
         this.workerExits.push({ worker: event.worker, signal, code });
         await stack.startWorker(event.worker);
+        return false;
+      }
+      case 'restart-api': {
+        const code = await stack.restartApi(event.api);
+        this.apiExits.push({ api: event.api, code });
         return false;
       }
       case 'kill-worker-during-upload': {

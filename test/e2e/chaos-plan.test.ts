@@ -8,12 +8,13 @@ describe('the chaos schedule', () => {
   });
 
   it.each<ChaosVariant>(['short', 'long'])(
-    '%s: on two workers and two APIs, SIGTERMs a worker, SIGKILLs one during uploads, restarts MariaDB once, fails OSS PUTs',
+    '%s: on two workers and two APIs, SIGTERMs a worker and an API, SIGKILLs a worker during uploads, restarts MariaDB once, fails OSS PUTs',
     (variant) => {
       const plan = chaosPlan(variant, 20261123);
       expect(plan.size).toMatchObject({ workers: 2, apis: 2 });
       const kinds = plan.events.map((e) => e.kind);
       expect(kinds.filter((k) => k === 'stop-worker')).toHaveLength(1);
+      expect(kinds.filter((k) => k === 'restart-api')).toHaveLength(1);
       expect(kinds.filter((k) => k === 'kill-worker-during-upload')).toHaveLength(1);
       for (const e of plan.events) if ('worker' in e) expect(e.worker).toBeLessThan(plan.size.workers);
       expect(kinds.filter((k) => k === 'restart-database')).toHaveLength(1);

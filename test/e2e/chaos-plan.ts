@@ -59,6 +59,11 @@ export type ChaosEvent =
   | { readonly atMs: number; readonly kind: 'stop-worker'; readonly worker: number }
   /** Worker `worker` dies (SIGKILL) and starts again. */
   | { readonly atMs: number; readonly kind: 'kill-worker'; readonly worker: number }
+  /**
+   * A deploy stops API process `api` (SIGTERM: it drains, then exits) and starts it again; requests meanwhile
+   * go to the other.
+   */
+  | { readonly atMs: number; readonly kind: 'restart-api'; readonly api: number }
   /** Slows the next OSS PUTs and kills (SIGKILL) the worker whose PUT is in flight. */
   | { readonly atMs: number; readonly kind: 'kill-worker-during-upload' }
   | { readonly atMs: number; readonly kind: 'restart-database'; readonly downMs: number }
@@ -223,6 +228,8 @@ export function chaosPlan(variant: ChaosVariant, seed: number): ChaosPlan {
     { atMs: at(0.6), kind: 'kill-worker-during-upload' },
     { atMs: at(0.7), kind: 'oss-failures', error500: 3, reset: 3 },
     { atMs: at(0.75), kind: 'withdraw-account', account: 2 },
+    // At a fixed share of the window: no draw, so the seeds' other draws stay as they were.
+    { atMs: Math.floor(window * 0.4), kind: 'restart-api', api: 0 },
   ];
   if (variant === 'long') {
     events.push(

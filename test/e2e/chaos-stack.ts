@@ -64,6 +64,7 @@ export class ChaosStack {
   /** One slot per worker host; a slot is empty between a stop and the restart. */
   private workers: (ChildProcess | null)[] = [];
   private workerStarts = 0;
+  private apiStarts = 0;
   private mysqlPort = 0;
 
   async start(options: { seed: number; receivers: number; workers: number; apis: number }): Promise<this> {
@@ -109,7 +110,7 @@ export class ChaosStack {
    * run's checks read back. Resolves once it is ready (MySQL, Temporal and a node id).
    */
   private async startApi(slot: number): Promise<void> {
-    const log = createWriteStream(join(this.dataDir, `api-${slot}.log`));
+    const log = createWriteStream(join(this.dataDir, `api-${slot}-${++this.apiStarts}.log`));
     const api = await spawnApi(
       {
         ...process.env,
@@ -128,6 +129,15 @@ export class ChaosStack {
     api.exited.finally(() => log.end());
     await api.ready();
     this.apis[slot] = api;
+  }
+
+  /** A deploy's stop of API process `slot` (SIGTERM: it drains and exits), then a new one in its place. */
+  async restartApi(slot: number): Promise<number | null> {
+    const api = this.apis[slot]!;
+    api.child.kill('SIGTERM');
+    const code = await api.exited;
+    await this.startApi(slot);
+    return code;
   }
 
   /** The API the `n`th request goes to: round robin, so a retry goes to the other process. */

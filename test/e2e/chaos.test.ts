@@ -97,6 +97,8 @@ describe(`a chaos run (${variant}, seed ${seed})`, () => {
     const stops = report.workerExits.filter((e) => e.signal === 'SIGTERM');
     expect(stops).toHaveLength(1);
     expect(stops[0]!.code).toBe(0);
+    // A deploy's stop of an API drains it and ends it with 0.
+    expect(report.apiExits).toEqual([{ api: 0, code: 0 }]);
     expect(report.eventsDone.filter((e) => e.startsWith('restart-database'))).toHaveLength(1);
     const counters = stack.sim.admin.counters();
     const fired = faultsFired(stack);

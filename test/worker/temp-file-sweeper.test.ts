@@ -50,7 +50,8 @@ describe('each worker sweeps the temp files of its own host', () => {
     // A worker of this host SIGKILLed mid-download: its files are young, and nobody else will remove them.
     await fileAged(join(root, 'host-a-300'), '7.a.png', 60_000);
     await fileAged(join(root, 'host-a-300'), '8.b.mp4', 60_000);
-    const own = await fileAged(join(root, 'host-a-100'), '9.c.png', 60_000);
+    // A process before this one under the same host and pid (a restarted container): nothing of ours yet.
+    await fileAged(join(root, 'host-a-100'), '9.c.png', 60_000);
     const otherWorker = await fileAged(join(root, 'host-a-200'), '10.d.png', 60_000);
     // Another host's worker 300 (a shared TMPDIR): its process ids say nothing here.
     const otherHost = await fileAged(join(root, 'host-b-300'), '11.e.png', 60_000);
@@ -60,14 +61,15 @@ describe('each worker sweeps the temp files of its own host', () => {
     await fileAged(root, '14.before-folders.png', DAY_MS + 60_000);
     const youngLoose = await fileAged(root, '15.young.png', DAY_MS - 60_000);
 
-    expect(await sweeper().start()).toBe(5);
-    expect((await filesUnder(root)).sort()).toEqual([own, otherWorker, otherHost, youngLoose].sort());
+    expect(await sweeper().start()).toBe(6);
+    expect((await filesUnder(root)).sort()).toEqual([otherWorker, otherHost, youngLoose].sort());
   });
 
   it('sweeps again every interval while it runs', async () => {
     const s = sweeper(20);
     expect(await s.start()).toBe(0);
     const gone = await fileAged(join(root, 'host-a-300'), '4.png', 60_000);
+    // Staged by this worker after it started: only the age takes it.
     const young = await fileAged(join(root, 'host-a-100'), '5.png', 60_000);
     while ((await filesUnder(root)).includes(gone)) await new Promise((r) => setTimeout(r, 10));
     expect(await filesUnder(root)).toEqual([young]);

@@ -44,6 +44,14 @@ describe('temp folders owned by worker processes', () => {
       expect(left.filter((f) => f.startsWith(`${dir}/`))).toHaveLength(2);
   });
 
+  it("empties this process's own folder, which only an earlier process of the same host and pid can have filled", async () => {
+    await put('h1-10', 'left-by-the-last-container.png');
+    const other = await put('h1-20', 'f.png');
+    expect(await removeInheritedTempFiles(root, { host: 'h1', pid: 10 })).toBe(2);
+    expect((await filesUnder(root)).every((f) => f.startsWith(`${other}/`))).toBe(true);
+    expect(await removeInheritedTempFiles(root, { host: 'h1', pid: 10 })).toBe(0);
+  });
+
   it('finds no folder in a root that does not exist', async () => {
     expect(await removeAbandonedTempDirs(join(root, 'none'), { host: 'h', pid: 1 }, () => false)).toBe(0);
   });
