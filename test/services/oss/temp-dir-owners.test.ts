@@ -2,7 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ownTempDir, processIsAlive, removeAbandonedTempDirs } from '../../../services/oss/temp-dir-owners';
+import {
+  ownTempDir,
+  processIsAlive,
+  removeAbandonedTempDirs,
+  removeInheritedTempFiles,
+} from '../../../services/oss/temp-dir-owners';
 import { filesUnder } from '../../support/files-under';
 
 describe('temp folders owned by worker processes', () => {
