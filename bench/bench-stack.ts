@@ -22,9 +22,19 @@ import type { DependencySettings } from '../worker/activity-dependencies';
 import { dependencySettingsFrom } from '../worker/dependency-settings';
 import { openBenchDatabase } from './bench-database';
 import type { BenchSimulatorOptions } from './bench-simulator';
+import {
+  benchWorkerConcurrency,
+  workerSlots,
+  type WorkerConcurrencyChoice,
+} from './worker-concurrency-choice';
 
 export interface BenchStack {
+  /** The API's pool (and the bench's own statements). */
   sequelize: Sequelize;
+  /** The worker's pool, of the production size (MYSQL_POOL_MAX). */
+  workerSequelize: Sequelize;
+  /** "derived: 50 / 5 / 10 slots, pool of 10": how the worker runs, for the bench's tables. */
+  workerConcurrency: string;
   sim: JimengSimulator;
   ossOptions: OssClientOptions;
   tmpDir: string;
@@ -50,15 +60,20 @@ export function listen(app: Koa): Promise<{ server: Server; url: string }> {
  * The whole platform in the benchmark's process, on the dev stack's MariaDB (<MYSQL_DATABASE>_bench, its account
  * pool emptied) and Temporal dev server: Jimeng simulator, OSS server, a worker on a task queue of its own and the
  * API (rate limit out of the way), plus a caller key and a funded user. The simulator's latencies, credits and
- * mode are the bench's to give (bench-simulator.ts): none of its defaults decides a figure.
+ * mode are the bench's to give (bench-simulator.ts): none of its defaults decides a figure. The worker runs as
+ * worker/main.ts runs it: its own pool of MYSQL_POOL_MAX connections and the concurrency derived from it (or the
+ * SDK's defaults, `workerConcurrency: 'sdk-defaults'`, to compare); the API keeps a pool of its own.
  */
 export async function startBenchStack(options: {
   name: string;
   simulator: BenchSimulatorOptions;
   worker?: Partial<DependencySettings>;
+  workerConcurrency?: WorkerConcurrencyChoice;
 }): Promise<BenchStack> {
   const config = loadConfig();
   const sequelize = await openBenchDatabase(40);
+  const workerSequelize = await openBenchDatabase(config.mysqlPoolMax);
+  const choice = options.workerConcurrency ?? 'derived';
   const logger = pino({ level: 'silent' });
   const taskQueue = `bench-${options.name}-${randomUUID().slice(0, 8)}`;
   const sim = await startJimengSimulator({ port: 0, ...options.simulator });
@@ -79,9 +94,17 @@ export async function startBenchStack(options: {
   await sequelize.query('DELETE FROM jimeng_account_waiters');
   await sequelize.query('DELETE FROM jimeng_accounts');
   const { worker, connection: native } = await createWorker(
-    { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
+    {
+      address: config.temporalAddress,
+      namespace: config.temporalNamespace,
+      taskQueue,
+      concurrency: benchWorkerConcurrency(choice, {
+        dbPoolMax: config.mysqlPoolMax,
+        activitiesPerConnection: config.workerActivitiesPerConnection,
+      }),
+    },
     buildActivityDependencies(
-      sequelize,
+      workerSequelize,
       logger,
       dependencySettingsFrom(config, {
         jimengBaseUrl: sim.url,
@@ -125,6 +148,8 @@ export async function startBenchStack(options: {
   });
   return {
     sequelize,
+    workerSequelize,
+    workerConcurrency: `${choice}: ${workerSlots(worker)} slots, pool of ${config.mysqlPoolMax}`,
     sim,
     ossOptions,
     tmpDir,
@@ -142,6 +167,7 @@ export async function startBenchStack(options: {
       await oss.close();
       await rm(tmpDir, { recursive: true, force: true });
       await sequelize.close();
+      await workerSequelize.close();
     },
   };
 }

@@ -5,18 +5,23 @@
  * direct script (JimengClient → simulator → ali-oss uploads), with no workflow, database or API.
  *
  *   node dist/bench/platform-overhead.js [jobsPerLevel=40] [imageLatencyMs=500]
+ *     [--worker-concurrency=derived|sdk-defaults|derived,sdk-defaults]
  *
  * Everything runs in this process on the dev stack's MariaDB (database <MYSQL_DATABASE>_bench) and Temporal dev
- * server; 40 simulator accounts so the pool never limits.
+ * server; 40 simulator accounts so the pool never limits. The worker runs with the production concurrency (derived
+ * from its pool) unless `--worker-concurrency` names others: each gets a pass of its own (a fresh stack, floor and
+ * platform at every level).
  */
 import { addBenchAccounts, completedWithFourOutputs, directImageJob, postImageJob } from './bench-jobs';
 import { startBenchStack } from './bench-stack';
 import { ONE_CREDIT_PER_IMAGE_CALL, uniformLatency } from './bench-simulator';
 import { quantile } from './quantile';
 import { runConcurrently } from './run-concurrently';
+import { workerConcurrencyChoices, type WorkerConcurrencyChoice } from './worker-concurrency-choice';
 
-const jobs = Number(process.argv[2] ?? 40);
-const latencyMs = Number(process.argv[3] ?? 500);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const jobs = Number(positional[0] ?? 40);
+const latencyMs = Number(positional[1] ?? 500);
 const LEVELS = [1, 8, 32];
 const ACCOUNTS = 40;
 
@@ -30,9 +35,11 @@ async function timed(total: number, clients: number, job: (i: number) => Promise
   return times;
 }
 
-async function main(): Promise<void> {
+/** One pass: a stack whose worker runs with `workerConcurrency`, floor and platform at each level; its rows. */
+async function pass(workerConcurrency: WorkerConcurrencyChoice): Promise<string[]> {
   const stack = await startBenchStack({
     name: 'overhead',
+    workerConcurrency,
     // The upstream call takes latencyMs (500 ms), whatever the simulator's realistic default (30 s).
     simulator: {
       latency: uniformLatency(latencyMs),
@@ -69,19 +76,25 @@ async function main(): Promise<void> {
     const platform = await timed(total, level, (i) => platformJob(`c${level}-${i}`));
     const overhead = (times: number[], q: number) => (quantile(times, q) - latencyMs).toFixed(0);
     rows.push(
-      `| ${level} | ${total} | ${overhead(direct, 0.5)} | ${overhead(direct, 0.99)} | ${overhead(platform, 0.5)} | ${overhead(platform, 0.99)} |`,
+      `| ${stack.workerConcurrency} | ${level} | ${total} | ${overhead(direct, 0.5)} | ${overhead(direct, 0.99)} | ${overhead(platform, 0.5)} | ${overhead(platform, 0.99)} |`,
     );
   }
+  console.log(`worker ${stack.workerConcurrency}: platform jobs not completed with 4 outputs: ${failures}`);
+  await stack.close();
+  return rows;
+}
 
+async function main(): Promise<void> {
+  const rows: string[] = [];
+  for (const choice of workerConcurrencyChoices(process.argv.slice(2))) rows.push(...(await pass(choice)));
   console.log(
     `\nimage jobs of ${latencyMs} ms upstream time (4 images each), overhead = end to end - ${latencyMs} ms\n`,
   );
-  console.log('| concurrent jobs | jobs | floor p50 ms | floor p99 ms | platform p50 ms | platform p99 ms |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    '| worker | concurrent jobs | jobs | floor p50 ms | floor p99 ms | platform p50 ms | platform p99 ms |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
-  console.log(`\nplatform jobs not completed with 4 outputs: ${failures}`);
-
-  await stack.close();
 }
 
 main().catch((err: unknown) => {

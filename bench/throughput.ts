@@ -13,9 +13,12 @@
  * inside the window is attributed by module (bench/cpu-profile-summary.ts).
  *
  *   node dist/bench/throughput.js [seconds=60] [levels=2,8,32] [warmupSeconds=10] [--profile | --keep-profiles]
+ *     [--worker-concurrency=derived|sdk-defaults|derived,sdk-defaults]
  *
  * Everything runs in this process on the dev stack's MariaDB (database <MYSQL_DATABASE>_bench) and Temporal dev
- * server; accounts: twice the highest level (at least 40), so the pool never limits.
+ * server; accounts: twice the highest level (at least 40), so the pool never limits. The worker runs with the
+ * production concurrency (derived from its pool) unless `--worker-concurrency` names others: each gets a pass of
+ * its own (a fresh stack, floor and platform at every level); the profiled pass uses the first.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
@@ -36,6 +39,7 @@ import { ONE_CREDIT_PER_IMAGE_CALL, uniformLatency } from './bench-simulator';
 import { mergeSummaries, summarizeCpuProfile, IDLE, type CpuProfile } from './cpu-profile-summary';
 import { cpuBetween, findStackPids, takeCpuSample, type CpuBreakdown, type CpuSample } from './cpu-sampler';
 import { quantile } from './quantile';
+import { workerConcurrencyChoices, type WorkerConcurrencyChoice } from './worker-concurrency-choice';
 
 const ROOT = resolve(__dirname, '..', '..');
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
@@ -46,6 +50,7 @@ const warmupSeconds = Number(positional[2] ?? 10);
 const profileChildDir = flags.find((f) => f.startsWith('--profile-child='))?.slice('--profile-child='.length);
 const profile = flags.includes('--profile') || flags.includes('--keep-profiles');
 const keepProfiles = flags.includes('--keep-profiles');
+const concurrencyChoices = workerConcurrencyChoices(flags);
 const POLL_MS = 200;
 
 interface LoopResult {
@@ -56,7 +61,7 @@ interface LoopResult {
   cpu: CpuBreakdown;
   /** The window on the monotonic clock of CPU profiles (microseconds). */
   windowUs: { startUs: number; endUs: number };
-  /** sequelize.query calls in the window (API and activities share the instance). */
+  /** sequelize.query calls in the window (the API's pool and the worker's). */
   queries: number;
   /** Jobs started in all, and the slowest one (warm-up and drain included), ms. */
   started: number;
@@ -141,15 +146,22 @@ async function closedLoop(k: number, job: (i: number) => Promise<boolean>): Prom
   };
 }
 
-async function setUp(): Promise<{
+function countQueries(sequelize: BenchStack['sequelize']): void {
+  const query = sequelize.query.bind(sequelize);
+  sequelize.query = ((...args: Parameters<typeof query>) => {
+    queryCount.value++;
+    return query(...args);
+  }) as typeof query;
+}
+
+async function setUp(workerConcurrency: WorkerConcurrencyChoice): Promise<{
   stack: BenchStack;
   platformJob: (i: number) => Promise<boolean>;
   directJob: (i: number) => Promise<boolean>;
 }> {
-  // The SDK logs every worker state change at INFO; the tables are what this run prints.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const stack = await startBenchStack({
     name: 'throughput',
+    workerConcurrency,
     // A free upstream: every call answers at once (the simulator's realistic default is 30 s an image).
     simulator: {
       latency: uniformLatency(0),
@@ -159,11 +171,8 @@ async function setUp(): Promise<{
     },
     worker: { heartbeatMs: 5_000 },
   });
-  const query = stack.sequelize.query.bind(stack.sequelize);
-  stack.sequelize.query = ((...args: Parameters<typeof query>) => {
-    queryCount.value++;
-    return query(...args);
-  }) as typeof query;
+  countQueries(stack.sequelize);
+  countQueries(stack.workerSequelize);
   const sessions = await addBenchAccounts(stack, Math.max(40, 2 * Math.max(...levels)), 951);
   const project = `throughput-${Date.now()}`;
   const auth = { authorization: `Bearer ${stack.key}` };
@@ -203,12 +212,12 @@ const fig = (r: LoopResult) => ({
   p99: r.latencies.length ? ms(quantile(r.latencies, 0.99)) : '-',
 });
 
-function cpuTable(level: number, r: LoopResult): string[] {
+function cpuTable(level: number, r: LoopResult, worker: string): string[] {
   const { cpu } = r;
   const perJob = (s: number) =>
     r.completed > 0 ? (s * 1000 * seconds) / cpu.wallSeconds / r.completed : NaN;
   const lines = [
-    `\nwhere the CPU went, platform at ${level} in flight: ${cpu.wallSeconds.toFixed(1)} s window, ${cpu.cores} cores` +
+    `\nwhere the CPU went, platform at ${level} in flight, worker ${worker}: ${cpu.wallSeconds.toFixed(1)} s window, ${cpu.cores} cores` +
       ` (${(cpu.cores * cpu.wallSeconds).toFixed(1)} CPU s), ${r.completed} jobs completed,` +
       ` ${r.queries} SQL statements from this process (${r.completed > 0 ? (r.queries / r.completed).toFixed(0) : '-'} per job)\n`,
     '| component | CPU s | share of busy CPU | CPU ms per completed job |',
@@ -229,13 +238,13 @@ function cpuTable(level: number, r: LoopResult): string[] {
 
 /** The profiled pass, in a child: platform only, at one level; writes the window next to its profiles. */
 async function profileChild(dir: string): Promise<void> {
-  const { stack, platformJob } = await setUp();
+  const { stack, platformJob } = await setUp(concurrencyChoices[0]);
   const level = Math.max(...levels);
   const r = await closedLoop(level, (i) => platformJob(2_000_000_000 + i));
   await writeFile(join(dir, 'window.json'), JSON.stringify({ ...r.windowUs, completed: r.completed }));
   const f = fig(r);
   console.log(
-    `profiled pass (under --cpu-prof): ${level} in flight, ${f.rate} jobs/s, p50 ${f.p50} ms, p99 ${f.p99} ms`,
+    `profiled pass (under --cpu-prof, worker ${stack.workerConcurrency}): ${level} in flight, ${f.rate} jobs/s, p50 ${f.p50} ms, p99 ${f.p99} ms`,
   );
   await stack.close();
 }
@@ -255,6 +264,7 @@ async function profilePass(): Promise<string[]> {
           String(level),
           String(warmupSeconds),
           `--profile-child=${dir}`,
+          `--worker-concurrency=${concurrencyChoices[0]}`,
         ],
         { stdio: 'inherit' },
       ).on('exit', done),
@@ -311,34 +321,38 @@ async function profilePass(): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  // The SDK logs every worker state change at INFO; the tables are what this run prints.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   if (profileChildDir) return profileChild(profileChildDir);
-  const { stack, platformJob, directJob } = await setUp();
   const rows: string[] = [];
   const cpuTables: string[] = [];
   let jobBase = 0;
-  for (const level of levels) {
-    const floor = await closedLoop(level, directJob);
-    const base = jobBase;
-    const platform = await closedLoop(level, (i) => platformJob(base + i));
-    jobBase += 1_000_000;
-    const f = fig(floor);
-    const p = fig(platform);
-    const row = `| ${level} | ${f.rate} | ${f.p50} | ${f.p99} | ${p.rate} | ${p.p50} | ${p.p99} | ${platform.failed} |`;
-    console.log(
-      `level ${level}: ${row} (platform: ${platform.started} jobs started, slowest ${ms(platform.slowestMs)} ms)`,
-    );
-    rows.push(row);
-    cpuTables.push(...cpuTable(level, platform));
+  for (const choice of concurrencyChoices) {
+    const { stack, platformJob, directJob } = await setUp(choice);
+    for (const level of levels) {
+      const floor = await closedLoop(level, directJob);
+      const base = jobBase;
+      const platform = await closedLoop(level, (i) => platformJob(base + i));
+      jobBase += 1_000_000;
+      const f = fig(floor);
+      const p = fig(platform);
+      const row = `| ${stack.workerConcurrency} | ${level} | ${f.rate} | ${f.p50} | ${f.p99} | ${p.rate} | ${p.p50} | ${p.p99} | ${platform.failed} |`;
+      console.log(
+        `level ${level}: ${row} (platform: ${platform.started} jobs started, slowest ${ms(platform.slowestMs)} ms)`,
+      );
+      rows.push(row);
+      cpuTables.push(...cpuTable(level, platform, stack.workerConcurrency));
+    }
+    await stack.close();
   }
-  await stack.close();
 
   console.log(
     `\nimage jobs (4 images, 1k) with simulator latency 0; warm-up of at least ${warmupSeconds} s and K jobs, then ${seconds} s counted per level\n`,
   );
   console.log(
-    '| jobs in flight | floor jobs/s | floor p50 ms | floor p99 ms | platform jobs/s | platform p50 ms | platform p99 ms | platform failures |',
+    '| worker | jobs in flight | floor jobs/s | floor p50 ms | floor p99 ms | platform jobs/s | platform p50 ms | platform p99 ms | platform failures |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   for (const line of cpuTables) console.log(line);
   if (profile) for (const line of await profilePass()) console.log(line);
