@@ -132,6 +132,22 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
     });
   });
 
+  /** Runs one maintenance workflow to its end on a worker of its own with the real activities. */
+  const runMaintenance = async (workflowType: string): Promise<unknown> => {
+    const taskQueue = `test-maintenance-${randomUUID()}`;
+    const { worker, connection: native } = await createWorker(
+      { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
+      buildActivityDependencies(sequelize, pino({ level: 'silent' }), dependencySettingsFrom(loadConfig())),
+    );
+    try {
+      return await worker.runUntil(
+        client.workflow.execute(workflowType, { taskQueue, workflowId: `${workflowType}-${randomUUID()}` }),
+      );
+    } finally {
+      await native.close();
+    }
+  };
+
   it('runs the quota refresh workflow with the real activities against MariaDB', async () => {
     await clearAccounts(sequelize);
     const id = await insertAccount(sequelize, {
@@ -140,20 +156,8 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
       image_unavailable_time: new Date(Date.now() - 3_600_000),
       image_count: 9,
     });
-    const taskQueue = `test-maintenance-${randomUUID()}`;
-    const { worker, connection: native } = await createWorker(
-      { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
-      buildActivityDependencies(sequelize, pino({ level: 'silent' }), dependencySettingsFrom(loadConfig())),
-    );
-    try {
-      const result = await worker.runUntil(
-        client.workflow.execute('quotaRefreshWorkflow', { taskQueue, workflowId: `refresh-${randomUUID()}` }),
-      );
-      expect(result).toMatchObject({ restoredImage: 1 });
-      expect(await readAccount(sequelize, id)).toMatchObject({ image_generation_status: 1, image_count: 0 });
-    } finally {
-      await native.close();
-    }
+    expect(await runMaintenance('quotaRefreshWorkflow')).toMatchObject({ restoredImage: 1 });
+    expect(await readAccount(sequelize, id)).toMatchObject({ image_generation_status: 1, image_count: 0 });
   });
 
   it('runs the records prune (jimeng-cleanup) with the real activities: lease rows older than 7 days go', async () => {
@@ -171,23 +175,11 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
     const [old, recent] = [randomUUID(), randomUUID()];
     await lease(old, 8);
     await lease(recent, 6);
-    const taskQueue = `test-maintenance-${randomUUID()}`;
-    const { worker, connection: native } = await createWorker(
-      { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue },
-      buildActivityDependencies(sequelize, pino({ level: 'silent' }), dependencySettingsFrom(loadConfig())),
+    expect(await runMaintenance('recordsPruneWorkflow')).toMatchObject({ prunedLeases: 1 });
+    const left = await sequelize.query<{ token: string }>(
+      'SELECT token FROM jimeng_account_leases WHERE account_id = ?',
+      { replacements: [accountId], type: QueryTypes.SELECT },
     );
-    try {
-      const result = await worker.runUntil(
-        client.workflow.execute('recordsPruneWorkflow', { taskQueue, workflowId: `prune-${randomUUID()}` }),
-      );
-      expect(result).toMatchObject({ prunedLeases: 1 });
-      const left = await sequelize.query<{ token: string }>(
-        'SELECT token FROM jimeng_account_leases WHERE account_id = ?',
-        { replacements: [accountId], type: QueryTypes.SELECT },
-      );
-      expect(left).toEqual([{ token: recent }]);
-    } finally {
-      await native.close();
-    }
+    expect(left).toEqual([{ token: recent }]);
   });
 });

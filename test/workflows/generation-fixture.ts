@@ -60,6 +60,7 @@ export const TEST_LATENCY: Required<LatencyOptions> = {
   upstreamTimeoutMs: 100,
 };
 const ids = new SnowflakeGenerator({ nodeId: 901 });
+const PROCESS_TAG = randomUUID().slice(0, 6);
 /** The in-process API's own node (main.ts leases one; these suites each keep to a node of their own). */
 const apiIds = new SnowflakeGenerator({ nodeId: 910 });
 
@@ -250,9 +251,12 @@ export class GenerationFixture {
     return {
       taskId,
       userId,
-      projectId: `proj-${taskId.slice(-6)}`,
+      // Workflow ids are the project and storyboard, and every suite and run shares the Temporal dev server,
+      // where a test may leave a run going: the whole snowflake (the last 8 digits of two snowflakes 390.625 s
+      // apart are the same) and this process's tag keep another suite's or run's storyboard out of the way.
+      projectId: `proj-${PROCESS_TAG}-${taskId}`,
       projectName: 'Workflow tests',
-      storyboardId: `sb-${taskId.slice(-8)}`,
+      storyboardId: `sb-${taskId}`,
       workId: 'work-1',
       ...overrides,
     };
