@@ -46,14 +46,7 @@ export async function removeAbandonedTempDirs(
     if (!/^\d+$/.test(pidText)) continue;
     const pid = Number(pidText);
     if (pid === self.pid || isAlive(pid)) continue;
-    const dir = join(root, entry.name);
-    try {
-      const files = await readdir(dir, { recursive: true, withFileTypes: true });
-      await rm(dir, { recursive: true, force: true });
-      removed += files.filter((f) => f.isFile()).length;
-    } catch (error) {
-      logger?.warn({ dir, err: error }, 'could not remove an abandoned temp folder');
-    }
+    removed += await removeFolder(join(root, entry.name), logger);
   }
   return removed;
 }
@@ -68,14 +61,18 @@ export async function removeInheritedTempFiles(
   self: TempDirOwner,
   logger?: StorageLogger,
 ): Promise<number> {
-  const dir = ownTempDir(root, self);
+  return removeFolder(ownTempDir(root, self), logger);
+}
+
+/** Removes a folder whole and returns how many files it held; one that is not there holds none. */
+async function removeFolder(dir: string, logger?: StorageLogger): Promise<number> {
   try {
     const files = await readdir(dir, { recursive: true, withFileTypes: true });
     await rm(dir, { recursive: true, force: true });
     return files.filter((f) => f.isFile()).length;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-      logger?.warn({ dir, err: error }, 'could not empty the temp folder');
+      logger?.warn({ dir, err: error }, 'could not remove a temp folder');
     return 0;
   }
 }
