@@ -20,6 +20,7 @@ import { startOssServer, type OssServer } from '../../dev/oss-server/server';
 import { CHAOS_COOLDOWN_MS, CHAOS_WORKER_GRACE_MS } from './chaos-plan';
 import type { AddressInfo } from 'node:net';
 import { spawnApi, type ApiProcess } from '../support/api-process';
+import { stopProcess } from '../support/stop-process';
 import { spawnWorker } from '../support/worker-process';
 import { freePort } from '../support/free-port';
 
@@ -219,10 +220,7 @@ export class ChaosStack {
     const child = this.workers[slot] ?? null;
     if (child === null) return null;
     this.workers[slot] = null;
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill(signal);
-    return exited;
+    return stopProcess(child, signal);
   }
 
   get workerRestarts(): number {

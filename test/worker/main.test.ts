@@ -5,6 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { filesUnder } from '../support/files-under';
+import { stopProcess } from '../support/stop-process';
 import { DEVELOPMENT_DEFAULT_VARIABLES, startInProduction } from '../support/production-start';
 import { GenerationFixture } from '../workflows/generation-fixture';
 
@@ -23,13 +24,6 @@ Module._load = function (request, ...rest) {
   });
 };
 `;
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 describe('the worker process', () => {
   it('refuses to start in production on development defaults, naming each in one message', () => {
@@ -55,7 +49,7 @@ describe('the worker process', () => {
       await writeFile(blocker, WEBPACK_BLOCKER);
     }, 120_000);
     afterAll(async () => {
-      if (worker) await kill(worker);
+      if (worker) await stopProcess(worker);
       await rm(blockerDir, { recursive: true, force: true });
       await f.close();
     }, 60_000);
@@ -104,7 +98,7 @@ describe('the worker process', () => {
 
         expect((await filesUnder(root)).sort()).toEqual([youngA, youngB, noWorkersHost, running].sort());
       } finally {
-        await Promise.all(started.map((w) => kill(w)));
+        await Promise.all(started.map((w) => stopProcess(w)));
         await rm(root, { recursive: true, force: true });
       }
     });

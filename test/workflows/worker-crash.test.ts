@@ -1,16 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { progressQuery } from '../../workflows/generation-definitions';
+import { stopProcess } from '../support/stop-process';
 import { until } from '../support/until';
 import { GenerationFixture } from './generation-fixture';
 
 const IMAGE_PRICE_2K = 4;
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 /**
  * The worker process (dist/worker/main.js) is killed with SIGKILL mid-run and a new one started: the run must
@@ -23,7 +17,7 @@ describe('a worker killed mid-run (real worker process, SIGKILL)', () => {
   beforeAll(() => f.start({ inProcessWorker: false }), 120_000);
   // Each test leaves its last worker running: stop it, or jest waits for it forever.
   afterEach(async () => {
-    if (worker && worker.exitCode === null) await kill(worker);
+    if (worker && worker.exitCode === null) await stopProcess(worker);
     worker = null;
   });
   afterAll(() => f.close(), 60_000);
@@ -47,7 +41,7 @@ describe('a worker killed mid-run (real worker process, SIGKILL)', () => {
       () => (f.sim.admin.counters().bySession[account.sessionId]?.total ?? 0) >= 1,
       'the first upstream call',
     );
-    await kill(worker);
+    await stopProcess(worker);
     worker = await f.spawnWorkerProcess();
     const result = await handle.result();
 
@@ -74,7 +68,7 @@ describe('a worker killed mid-run (real worker process, SIGKILL)', () => {
     worker = await f.spawnWorkerProcess();
     const handle = await f.startImage(input);
     await until(async () => (await handle.query(progressQuery)).status === 'retrying', 'the backoff');
-    await kill(worker);
+    await stopProcess(worker);
     worker = await f.spawnWorkerProcess();
     const result = await handle.result();
 

@@ -1,24 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
+import { stopProcess as stop } from '../support/stop-process';
+import { until } from '../support/until';
 import { GenerationFixture } from './generation-fixture';
 
 const IMAGE_PRICE_2K = 4;
 const VIDEO_PRICE_5S_720P = 15; // jimeng-video-3.5-pro: 5 s x 2 points x 1.5
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-    child.once('exit', (code) => resolve(code));
-    child.kill(signal);
-  });
-}
 
 /**
  * Worker processes on one task queue, as in a rolling deploy, and one of them stopped in the middle of a
