@@ -143,8 +143,8 @@ export async function ensureSchedules(
 }
 
 /**
- * ScheduleHandle.update() with the conflict token of `described`: the definition's spec, action and policies,
- * and the schedule's state (paused or not, its note) as it was described.
+ * ScheduleHandle.update() with the conflict token of `described`: the definition's spec, action and policies
+ * over the described ones, and the schedule's state (paused or not, its note) as it was described.
  */
 async function updateIfUnchanged(
   client: Client,
@@ -154,7 +154,8 @@ async function updateIfUnchanged(
   const compiled = compileUpdatedScheduleOptions(definition.scheduleId, {
     spec: definition.spec,
     action: definition.action,
-    policies: definition.policies,
+    // What the definition sets wins; a policy only an operator set (pauseOnFailure, say) is kept.
+    policies: { ...described.policies, ...definition.policies },
     state: {}, // not sent: the described state is
   });
   const header = described.raw.schedule?.action?.startWorkflow?.header?.fields ?? {};

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { QueryTypes, type Sequelize } from 'sequelize';
@@ -95,11 +95,16 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
       });
   });
 
-  it('an operator’s pause survives a worker restart and an upgrade of the definition', async () => {
+  it('an operator’s pause and policy survive a worker restart and an upgrade of the definition', async () => {
     const { settings, prefix } = await freshSettings(3);
     await ensureSchedules(client, settings);
     const cleanup = client.schedule.getHandle(`${prefix}cleanup`);
     await cleanup.pause('operator says so');
+    // A policy the definitions do not set, set by an operator.
+    await cleanup.update((previous) => ({
+      ...previous,
+      policies: { ...previous.policies, pauseOnFailure: true },
+    }));
 
     await ensureSchedules(client, settings);
     expect((await cleanup.describe()).state).toMatchObject({ paused: true, note: 'operator says so' });
@@ -107,6 +112,7 @@ describe('schedules and maintenance workflows, against the Temporal dev server',
     await ensureSchedules(client, { ...settings, definitionVersion: 4 });
     const after = await cleanup.describe();
     expect(after.state).toMatchObject({ paused: true, note: 'operator says so' });
+    expect(after.policies).toMatchObject({ pauseOnFailure: true, overlap: ScheduleOverlapPolicy.SKIP });
     expect(definitionVersionOf(after)).toBe(4);
   });
 
